@@ -1,0 +1,86 @@
+"""Records passed between the stages: a fetched page, an extracted article, a decision.
+
+The core package is pure Python: these records travel as JSON lines between the crawl
+child process and the flow, and as Arrow rows into Parquet (see ``storage``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+# How a page was found: fixed vocabulary, written to the fetch log.
+DISCOVERY_KINDS = ("start", "robots", "sitemap", "feed", "listing", "link", "pagination")
+
+# What a fetched URL was: fixed vocabulary.
+PAGE_KINDS = ("page", "sitemap", "feed", "robots")
+
+
+@dataclass(slots=True)
+class FetchedPage:
+    """One fetch, as the spider records it (one JSON line in ``pages.jsonl``).
+
+    ``body_path`` is relative to the crawl's output folder, set only for HTML bodies that
+    were kept for extraction. ``reason`` is None for a usable page, else a short code such
+    as ``http_404``, ``timeout``, ``robots_disallowed``, ``not_html``, ``too_large``,
+    ``redirect_loop``, ``offsite_redirect``, ``connection_error``.
+    """
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    content_type: str | None = None
+    bytes: int = 0
+    fetched_at: str | None = None  # ISO 8601, UTC
+    kind: str = "page"
+    discovered_via: str = "start"
+    depth: int = 0
+    reason: str | None = None
+    body_path: str | None = None
+    encoding_hint: str | None = None  # charset from the Content-Type header, if any
+    etag: str | None = None
+    last_modified: str | None = None
+    content_language: str | None = None
+    # Evidence from the place the URL was found: a feed item or a sitemap entry.
+    in_feed: bool = False
+    in_sitemap: bool = False
+    listed_title: str | None = None
+    listed_published: str | None = None  # ISO 8601 as found (feed pubDate, sitemap news date)
+    lastmod: str | None = None
+    start_url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FetchedPage:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(slots=True)
+class Extracted:
+    """What ``extract.extract_article`` returns for one HTML page.
+
+    ``published_at`` is timezone-aware UTC or None. ``text`` holds paragraphs separated
+    by one blank line. The evidence fields feed ``classify.is_article``.
+    """
+
+    url: str | None = None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    language: str | None = None
+    text: str = ""
+    canonical_url: str | None = None  # rel=canonical, else og:url; absolute
+    amp_of: str | None = None  # for an AMP page: the URL of the page it mirrors
+    # Evidence
+    jsonld_types: list[str] = field(default_factory=list)
+    og_type: str | None = None
+    paragraph_count: int = 0
+    link_density: float = 0.0  # share of the page's visible text that sits inside links
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
