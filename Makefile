@@ -1,0 +1,52 @@
+# newsetl: `make demo` and `make test` set everything up from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/uv
+endif
+DEVSET ?= ../shared/extraction-devset
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+
+.PHONY: setup demo test test-fast lint format bench bench-extract bench-dedupe clean
+
+# uv is not on a new machine: pip brings it, then uv builds .venv from the committed lock.
+$(UV):
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+
+$(BIN)/newsetl: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+setup: $(BIN)/newsetl ## create .venv with the pinned dependencies
+
+demo: setup ## scrape the bundled demo sites on 127.0.0.1 into ./data
+	$(BIN)/newsetl demo
+
+test: setup ## the whole test suite (slow tests included)
+	$(BIN)/python -m pytest
+
+test-fast: setup ## the suite without the slow end-to-end tests
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench-extract: setup ## extraction quality and speed vs trafilatura and readability-lxml
+	$(UV) sync --locked --group bench --python $(PYTHON)
+	$(BIN)/python benchmarks/extraction.py --devset $(DEVSET)
+
+bench-dedupe: setup ## deduplication quality and scale
+	$(BIN)/python benchmarks/dedupe.py --quality --scale 10000,100000
+
+bench: bench-extract bench-dedupe
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .state

@@ -1,0 +1,293 @@
+"""The newsetl flow: crawl -> extract -> deduplicate -> write, one Prefect task per stage.
+
+The crawl runs Scrapy in a child process (Twisted's reactor cannot be restarted inside a
+long-lived process such as ``newsetl serve``); the other stages call the pure functions of
+``newsetl.pipeline``. Only transient failures are retried.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsetl.settings import prepare_prefect_env
+
+prepare_prefect_env()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NONE  # noqa: E402
+from prefect.runtime import flow_run  # noqa: E402
+
+from newsetl import dedupe, pipeline, urls  # noqa: E402
+from newsetl.report import summary_markdown  # noqa: E402
+from newsetl.storage import Dataset  # noqa: E402
+
+# A crawl child killed from outside, or one that crashed, is worth one more try; a crawl
+# refused for its arguments is not.
+CRAWL_RETRIES = 1
+
+
+class CrawlCrashed(RuntimeError):
+    """The crawl child process died (signal, crash): transient, retried."""
+
+
+class CrawlRefused(ValueError):
+    """The crawl child refused its arguments: permanent, not retried."""
+
+
+def _retry_only_transient(task_, task_run, state) -> bool:  # noqa: ANN001 - Prefect's signature
+    try:
+        state.result()
+    except (CrawlCrashed, TimeoutError, ConnectionError, OSError):
+        return True
+    except BaseException:  # noqa: BLE001 - anything else is permanent
+        return False
+    return False
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def _run_name() -> str:
+    params = flow_run.parameters or {}
+    name = params.get("source")
+    if not name:
+        start = params.get("start_urls") or []
+        name = pipeline.default_source_name(start[0]) if start else "unnamed"
+        if len(start) > 1:
+            name += f"+{len(start) - 1}"
+    return f"scrape-{name}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+
+
+@task(
+    name="crawl",
+    retries=CRAWL_RETRIES,
+    retry_delay_seconds=2,
+    retry_condition_fn=_retry_only_transient,
+    cache_policy=NONE,
+)
+def crawl(
+    start_urls: list[str],
+    work_dir: str,
+    max_pages: int,
+    polite: bool = True,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    allow_offsite: bool = False,
+    timeout_s: float | None = None,
+) -> dict[str, Any]:
+    """Run the Scrapy spider in a child process; return its output folder and stats."""
+    logger = get_run_logger()
+    out = Path(work_dir)
+    if out.exists():
+        shutil.rmtree(out)  # a retried crawl starts clean
+    out.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "spiders.crawl", "--out", str(out), "--max-pages", str(max_pages)]
+    if not polite:
+        cmd.append("--no-delay")
+    if allow_offsite:
+        cmd.append("--allow-offsite")
+    for pattern in include or []:
+        cmd += ["--include", pattern]
+    for pattern in exclude or []:
+        cmd += ["--exclude", pattern]
+    cmd += ["--", *start_urls]
+    logger.info("crawling %d start URL(s), at most %d pages", len(start_urls), max_pages)
+    env = dict(os.environ)
+    env.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
+    proc = subprocess.run(cmd, env=env, timeout=timeout_s, stdin=subprocess.DEVNULL, check=False)
+    if proc.returncode == 2:
+        raise CrawlRefused(f"the crawler refused its arguments: {' '.join(cmd[3:])}")
+    if proc.returncode < 0:
+        raise CrawlCrashed(f"crawl process killed by {signal.Signals(-proc.returncode).name}")
+    if proc.returncode != 0:
+        raise CrawlCrashed(f"crawl process failed with exit code {proc.returncode}")
+    pages, stats = pipeline.read_crawl(out)
+    logger.info(
+        "crawl finished (%s): %d fetches recorded",
+        stats.get("finish_reason", "unknown"),
+        len(pages),
+    )
+    return {"dir": str(out), "stats": stats}
+
+
+@task(name="extract", cache_policy=NONE)
+def extract(crawl_dir: str, source_for: dict[str, str] | str, run_id: str) -> dict[str, Any]:
+    """Extract articles from the crawl's HTML bodies."""
+    pages, _ = pipeline.read_crawl(crawl_dir)
+    extraction = pipeline.extract_pages(pages, crawl_dir, source_for=source_for, run_id=run_id)
+    get_run_logger().info(
+        "extracted %d article(s) from %d fetch(es)", len(extraction.articles), len(pages)
+    )
+    return {"pages": pages, "extraction": extraction}
+
+
+def _load_index(ds: Dataset, threshold: float | None) -> tuple[dedupe.DedupeIndex, dict[str, str]]:
+    """The near-duplicate index of everything stored, rebuilt from the articles if needed."""
+    table = ds.read_index()
+    stored = ds.read("articles", columns=["article_id", "canonical_url", "content_hash", "text"])
+    kwargs = {} if threshold is None else {"threshold": threshold}
+    if table is None or set(table.column("article_id").to_pylist()) != set(
+        stored.column("article_id").to_pylist()
+    ):
+        if stored.num_rows:
+            get_run_logger().warning(
+                "near-duplicate index missing or out of step with data/articles: rebuilding "
+                "it from %d stored article(s)",
+                stored.num_rows,
+            )
+        index = dedupe.DedupeIndex(**kwargs)
+        for row in stored.to_pylist():
+            index.add(
+                row["article_id"],
+                row["canonical_url"],
+                row["content_hash"],
+                dedupe.signature_of(row["text"] or ""),
+            )
+    else:
+        index = dedupe.DedupeIndex.from_arrow(table, **kwargs)
+    known = dict(
+        zip(
+            stored.column("article_id").to_pylist(),
+            stored.column("content_hash").to_pylist(),
+            strict=True,
+        )
+    )
+    return index, known
+
+
+@task(name="deduplicate", cache_policy=NONE)
+def deduplicate(
+    articles: list[dict[str, Any]], data_dir: str, threshold: float | None = None
+) -> dict[str, Any]:
+    """Decide which articles are new, against this run and everything stored."""
+    ds = Dataset(data_dir)
+    generation = ds.generation()
+    index, known = _load_index(ds, threshold)
+    outcome = pipeline.deduplicate(articles, index, known)
+    get_run_logger().info(
+        "%d new, %d duplicate(s), %d unchanged",
+        len(outcome.kept),
+        len(outcome.duplicates),
+        len(outcome.unchanged),
+    )
+    return {"outcome": outcome, "generation": generation, "index": index}
+
+
+@task(name="write", cache_policy=NONE)
+def write(
+    pages: list,
+    extraction: pipeline.Extraction,
+    decided: dict[str, Any],
+    data_dir: str,
+    source_for: dict[str, str] | str,
+    run_id: str,
+    threshold: float | None = None,
+) -> dict[str, Any]:
+    """Commit the run's rows atomically; re-decide first if another run committed meanwhile."""
+    logger = get_run_logger()
+    ds = Dataset(data_dir)
+    with ds.lock():
+        outcome, index = decided["outcome"], decided["index"]
+        if ds.generation() != decided["generation"]:
+            logger.info("another run committed to %s meanwhile: deduplicating again", data_dir)
+            index, known = _load_index(ds, threshold)
+            outcome = pipeline.deduplicate(extraction.articles, index, known)
+        tables = pipeline.build_tables(
+            pages, extraction, outcome, source_for=source_for, run_id=run_id
+        )
+        kept_ids = [a["article_id"] for a in outcome.kept]
+        index_rows = index.to_arrow(kept_ids) if kept_ids else None
+        result = ds.commit(run_id, tables, index_rows=index_rows)
+    logger.info("wrote %s to %s", result.rows, data_dir)
+    return {"tables": tables, "outcome": outcome, "files": result.files}
+
+
+@flow(name="newsetl-scrape", flow_run_name=_run_name, log_prints=True)
+def scrape(
+    start_urls: list[str],
+    source: str | None = None,
+    data_dir: str = "data",
+    max_pages: int = 200,
+    polite: bool = True,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    allow_offsite: bool = False,
+    near_duplicate_threshold: float | None = None,
+) -> dict[str, Any]:
+    """Scrape the start URLs into the dataset at ``data_dir``; return the run summary.
+
+    Raises ValueError for a URL that is not http(s) and DataDirError for an unusable data
+    folder, before anything is fetched.
+    """
+    logger = get_run_logger()
+    start_urls = [urls.validate_start_url(u) for u in start_urls]
+    if not start_urls:
+        raise ValueError("no start URL: pass at least one http(s) URL")
+    ds = Dataset(data_dir)
+    ds.ensure_writable()
+    if source:
+        source_for: dict[str, str] | str = pipeline.check_partition_value(source)
+    else:
+        source_for = {urls.site_of(u): pipeline.default_source_name(u) for u in start_urls}
+    run_id = new_run_id()
+    work_dir = ds.root / "_work" / run_id
+    crawled = crawl(
+        start_urls,
+        str(work_dir),
+        max_pages,
+        polite=polite,
+        include=include,
+        exclude=exclude,
+        allow_offsite=allow_offsite,
+    )
+    got = extract(crawled["dir"], source_for, run_id)
+    decided = deduplicate(got["extraction"].articles, str(ds.root), near_duplicate_threshold)
+    written = write(
+        got["pages"],
+        got["extraction"],
+        decided,
+        str(ds.root),
+        source_for,
+        run_id,
+        near_duplicate_threshold,
+    )
+    summary = pipeline.summarize(got["pages"], written["tables"], written["outcome"])
+    summary.update(
+        run_id=run_id,
+        data_dir=str(ds.root),
+        sources=sorted({source_for} if isinstance(source_for, str) else set(source_for.values())),
+        crawl_finish_reason=crawled["stats"].get("finish_reason"),
+    )
+    shutil.rmtree(work_dir, ignore_errors=True)
+    logger.info(
+        "run %s: %d pages fetched, %d new articles, %d duplicates, %d unchanged, %d errors %s",
+        run_id,
+        summary["pages_fetched"],
+        summary["articles_new"],
+        summary["duplicates"],
+        summary["unchanged"],
+        summary["errors"],
+        summary["errors_by_reason"],
+    )
+    create_markdown_artifact(
+        summary_markdown(summary),
+        key=f"run-summary-{_artifact_key(summary['sources'])}",
+        description=f"newsetl run {run_id}",
+    )
+    return summary
+
+
+def _artifact_key(sources: list[str]) -> str:
+    # Artifact keys allow lower-case letters, digits and dashes only.
+    raw = "-".join(sources)[:60].lower()
+    return "".join(c if c.isalnum() else "-" for c in raw).strip("-") or "run"

@@ -1,0 +1,176 @@
+"""``newsetl serve``: the schedules of prefect.yaml, on a local Prefect server it starts itself.
+
+Prefect's ephemeral mode (no server) never fires scheduled runs, so unless the user points
+``PREFECT_API_URL`` at a server, this starts ``prefect server start`` on 127.0.0.1 (SQLite
+under the state folder), serves the deployments with ``serve()``, and stops the server when
+it stops. While it runs, other newsetl commands reuse the server instead of starting their
+own temporary one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from newsetl.config import Source
+from newsetl.settings import prepare_prefect_env, server_file, state_dir
+
+SERVER_READY_TIMEOUT_S = 90
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(api_url.rstrip("/") + "/health", timeout=1.0) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def start_local_server(port: int = 0) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a Prefect server on 127.0.0.1; return the process and its API URL once ready."""
+    port = port or _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = dict(os.environ)
+    env.pop("PREFECT_API_URL", None)
+    log_path = state_dir() / "prefect-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ui",
+            "--analytics-off",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + SERVER_READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"the local Prefect server exited with code {proc.returncode}; see {log_path}"
+            )
+        if _healthy(api_url):
+            return proc, api_url
+        time.sleep(0.25)
+    proc.terminate()
+    raise RuntimeError(f"the local Prefect server did not answer within 90 s; see {log_path}")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def build_deployments(sources: list[Source], data_dir: str | None = None) -> list[Any]:
+    """One Prefect deployment per declared source, with its schedules and concurrency limit."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.schedules import Cron, Interval
+
+    from flows.etl import scrape
+
+    deployments = []
+    for src in sources:
+        params = dict(src.parameters)
+        if data_dir:
+            params["data_dir"] = data_dir
+        if params.get("data_dir"):
+            params["data_dir"] = str(Path(params["data_dir"]).expanduser().resolve())
+        schedules = [
+            Cron(s.cron, timezone=s.timezone)
+            if s.cron
+            else Interval(float(s.interval or 3600), timezone=s.timezone)
+            for s in src.schedules
+        ]
+        limit = None
+        if src.concurrency_limit:
+            limit = ConcurrencyLimitConfig(
+                limit=src.concurrency_limit,
+                collision_strategy=ConcurrencyLimitStrategy(src.collision_strategy),
+            )
+        deployments.append(
+            scrape.to_deployment(
+                name=src.deployment,
+                schedules=schedules or None,
+                parameters=params,
+                concurrency_limit=limit,
+                description=src.description,
+                tags=["newsetl", f"source:{src.name}"],
+            )
+        )
+    return deployments
+
+
+def serve_sources(
+    sources: list[Source],
+    *,
+    config_path: Path,
+    data_dir: str | None = None,
+    quiet: bool = False,
+    port: int = 0,
+) -> int:
+    """Serve the deployments until SIGINT/SIGTERM; return an exit code."""
+    if quiet:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    own_server = None
+    user_api = os.environ.get("PREFECT_API_URL")
+    prepare_prefect_env()  # may pick up a local server that is already running
+    if not os.environ.get("PREFECT_API_URL"):
+        t0 = time.monotonic()
+        own_server, api_url = start_local_server(port)
+        os.environ["PREFECT_API_URL"] = api_url
+        server_file().write_text(json.dumps({"api_url": api_url, "pid": own_server.pid}))
+        print(f"local Prefect server ready at {api_url} in {time.monotonic() - t0:.1f} s")
+    elif user_api:
+        print(f"using the Prefect server at {user_api}")
+
+    def _stop(signum: int, frame: Any) -> None:  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        from prefect import serve
+
+        deployments = build_deployments(sources, data_dir)
+        print(f"serving {len(deployments)} deployment(s) from {config_path}", flush=True)
+        serve(*deployments, print_starting_message=not quiet)
+    except KeyboardInterrupt:
+        print("newsetl serve: stopping", flush=True)
+    finally:
+        if own_server is not None:
+            stop_server(own_server)
+            try:
+                server_file().unlink()
+            except FileNotFoundError:
+                pass
+    return 0

@@ -1,0 +1,279 @@
+"""Article metadata from markup: JSON-LD, ``<meta>`` tags, titles, authors, dates, language."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from newsetl.boilerplate import DATE_IN_LINE
+
+_JSONLD = re.compile(
+    r"<script\b[^>]*?type\s*=\s*[\"']?application/ld\+json[^>]*>(.*?)</script\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_URLISH = re.compile(r"^(?:https?:|www\.|/)|\.(?:com|org|net|html?)(?:/|$)|@", re.IGNORECASE)
+_BY_PREFIX = re.compile(
+    r"^\s*(?:(?:written|posted|reported|words|story|text|photos?)\s+)?(?:by|von|par|por|door)\b[:\s]*",
+    re.IGNORECASE,
+)
+_AUTHOR_SPLIT = re.compile(r"\s+(?:and|&|und|et|y)\s+|\s*[;|/]\s*|,\s+(?=\S+\s+\S+)", re.IGNORECASE)
+_AUTHOR_TAIL = re.compile(
+    r"\s*(?:[,|\-–—]\s*)?(?:\b(?:staff writer|contributor|correspondent|reporter|editor|"
+    r"for\s+\w+.*|updated.*|published.*|posted.*|on\s+\w+\s+\d.*)|"
+    r"\d{1,2}[:/.]\d{2}.*)$",
+    re.IGNORECASE,
+)
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:•·»/]+\s+|\s+::\s+")
+_LANG = re.compile(r"^([a-z]{2,3})(?:$|[-_])", re.IGNORECASE)
+
+ARTICLE_TYPE_HINTS = ("article", "posting", "report", "blog")
+
+
+def find_jsonld(html: str) -> list[Any]:
+    """Parse every JSON-LD block in the raw page; blocks that are not valid JSON are skipped."""
+    out: list[Any] = []
+    if "ld+json" not in html and "LD+JSON" not in html.upper():
+        return out
+    for match in _JSONLD.finditer(html):
+        raw = _CDATA.sub("", match.group(1).strip())
+        if not raw:
+            continue
+        try:
+            out.append(json.loads(raw, strict=False))
+        except ValueError:
+            try:
+                out.append(json.loads(_TRAILING_COMMA.sub(r"\1", raw), strict=False))
+            except ValueError:
+                continue
+    return out
+
+
+def iter_jsonld_nodes(data: Any) -> Iterator[dict[str, Any]]:
+    """Yield top-level JSON-LD objects, list items and ``@graph`` members (not nested values)."""
+    if isinstance(data, list):
+        for item in data:
+            yield from iter_jsonld_nodes(item)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if isinstance(graph, list | dict):
+            yield from iter_jsonld_nodes(graph)
+
+
+def _types_of(node: dict[str, Any]) -> list[str]:
+    value = node.get("@type")
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def jsonld_types(blocks: list[Any]) -> list[str]:
+    """All ``@type`` values of the top-level and ``@graph`` objects, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for block in blocks:
+        for node in iter_jsonld_nodes(block):
+            for t in _types_of(node):
+                seen.setdefault(t, None)
+    return list(seen)
+
+
+def jsonld_article(blocks: list[Any]) -> dict[str, Any]:
+    """The JSON-LD object that describes the article (an Article/Posting type), or {}."""
+    best: dict[str, Any] = {}
+    for block in blocks:
+        for node in iter_jsonld_nodes(block):
+            types = [t.lower() for t in _types_of(node)]
+            if any(h in t for t in types for h in ARTICLE_TYPE_HINTS):
+                if not best or (node.get("articleBody") and not best.get("articleBody")):
+                    best = node
+            elif not best and node.get("headline") and node.get("datePublished"):
+                best = node
+    return best
+
+
+def _names(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, str):
+            yield name
+        elif isinstance(name, list):
+            yield from (n for n in name if isinstance(n, str))
+        else:
+            given, family = value.get("givenName"), value.get("familyName")
+            if isinstance(given, str) and isinstance(family, str):
+                yield f"{given} {family}"
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names(item)
+
+
+def jsonld_authors(node: dict[str, Any]) -> list[str]:
+    """Author names from a JSON-LD article object (``author``, else ``creator``)."""
+    value = node.get("author") or node.get("creator")
+    return list(_names(value))
+
+
+def clean_authors(raw: Iterable[str]) -> list[str]:
+    """Normalise author strings: drop "By", URLs, e-mails, roles; split "A and B"; dedupe."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in raw:
+        if not item:
+            continue
+        text = " ".join(item.split())
+        text = _BY_PREFIX.sub("", text)
+        for part in _AUTHOR_SPLIT.split(text):
+            name = _BY_PREFIX.sub("", part).strip(" ,.:;|-–—()[]\"'")
+            name = _AUTHOR_TAIL.sub("", name).strip(" ,.:;|-–—()[]\"'")
+            if not name or _URLISH.search(name) or DATE_IN_LINE.search(name):
+                continue
+            words = name.split()
+            if len(words) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
+                continue
+            if name.lower() in {"admin", "staff", "editor", "unknown", "anonymous", "author"}:
+                continue
+            key = name.lower()
+            if key not in seen:
+                seen.add(key)
+                out.append(name)
+    return out
+
+
+def parse_date(value: Any) -> datetime | None:
+    """Parse a date string to an aware UTC datetime; naive values are taken as UTC."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 80:
+        return None
+    dt: datetime | None = None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        dt = None
+    if dt is None:
+        try:
+            from dateutil import parser as dateparser
+
+            dt = dateparser.parse(text, fuzzy=False)
+        except (ValueError, OverflowError, TypeError, ImportError):
+            try:
+                from dateutil import parser as dateparser
+
+                dt = dateparser.parse(text, fuzzy=True)
+            except (ValueError, OverflowError, TypeError, ImportError):
+                return None
+        except Exception:  # noqa: BLE001 - dateutil raises assorted errors on garbage
+            return None
+    if dt is None or not (1990 <= dt.year <= 2100):
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def find_date_in_text(text: str) -> datetime | None:
+    """A full calendar date (with a year) inside a short line such as a byline, as UTC."""
+    for match in DATE_IN_LINE.finditer(text):
+        chunk = match.group(0)
+        if not re.search(r"\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}", chunk):
+            continue
+        dt = parse_date(chunk)
+        if dt is not None:
+            return dt
+    return None
+
+
+def normalize_language(value: str | None) -> str | None:
+    """``en-US`` / ``en_GB`` / ``EN`` -> ``en``; None when it is not a language tag."""
+    if not value:
+        return None
+    value = value.strip().split(",")[0].strip()
+    match = _LANG.match(value)
+    if not match:
+        return None
+    code = match.group(1).lower()
+    if len(code) == 3:
+        return _ISO639_3_TO_1.get(code)
+    return code
+
+
+_ISO639_3_TO_1 = {
+    "eng": "en",
+    "deu": "de",
+    "ger": "de",
+    "fra": "fr",
+    "fre": "fr",
+    "spa": "es",
+    "ita": "it",
+    "por": "pt",
+    "nld": "nl",
+    "dut": "nl",
+    "rus": "ru",
+    "jpn": "ja",
+    "zho": "zh",
+    "chi": "zh",
+    "ara": "ar",
+    "kor": "ko",
+    "pol": "pl",
+    "swe": "sv",
+    "tur": "tr",
+}
+
+
+def detect_language(text: str) -> str | None:
+    """Guess the language of ``text`` with py3langid; None for too little text."""
+    if len(text) < 40:
+        return None
+    try:
+        import py3langid
+    except ImportError:  # pragma: no cover - declared dependency
+        return None
+    try:
+        lang, _score = py3langid.classify(text[:5000])
+    except Exception:  # noqa: BLE001 - detection is best effort
+        return None
+    return normalize_language(lang)
+
+
+def clean_title(title: str | None, site_name: str | None = None, h1: str | None = None) -> str | None:
+    """Strip a " | Site Name" style suffix (or prefix) from a page title."""
+    if not title:
+        return None
+    title = " ".join(title.split())
+    if not title:
+        return None
+    if h1:
+        h1 = " ".join(h1.split())
+        if h1 and h1 != title and h1 in title and len(h1.split()) >= 2:
+            return h1
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    site = (site_name or "").strip().lower()
+    if site:
+        if parts[-1].strip().lower() == site:
+            return title[: title.rfind(parts[-1])].rstrip(" |-–—:•·»/")
+        if parts[0].strip().lower() == site:
+            return title[len(parts[0]) :].lstrip(" |-–—:•·»/")
+    # No site name known: drop a short last (or first) part when the rest is longer.
+    first, last = parts[0], parts[-1]
+    if len(last.split()) <= 4 and len(first.split()) > len(last.split()) + 1:
+        return title[: title.rfind(last)].rstrip(" |-–—:•·»/")
+    if len(first.split()) <= 3 and len(last.split()) > len(first.split()) + 2 and len(parts) == 2:
+        return last
+    return title

@@ -1,0 +1,364 @@
+"""What boilerplate looks like, as data: tag names, roles, class/id words and text patterns.
+
+``extract`` reads these tables; nothing here names a particular site. Platform markers
+are the generic class names or data attributes a blogging platform puts on every post.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Elements dropped from the raw HTML before parsing: they never hold article text.
+PREPASS_DROP_TAGS = (
+    "script",
+    "style",
+    "svg",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "canvas",
+    "select",
+    "textarea",
+    "math",
+)
+
+# Elements skipped whole while reading the parsed tree.
+SKIP_TAGS = frozenset(
+    {
+        "head",
+        "nav",
+        "footer",
+        "aside",
+        "form",
+        "button",
+        "input",
+        "label",
+        "menu",
+        "dialog",
+        "figcaption",
+        "video",
+        "audio",
+        "picture",
+        "img",
+        "map",
+        "embed",
+        "link",
+        "meta",
+        "style",
+        "script",
+        "noscript",
+        "template",
+        "iframe",
+        "svg",
+        "select",
+        "option",
+        "textarea",
+        "object",
+        "canvas",
+        "title",
+        "base",
+        "source",
+        "track",
+        "wbr",
+        "hr",
+        "area",
+        "param",
+        "fieldset",
+        "legend",
+        "del",
+        "s",
+        "strike",
+    }
+)
+
+# Elements that start a new block of text.
+BLOCK_TAGS = frozenset(
+    {
+        "html",
+        "body",
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "figure",
+        "address",
+        "center",
+        "details",
+        "summary",
+        "hgroup",
+        "font",
+    }
+)
+
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+ARIA_BOILERPLATE_ROLES = frozenset(
+    {
+        "navigation",
+        "banner",
+        "contentinfo",
+        "complementary",
+        "dialog",
+        "alertdialog",
+        "search",
+        "menu",
+        "menubar",
+        "toolbar",
+        "button",
+        "tablist",
+    }
+)
+
+# Words that, as a whole class/id word, mark an element as not being the article text.
+NEGATIVE_WORDS = frozenset(
+    {
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "breadcrumb",
+        "breadcrumbs",
+        "sidebar",
+        "footer",
+        "masthead",
+        "comment",
+        "comments",
+        "commentlist",
+        "disqus",
+        "respond",
+        "reply",
+        "replies",
+        "share",
+        "sharing",
+        "sharedaddy",
+        "social",
+        "socials",
+        "sociable",
+        "related",
+        "recommended",
+        "recirculation",
+        "newsletter",
+        "subscribe",
+        "subscription",
+        "signup",
+        "cookie",
+        "cookies",
+        "consent",
+        "gdpr",
+        "banner",
+        "promo",
+        "sponsor",
+        "sponsored",
+        "advert",
+        "advertisement",
+        "ad",
+        "ads",
+        "adsense",
+        "dfp",
+        "widget",
+        "widgets",
+        "popup",
+        "modal",
+        "overlay",
+        "toolbar",
+        "pagination",
+        "pager",
+        "byline",
+        "author",
+        "authors",
+        "dateline",
+        "timestamp",
+        "caption",
+        "credit",
+        "credits",
+        "tags",
+        "tagcloud",
+        "taglist",
+        "categories",
+        "skip",
+        "skiplink",
+        "sronly",
+        "sr",
+        "hidden",
+        "hide",
+        "invisible",
+        "offscreen",
+        "print",
+        "rss",
+        "login",
+        "signin",
+        "outbrain",
+        "taboola",
+        "trending",
+        "popular",
+        "mostread",
+        "shoutbox",
+        "disclaimer",
+        "copyright",
+        "bio",
+        "meta",
+        "postmeta",
+        "entrymeta",
+        "jp",
+        "addthis",
+        "tooltip",
+        "toc",
+    }
+)
+# Multi-word class fragments (compared with separators removed).
+NEGATIVE_JOINED = (
+    "visuallyhidden",
+    "screenreader",
+    "srtext",
+    "readmore",
+    "morestories",
+    "youmayalso",
+    "youmightalso",
+    "recentposts",
+    "relatedposts",
+    "postnav",
+    "postnavigation",
+    "nextprev",
+    "prevnext",
+    "authorbox",
+    "authorinfo",
+    "aboutauthor",
+    "sharebar",
+    "sharebuttons",
+    "socialshare",
+    "followus",
+    "postfooter",
+    "entryfooter",
+    "articlefooter",
+    "postmetadata",
+    "entrymeta",
+    "postinfo",
+    "publishdate",
+    "pubdate",
+    "posttags",
+    "readtime",
+    "timetoread",
+    "printonly",
+    "mobileonly",
+    "noprint",
+    "cookiebanner",
+    "cookienotice",
+    "adwrapper",
+    "adslot",
+    "adcontainer",
+    "adunit",
+    "googleads",
+)
+# Class/id words that mark a likely article container; they protect an element from the
+# negative words above (``comments-enabled post-content`` stays).
+POSITIVE_WORDS = frozenset(
+    {
+        "article",
+        "articlebody",
+        "body",
+        "content",
+        "entry",
+        "hentry",
+        "main",
+        "post",
+        "story",
+        "text",
+        "blog",
+        "page",
+        "column",
+        "markup",
+    }
+)
+# Words that are weak alone but ended up in class names of whole-page wrappers.
+WRAPPER_PREFIXES = ("has", "no", "with", "is", "show", "enable", "enabled", "single", "page")
+
+# Generic markers of a post's body on common platforms, strongest evidence first.
+# (attribute, value) pairs; class values are matched as whole class tokens.
+CONTENT_MARKERS: tuple[tuple[str, str], ...] = (
+    ("itemprop", "articleBody"),
+    ("data-hook", "post-description"),  # Wix blog
+    ("class", "rich-content-viewer"),  # Wix rich content
+    ("class", "entry-content"),  # WordPress
+    ("class", "post-content"),  # WordPress themes, Ghost
+    ("class", "post-body"),  # Blogger
+    ("class", "post-entry"),
+    ("class", "gh-content"),  # Ghost
+    ("class", "available-content"),  # Substack
+    ("class", "body markup"),  # Substack
+    ("class", "article-body"),
+    ("class", "article-content"),
+    ("class", "story-body"),
+    ("class", "article__body"),
+    ("class", "c-entry-content"),
+    ("class", "entry__content"),
+    ("class", "post__content"),
+    ("class", "content-body"),
+    ("class", "blog-post-body"),
+    ("class", "sqs-layout"),  # Squarespace: the blocks' layout wrapper
+    ("id", "articleBody"),
+    ("id", "article-body"),
+    ("id", "story-body"),
+    ("id", "post-body"),
+)
+
+# Short lines that are never article text (compared lower-case, whole line).
+JUNK_LINE = re.compile(
+    r"""^(?:
+        top\ of\ page|bottom\ of\ page|back\ to\ top|skip\ to\ (?:main\ )?content|
+        post:\ \w+|advertisement|advertisements|sponsored(?:\ content)?|
+        share(?:\ this)?(?:\ (?:post|article|story|page))?:?|tweet|pin\ it|email|print|
+        (?:share\ on|follow\ us\ on)\ \w+|
+        \d+\ (?:min|mins|minute|minutes)\ read|
+        (?:click|tap)\ (?:here\ )?to\ (?:share|print|email|tweet).*|
+        (?:related|recent|popular|latest|more)\ (?:posts|articles|stories|news)|
+        read\ more|continue\ reading.*|see\ also|you\ (?:may|might)\ also\ like.*|
+        (?:leave\ a\ |post\ a\ |\d+\ )?comments?|leave\ a\ reply|
+        (?:like|loading)\W*|subscribe(?:\ now)?|sign\ up(?:\ now)?|
+        image:?.*\ (?:credit|getty\ images|ap\ photo|reuters)\W*
+    )\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Lines that carry a date/byline rather than text: checked on short blocks only.
+BYLINE_LINE = re.compile(
+    r"""^(?:
+        (?:by|written\ by|posted\ by|words\ by|story\ by|von|par|por|door|di|av)\s+\S.*|
+        (?:posted|published|updated|last\ updated|modified|date)\s*(?:on|at|:)?\s*\S.*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+DATE_IN_LINE = re.compile(
+    r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
+    rf"{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS},?\s+\d{{4}}|"
+    rf"{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}:\d{{2}}\s*(?:am|pm)?|\d+\s+(?:hours?|days?|minutes?)\s+ago)",
+    re.IGNORECASE,
+)

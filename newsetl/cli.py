@@ -1,0 +1,349 @@
+"""The ``newsetl`` command line: scrape, run, serve, extract, demo.
+
+Prefect and the flows are imported only by the commands that run them, so ``extract`` and
+``--help`` start fast. Exit codes: 0 the job ran (failed pages are recorded, not fatal);
+1 the run failed; 2 the job cannot be done as asked (the message names the fix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from newsetl import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The job cannot be done as asked; the message names the fix."""
+
+
+def _check_urls(raw: Sequence[str]) -> list[str]:
+    from newsetl.urls import validate_start_url
+
+    try:
+        return [validate_start_url(u) for u in raw]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _check_data_dir(path: str) -> str:
+    from newsetl.storage import DataDirError, Dataset
+
+    ds = Dataset(path)
+    try:
+        ds.ensure_writable()
+    except DataDirError as exc:
+        raise UsageError(str(exc)) from exc
+    return str(ds.root)
+
+
+def _check_source(name: str | None) -> str | None:
+    if name is None:
+        return None
+    from newsetl.storage import check_partition_value
+
+    try:
+        return check_partition_value(name)
+    except ValueError as exc:
+        raise UsageError(f"--source: {exc}") from exc
+
+
+def _prepare_prefect(args: argparse.Namespace) -> None:
+    from newsetl.settings import prepare_prefect_env
+
+    if getattr(args, "quiet", False):
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    prepare_prefect_env()
+
+
+def _run_flow(params: dict[str, Any]) -> dict[str, Any]:
+    from flows.etl import scrape
+
+    return scrape(**params)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from newsetl.report import summary_text
+
+    print(summary_text(summary))
+
+
+# -- commands ---------------------------------------------------------------------------
+def cmd_scrape(args: argparse.Namespace) -> int:
+    urls = _check_urls(args.urls)
+    if not urls:
+        raise UsageError("no URL given: pass at least one http(s) URL to scrape")
+    data_dir = _check_data_dir(args.data_dir)
+    source = _check_source(args.source)
+    if args.max_pages < 1:
+        raise UsageError("--max-pages must be at least 1")
+    _prepare_prefect(args)
+    summary = _run_flow(
+        {
+            "start_urls": urls,
+            "source": source,
+            "data_dir": data_dir,
+            "max_pages": args.max_pages,
+            "polite": not args.no_delay,
+            "include": args.include or None,
+            "exclude": args.exclude or None,
+            "allow_offsite": args.allow_offsite,
+        }
+    )
+    _print_summary(summary)
+    return EXIT_OK
+
+
+def _load_config(args: argparse.Namespace):  # noqa: ANN202
+    from newsetl.config import ConfigError, load_sources
+    from newsetl.settings import default_config_path
+
+    path = Path(args.config) if args.config else default_config_path()
+    try:
+        return path, load_sources(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from newsetl.config import ConfigError, select_sources
+
+    path, sources = _load_config(args)
+    try:
+        chosen = select_sources(sources, args.sources)
+    except ConfigError as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    if not chosen:
+        raise UsageError(
+            f"no sources configured in {path}: add a deployment with parameters.source and "
+            "parameters.start_urls, or pass URLs to `newsetl scrape`"
+        )
+    data_dir = _check_data_dir(args.data_dir) if args.data_dir else None
+    _prepare_prefect(args)
+    failed = 0
+    for src in chosen:
+        params = dict(src.parameters)
+        params.setdefault("source", src.name)
+        if data_dir:
+            params["data_dir"] = data_dir
+        else:
+            params["data_dir"] = _check_data_dir(params.get("data_dir", "data"))
+        try:
+            _print_summary(_run_flow(params))
+        except Exception as exc:  # noqa: BLE001 - one source failing must not stop the others
+            failed += 1
+            print(f"newsetl: source {src.name} failed: {exc}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    path, sources = _load_config(args)
+    if not sources:
+        raise UsageError(f"no deployments of {path} to serve: add one (see README)")
+    from flows.serve import serve_sources
+
+    return serve_sources(
+        sources, config_path=path, data_dir=args.data_dir, quiet=args.quiet, port=args.port
+    )
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from newsetl.extract import extract_article
+
+    if not args.jsonl:
+        raise UsageError("only JSON lines output exists: add --jsonl")
+    paths: list[str] = list(args.files)
+    if args.files_from:
+        with open(args.files_from, encoding="utf-8") as fh:
+            paths += [line.strip() for line in fh if line.strip()]
+    if not paths:
+        raise UsageError("no file given: pass HTML files, or --files-from LIST")
+    out = sys.stdout
+    failures = 0
+    for path in paths:
+        try:
+            body = Path(path).read_bytes()
+        except OSError as exc:
+            failures += 1
+            print(f"newsetl: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        if path.endswith(".gz"):
+            import gzip
+
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError) as exc:
+                failures += 1
+                print(f"newsetl: cannot decompress {path}: {exc}", file=sys.stderr)
+                continue
+        ex = extract_article(body, args.url)
+        record = {
+            "path": path,
+            "url": args.url or ex.canonical_url,
+            "title": ex.title,
+            "authors": ex.authors,
+            "published_at": ex.published_at.isoformat() if ex.published_at else None,
+            "language": ex.language,
+            "text": ex.text,
+            "word_count": ex.word_count,
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+    if failures == len(paths):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from newsetl.demo.server import SiteServer
+    from newsetl.demo.sites import demo_sites
+
+    data_dir = _check_data_dir(args.data_dir)
+    _prepare_prefect(args)
+    servers = []
+    try:
+        for i, site in enumerate(demo_sites()):
+            port = args.port + i if args.port else 0
+            try:
+                srv = SiteServer(site, port=port)
+                srv.start()
+            except OSError:
+                srv = SiteServer(site, port=0)  # the fixed port is taken: any free one
+                srv.start()
+            servers.append(srv)
+        start_urls = [s.url + "/" for s in servers]
+        print("demo sites: " + ", ".join(start_urls), flush=True)
+        summary = _run_flow(
+            {"start_urls": start_urls, "data_dir": data_dir, "max_pages": 100, "polite": False}
+        )
+    finally:
+        for srv in servers:
+            srv.stop()
+    _print_summary(summary)
+    rel = os.path.relpath(data_dir)
+    print("load it:")
+    print(
+        f"  .venv/bin/python -c \"import pandas as pd; "
+        f"print(pd.read_parquet('{rel}/articles')[['source', 'title', 'word_count']])\""
+    )
+    return EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="newsetl",
+        description="Scrape news and blog articles into a clean, deduplicated Parquet dataset.",
+    )
+    p.add_argument("--version", action="version", version=f"newsetl {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser, data_default: str | None = "data") -> None:
+        sp.add_argument(
+            "--data-dir",
+            default=data_default,
+            help=f"dataset folder (default: {data_default or 'from prefect.yaml, else data'})",
+        )
+        sp.add_argument("-q", "--quiet", action="store_true", help="only warnings and the summary")
+
+    s = sub.add_parser(
+        "scrape",
+        help="scrape URLs now (site roots, listings, sitemaps, feeds or articles)",
+        description="Run the scrape flow once on the given URLs, with no server to start.",
+    )
+    s.add_argument("urls", nargs="*", metavar="URL", help="http(s) start URLs, any mix of sites")
+    common(s)
+    s.add_argument("--max-pages", type=int, default=200, help="HTML pages to fetch at most")
+    s.add_argument("--source", help="source name for all URLs (default: each URL's host)")
+    s.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching")
+    s.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching")
+    s.add_argument("--allow-offsite", action="store_true", help="follow links to other sites")
+    s.add_argument(
+        "--no-delay",
+        action="store_true",
+        help="turn politeness delays off (for your own or local servers only)",
+    )
+    s.set_defaults(func=cmd_scrape)
+
+    r = sub.add_parser(
+        "run",
+        help="run configured sources once",
+        description="Run the sources declared in prefect.yaml once, as their schedules would.",
+    )
+    r.add_argument("sources", nargs="*", metavar="SOURCE", help="source names (default: all)")
+    r.add_argument("--config", help="prefect.yaml to read (default: the project's)")
+    common(r, None)
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser(
+        "serve",
+        help="run the schedules of prefect.yaml until stopped",
+        description=(
+            "Start a local Prefect server (SQLite, 127.0.0.1) unless one is configured, "
+            "serve the deployments of prefect.yaml on their schedules, stop on Ctrl-C."
+        ),
+    )
+    v.add_argument("--config", help="prefect.yaml to read (default: the project's)")
+    v.add_argument("--port", type=int, default=0, help="port of the local Prefect server")
+    common(v, None)
+    v.set_defaults(func=cmd_serve)
+
+    e = sub.add_parser(
+        "extract",
+        help="extract articles from saved HTML files",
+        description="Extract saved HTML files offline; one JSON object per line on stdout.",
+    )
+    e.add_argument("files", nargs="*", metavar="FILE", help="HTML files (.html or .html.gz)")
+    e.add_argument("--files-from", metavar="LIST", help="a file with one path per line")
+    e.add_argument("--url", help="the pages' URL (resolves relative links, canonical URL)")
+    e.add_argument("--jsonl", action="store_true", help="JSON lines output (the only format)")
+    e.set_defaults(func=cmd_extract)
+
+    d = sub.add_parser(
+        "demo",
+        help="scrape the bundled demo blogs on 127.0.0.1 into ./data",
+        description="Serve two bundled demo sites on 127.0.0.1, scrape them, print the result.",
+    )
+    common(d)
+    d.add_argument("--port", type=int, default=8471, help="first port of the demo sites")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"newsetl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("newsetl: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a one-line message, not a traceback
+        from newsetl.storage import DataDirError
+
+        if isinstance(exc, DataDirError | ValueError):
+            print(f"newsetl: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"newsetl: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("NEWSETL_DEBUG"):
+            raise
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""The ETL stages as plain functions: read a crawl, extract, deduplicate, build the tables.
+
+Prefect tasks in ``flows/`` are thin wrappers around these; each can be run and tested
+from Python alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+
+from newsetl import classify, dedupe, urls
+from newsetl.models import FetchedPage
+from newsetl.storage import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, PAGES_SCHEMA, check_partition_value
+
+log = logging.getLogger(__name__)
+
+# Below this many pages one process is faster than starting workers.
+PARALLEL_MIN_PAGES = 64
+
+
+def default_source_name(url: str) -> str:
+    """A source name from a URL's host: ``www.example.com:8080`` -> ``example.com-8080``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "unknown").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    if parts.port and parts.port != default_port:
+        host = f"{host}-{parts.port}"
+    return check_partition_value(host.replace(":", "-"))
+
+
+def read_crawl(crawl_dir: str | os.PathLike[str]) -> tuple[list[FetchedPage], dict[str, Any]]:
+    """The fetch records and stats a crawl child process left in its folder."""
+    crawl_dir = Path(crawl_dir)
+    pages: list[FetchedPage] = []
+    path = crawl_dir / "pages.jsonl"
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    pages.append(FetchedPage.from_dict(json.loads(line)))
+                except (ValueError, TypeError):
+                    log.warning("skipping a damaged line in %s", path)  # a killed child's last line
+    stats: dict[str, Any] = {}
+    with_stats = crawl_dir / "stats.json"
+    if with_stats.exists():
+        try:
+            stats = json.loads(with_stats.read_text())
+        except ValueError:
+            stats = {}
+    return pages, stats
+
+
+@dataclass
+class Extraction:
+    """Articles found in a crawl, and what became of every fetched page."""
+
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    fates: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # page index -> fate
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any] | None:
+    """Worker: extract one stored body (runs in a pool process or inline)."""
+    from newsetl.extract import extract_article
+
+    body_path, url, encoding_hint, content_language = args
+    try:
+        body = Path(body_path).read_bytes()
+    except OSError:
+        return None
+    ex = extract_article(
+        body, url, encoding_hint=encoding_hint, content_language=content_language
+    )
+    return {
+        "title": ex.title,
+        "authors": list(ex.authors),
+        "published_at": ex.published_at,
+        "language": ex.language,
+        "text": ex.text,
+        "canonical_url": ex.canonical_url,
+        "amp_of": ex.amp_of,
+        "jsonld_types": list(ex.jsonld_types),
+        "og_type": ex.og_type,
+        "paragraph_count": ex.paragraph_count,
+        "link_density": ex.link_density,
+        "word_count": ex.word_count,
+    }
+
+
+def extract_pages(
+    pages: list[FetchedPage],
+    crawl_dir: str | os.PathLike[str],
+    *,
+    source_for: dict[str, str] | str,
+    run_id: str,
+    workers: int | None = None,
+) -> Extraction:
+    """Turn the crawl's HTML pages into article rows; pages that are not articles get a fate.
+
+    ``source_for`` is one source name for every page, or a map from site
+    (``scheme://host:port``) to source name.
+    """
+    crawl_dir = Path(crawl_dir)
+    result = Extraction()
+    jobs: list[tuple[int, tuple[str, str, str | None, str | None]]] = []
+    for i, page in enumerate(pages):
+        if page.kind != "page":
+            result.fates[i] = ("failed" if page.reason else page.kind, None)
+            continue
+        if page.reason or not page.body_path:
+            result.fates[i] = ("failed" if page.reason else "no_body", None)
+            continue
+        url = page.final_url or page.url
+        jobs.append(
+            (i, (str(crawl_dir / page.body_path), url, page.encoding_hint, page.content_language))
+        )
+
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
+    outputs: list[dict[str, Any] | None]
+    if workers > 1 and len(jobs) >= PARALLEL_MIN_PAGES:
+        # forkserver: forking a process that runs threads (Prefect's) is unsafe.
+        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+            outputs = list(pool.map(_extract_one, [a for _, a in jobs], chunksize=8))
+    else:
+        outputs = [_extract_one(a) for _, a in jobs]
+
+    for (i, _), out in zip(jobs, outputs, strict=True):
+        page = pages[i]
+        if out is None:
+            result.fates[i] = ("failed", None)
+            continue
+        url = page.final_url or page.url
+        ok, why = classify.is_article(
+            url=url,
+            jsonld_types=out["jsonld_types"],
+            og_type=out["og_type"],
+            word_count=out["word_count"],
+            paragraph_count=out["paragraph_count"],
+            link_density=out["link_density"],
+            in_feed=page.in_feed,
+            in_sitemap=page.in_sitemap,
+        )
+        if not ok:
+            result.fates[i] = (f"not_article:{why}", None)
+            continue
+        # An AMP page is the same article as the page it mirrors.
+        hint = out["amp_of"] or out["canonical_url"]
+        canonical = urls.canonicalize_url(url, canonical_hint=hint)
+        aid = urls.article_id(canonical)
+        source = source_for if isinstance(source_for, str) else _source_of(url, source_for)
+        published = out["published_at"] or _parse_time(page.listed_published)
+        fetched = _parse_time(page.fetched_at) or datetime.now(UTC)
+        month = (published or fetched).strftime("%Y-%m")
+        result.articles.append(
+            {
+                "article_id": aid,
+                "url": url,
+                "canonical_url": canonical,
+                "title": out["title"] or page.listed_title,
+                "authors": out["authors"],
+                "published_at": published,
+                "language": out["language"],
+                "text": out["text"],
+                "word_count": out["word_count"],
+                "content_hash": dedupe.content_hash(out["text"]),
+                "cluster_id": aid,
+                "fetched_at": fetched,
+                "run_id": run_id,
+                "source": source,
+                "month": month,
+                "_page": i,
+            }
+        )
+        result.fates[i] = ("article", aid)
+    return result
+
+
+def _source_of(url: str, source_for: dict[str, str]) -> str:
+    site = urls.site_of(url)
+    if site in source_for:
+        return source_for[site]
+    return default_source_name(url)
+
+
+@dataclass
+class DedupeOutcome:
+    kept: list[dict[str, Any]]
+    duplicates: list[dict[str, Any]]
+    unchanged: list[dict[str, Any]]
+
+
+def deduplicate(
+    articles: list[dict[str, Any]],
+    index: dedupe.DedupeIndex,
+    known_hashes: dict[str, str],
+) -> DedupeOutcome:
+    """Split a run's articles into kept, duplicates and unchanged re-fetches.
+
+    ``index`` holds every stored article (it is updated with the kept ones);
+    ``known_hashes`` maps stored article ids to their content hash, so a re-fetch of an
+    unchanged page is recognised and neither stored nor reported as a duplicate.
+    """
+    fresh: list[dict[str, Any]] = []
+    unchanged: list[dict[str, Any]] = []
+    for art in articles:
+        if known_hashes.get(art["article_id"]) == art["content_hash"]:
+            unchanged.append(art)
+        else:
+            fresh.append(art)
+    candidates = [
+        dedupe.Candidate(
+            article_id=a["article_id"],
+            canonical_url=a["canonical_url"],
+            url=a["url"],
+            text=a["text"],
+            title=a["title"],
+        )
+        for a in fresh
+    ]
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for a in fresh:
+        by_id.setdefault(a["article_id"], []).append(a)
+    decisions = index.decide(candidates)
+    kept: list[dict[str, Any]] = []
+    duplicates: list[dict[str, Any]] = []
+    for cand, dec in zip(candidates, decisions, strict=True):
+        art = next(a for a in by_id[cand.article_id] if a["url"] == cand.url)
+        if dec.kept:
+            art["cluster_id"] = dec.cluster_id
+            kept.append(art)
+        else:
+            duplicates.append(
+                {
+                    "url": art["url"],
+                    "canonical_url": art["canonical_url"],
+                    "article_id": art["article_id"],
+                    "duplicate_of": dec.duplicate_of,
+                    "kind": dec.kind,
+                    "similarity": dec.similarity,
+                    "title": art["title"],
+                    "fetched_at": art["fetched_at"],
+                    "run_id": art["run_id"],
+                    "source": art["source"],
+                    "_page": art["_page"],
+                }
+            )
+    return DedupeOutcome(kept=kept, duplicates=duplicates, unchanged=unchanged)
+
+
+def _table(rows: list[dict[str, Any]], schema: pa.Schema, partitions: tuple[str, ...]) -> pa.Table:
+    fields = list(schema) + [pa.field(p, pa.string()) for p in partitions]
+    full = pa.schema(fields)
+    cols = {f.name: [r.get(f.name) for r in rows] for f in full}
+    return pa.Table.from_pydict(cols, schema=full)
+
+
+def build_tables(
+    pages: list[FetchedPage],
+    extraction: Extraction,
+    outcome: DedupeOutcome,
+    *,
+    source_for: dict[str, str] | str,
+    run_id: str,
+) -> dict[str, pa.Table]:
+    """The rows this run adds to each table, partition columns included."""
+    fates = dict(extraction.fates)
+    for d in outcome.duplicates:
+        fates[d["_page"]] = ("duplicate", d["article_id"])
+    for u in outcome.unchanged:
+        fates[u["_page"]] = ("unchanged", u["article_id"])
+    page_rows = []
+    for i, p in enumerate(pages):
+        fetched = _parse_time(p.fetched_at) or datetime.now(UTC)
+        fate, aid = fates.get(i, ("unknown", None))
+        source = source_for if isinstance(source_for, str) else _source_of(p.url, source_for)
+        page_rows.append(
+            {
+                "url": p.url,
+                "final_url": p.final_url,
+                "status": p.status,
+                "content_type": p.content_type,
+                "bytes": p.bytes,
+                "fetched_at": fetched,
+                "kind": p.kind,
+                "discovered_via": p.discovered_via,
+                "reason": p.reason,
+                "fate": fate,
+                "article_id": aid,
+                "run_id": run_id,
+                "source": source,
+                "date": fetched.strftime("%Y-%m-%d"),
+            }
+        )
+    return {
+        "articles": _table(outcome.kept, ARTICLES_SCHEMA, ("source", "month")),
+        "duplicates": _table(outcome.duplicates, DUPLICATES_SCHEMA, ("source",)),
+        "pages": _table(page_rows, PAGES_SCHEMA, ("source", "date")),
+    }
+
+
+def summarize(
+    pages: list[FetchedPage], tables: dict[str, pa.Table], outcome: DedupeOutcome
+) -> dict[str, Any]:
+    """Counts for the run report: pages fetched, articles new, duplicates, errors by reason."""
+    errors = Counter(p.reason for p in pages if p.reason)
+    examples: dict[str, list[str]] = {}
+    for p in pages:
+        if p.reason and len(examples.setdefault(p.reason, [])) < 3:
+            examples[p.reason].append(p.url)
+    return {
+        "pages_fetched": sum(1 for p in pages if p.status is not None),
+        "html_pages": sum(1 for p in pages if p.kind == "page" and p.body_path),
+        "articles_new": tables["articles"].num_rows,
+        "duplicates": tables["duplicates"].num_rows,
+        "unchanged": len(outcome.unchanged),
+        "errors": sum(errors.values()),
+        "errors_by_reason": dict(sorted(errors.items())),
+        "error_examples": examples,
+        "articles_added": [
+            {"title": a["title"], "url": a["url"], "source": a["source"]} for a in outcome.kept
+        ],
+    }

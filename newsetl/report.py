@@ -1,0 +1,53 @@
+"""Human-readable run reports: the markdown artifact and the terminal summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_LISTED_ARTICLES = 50
+
+
+def _cell(text: Any) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """The run summary as a markdown page: counts, errors by reason, articles added."""
+    lines = [
+        f"# newsetl run `{summary.get('run_id', '?')}`",
+        "",
+        f"Sources: {', '.join(summary.get('sources', [])) or '-'}",
+        "",
+        "| count | value |",
+        "|---|---:|",
+    ]
+    for key in ("pages_fetched", "html_pages", "articles_new", "duplicates", "unchanged", "errors"):
+        lines.append(f"| {key.replace('_', ' ')} | {summary.get(key, 0)} |")
+    errors = summary.get("errors_by_reason") or {}
+    if errors:
+        lines += ["", "## Errors by reason", "", "| reason | pages | examples |", "|---|---:|---|"]
+        examples = summary.get("error_examples") or {}
+        for reason, n in errors.items():
+            ex = ", ".join(_cell(u) for u in examples.get(reason, []))
+            lines.append(f"| {_cell(reason)} | {n} | {ex} |")
+    added = summary.get("articles_added") or []
+    if added:
+        lines += ["", "## Articles added", "", "| title | url |", "|---|---|"]
+        for art in added[:MAX_LISTED_ARTICLES]:
+            lines.append(f"| {_cell(art.get('title'))} | {_cell(art.get('url'))} |")
+        if len(added) > MAX_LISTED_ARTICLES:
+            lines.append(f"| … and {len(added) - MAX_LISTED_ARTICLES} more | |")
+    return "\n".join(lines) + "\n"
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """A few lines for the terminal."""
+    errors = summary.get("errors_by_reason") or {}
+    err = ", ".join(f"{k} {v}" for k, v in errors.items()) or "none"
+    return (
+        f"run {summary.get('run_id')}: {summary.get('pages_fetched', 0)} pages fetched, "
+        f"{summary.get('articles_new', 0)} new articles, {summary.get('duplicates', 0)} "
+        f"duplicates, {summary.get('unchanged', 0)} unchanged\n"
+        f"errors: {err}\n"
+        f"data: {summary.get('data_dir')}"
+    )

@@ -1,0 +1,348 @@
+"""The Parquet dataset: declared schemas, and the only code that writes ``data/``.
+
+Layout under the data folder::
+
+    articles/source=<s>/month=<YYYY-MM>/part-<run>-<n>.parquet
+    duplicates/source=<s>/part-<run>-<n>.parquet
+    pages/source=<s>/date=<YYYY-MM-DD>/part-<run>-<n>.parquet
+    _index/part-<run>-<n>.parquet       near-duplicate signatures of stored articles
+    _state/                              lock, commit generation, commit journals
+
+Commit protocol: every file of a run is first written under a hidden temporary name
+(``.part-….parquet.tmp``, which pandas, pyarrow, DuckDB and Polars globs never read), then a
+journal listing the renames is written atomically, then the files are renamed into place,
+then the journal is removed. All of it happens under an exclusive ``flock`` on
+``_state/lock``, so two runs on one folder commit one after the other. A crash before the
+journal exists leaves only hidden temporaries, which the next commit deletes: the run added
+nothing. A crash after it is rolled forward by the next commit: the run added everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+log = logging.getLogger(__name__)
+
+TS = pa.timestamp("us", tz="UTC")
+
+ARTICLES_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("canonical_url", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("published_at", TS),
+        pa.field("language", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("word_count", pa.int32()),
+        pa.field("content_hash", pa.string()),
+        pa.field("cluster_id", pa.string()),
+        pa.field("fetched_at", TS),
+        pa.field("run_id", pa.string()),
+    ],
+    metadata={"newsetl.table": "articles", "newsetl.schema_version": "1"},
+)
+# Hive partition columns, kept out of the files themselves.
+ARTICLES_PARTITIONS = ("source", "month")
+
+DUPLICATES_SCHEMA = pa.schema(
+    [
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("canonical_url", pa.string()),
+        pa.field("article_id", pa.string()),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("kind", pa.string()),  # same_url | exact_text | near_duplicate
+        pa.field("similarity", pa.float64()),
+        pa.field("title", pa.string()),
+        pa.field("fetched_at", TS),
+        pa.field("run_id", pa.string()),
+    ],
+    metadata={"newsetl.table": "duplicates", "newsetl.schema_version": "1"},
+)
+DUPLICATES_PARTITIONS = ("source",)
+
+PAGES_SCHEMA = pa.schema(
+    [
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("final_url", pa.string()),
+        pa.field("status", pa.int32()),
+        pa.field("content_type", pa.string()),
+        pa.field("bytes", pa.int64()),
+        pa.field("fetched_at", TS),
+        pa.field("kind", pa.string()),
+        pa.field("discovered_via", pa.string()),
+        pa.field("reason", pa.string()),  # why the fetch failed or was skipped; null if fine
+        pa.field("fate", pa.string()),  # article | duplicate | unchanged | not_article | failed | ...
+        pa.field("article_id", pa.string()),
+        pa.field("run_id", pa.string()),
+    ],
+    metadata={"newsetl.table": "pages", "newsetl.schema_version": "1"},
+)
+PAGES_PARTITIONS = ("source", "date")
+
+TABLES = {
+    "articles": (ARTICLES_SCHEMA, ARTICLES_PARTITIONS),
+    "duplicates": (DUPLICATES_SCHEMA, DUPLICATES_PARTITIONS),
+    "pages": (PAGES_SCHEMA, PAGES_PARTITIONS),
+}
+
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class DataDirError(RuntimeError):
+    """The data folder cannot be used; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    files: list[str]
+    rows: dict[str, int]
+    generation: int
+
+
+def check_partition_value(value: str) -> str:
+    """Refuse a partition value that could escape its folder or confuse readers."""
+    if not _SAFE_VALUE.match(value) or ".." in value:
+        raise ValueError(
+            f"invalid name {value!r}: use letters, digits, '.', '_' or '-' "
+            "(starting with a letter or digit, at most 100 characters)"
+        )
+    return value
+
+
+class Dataset:
+    """One data folder: readers, the lock, and the atomic multi-file commit."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).expanduser().resolve()
+        self.state = self.root / "_state"
+        self.index_dir = self.root / "_index"
+
+    # -- set-up -----------------------------------------------------------------------
+    def ensure_writable(self) -> None:
+        """Create the folder tree, or raise DataDirError naming the fix."""
+        try:
+            for sub in ("articles", "duplicates", "pages", "_index", "_state"):
+                (self.root / sub).mkdir(parents=True, exist_ok=True)
+            probe = self.state / f".probe-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise DataDirError(
+                f"data folder {self.root} is not writable ({exc.strerror or exc}): "
+                "pass --data-dir with a folder you can write to"
+            ) from exc
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive lock on the folder for the length of a commit (blocks other writers)."""
+        self.state.mkdir(parents=True, exist_ok=True)
+        with open(self.state / "lock", "a+b") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                self._recover()
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def generation(self) -> int:
+        """How many commits the folder has seen; changes whenever another run commits."""
+        try:
+            return int((self.state / "generation").read_text().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    # -- reading ----------------------------------------------------------------------
+    def files(self, table: str) -> list[Path]:
+        base = self.root / table
+        if not base.is_dir():
+            return []
+        return sorted(p for p in base.rglob("*.parquet") if not _hidden(p, base))
+
+    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        """Read a whole table (with its partition columns) as one Arrow table.
+
+        Damaged or foreign files are skipped with a warning naming them, never a crash.
+        """
+        schema, partitions = TABLES[table]
+        parts = []
+        for path in self.files(table):
+            try:
+                t = pq.read_table(path, columns=columns)
+            except Exception as exc:  # noqa: BLE001 - any unreadable file is skipped alike
+                log.warning("skipping unreadable file %s: %s", path, exc)
+                continue
+            keys = _partition_values(path, self.root / table)
+            for name in partitions:
+                if columns is None or name in columns:
+                    t = t.append_column(name, pa.array([keys.get(name)] * t.num_rows, pa.string()))
+            parts.append(t)
+        if not parts:
+            fields = [f for f in schema if columns is None or f.name in columns]
+            fields += [
+                pa.field(p, pa.string()) for p in partitions if columns is None or p in columns
+            ]
+            return pa.schema(fields).empty_table()
+        return pa.concat_tables(parts, promote_options="permissive")
+
+    def read_index(self) -> pa.Table | None:
+        """The stored near-duplicate signatures, or None when missing or damaged."""
+        paths = sorted(p for p in self.index_dir.glob("*.parquet") if not p.name.startswith("."))
+        if not paths:
+            return None
+        tables = []
+        for path in paths:
+            try:
+                tables.append(pq.read_table(path))
+            except Exception as exc:  # noqa: BLE001
+                log.warning("near-duplicate index file %s is damaged (%s): rebuilding", path, exc)
+                return None
+        return pa.concat_tables(tables, promote_options="permissive")
+
+    # -- writing ----------------------------------------------------------------------
+    def commit(
+        self,
+        run_id: str,
+        tables: dict[str, pa.Table],
+        index_rows: pa.Table | None = None,
+        replace_index: bool = False,
+    ) -> CommitResult:
+        """Write all of a run's rows at once; call while holding ``lock()``.
+
+        ``tables`` maps a table name to rows that include its partition columns. Returns
+        the files written. Raises DataDirError (nothing is added) when writing fails.
+        """
+        check_partition_value(run_id)
+        planned: list[tuple[Path, Path]] = []
+        rows: dict[str, int] = {}
+        try:
+            for name, table in tables.items():
+                schema, partitions = TABLES[name]
+                rows[name] = table.num_rows
+                if table.num_rows == 0:
+                    continue
+                for keys, part in _split_by(table, partitions):
+                    folder = self.root / name
+                    for key in partitions:
+                        folder = folder / f"{key}={check_partition_value(keys[key])}"
+                    final = folder / f"part-{run_id}-{len(planned):04d}.parquet"
+                    data = part.drop_columns(list(partitions)).select(schema.names).cast(schema)
+                    planned.append((self._write_temp(final, data), final))
+            if index_rows is not None and index_rows.num_rows:
+                final = self.index_dir / f"part-{run_id}-{len(planned):04d}.parquet"
+                planned.append((self._write_temp(final, index_rows), final))
+            old_index = []
+            if replace_index:
+                old_index = [
+                    p for p in self.index_dir.glob("*.parquet") if p not in [f for _, f in planned]
+                ]
+            journal = {
+                "run_id": run_id,
+                "renames": [[str(t), str(f)] for t, f in planned],
+                "delete": [str(p) for p in old_index],
+            }
+            _atomic_write_text(self.state / f"journal-{run_id}.json", json.dumps(journal))
+        except OSError as exc:
+            for tmp, _ in planned:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            raise DataDirError(
+                f"could not write to {self.root} ({exc.strerror or exc}); nothing of this run "
+                "was added: free some space or pass --data-dir with a writable folder"
+            ) from exc
+        self._apply_journal(self.state / f"journal-{run_id}.json")
+        gen = self.generation() + 1
+        _atomic_write_text(self.state / "generation", str(gen))
+        return CommitResult(files=[str(f) for _, f in planned], rows=rows, generation=gen)
+
+    def _write_temp(self, final: Path, table: pa.Table) -> Path:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(f".{final.name}.tmp")
+        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        return tmp
+
+    def _apply_journal(self, journal: Path) -> None:
+        data = json.loads(journal.read_text())
+        for tmp, final in data["renames"]:
+            if os.path.exists(tmp):
+                os.replace(tmp, final)
+        for path in data.get("delete", []):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        _fsync_dir(journal.parent)
+        journal.unlink()
+
+    def _recover(self) -> None:
+        """Finish or undo what a crashed commit left (runs under the lock)."""
+        for journal in sorted(self.state.glob("journal-*.json")):
+            try:
+                self._apply_journal(journal)
+                log.warning("completed an interrupted commit (%s)", journal.name)
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("could not replay %s: %s", journal, exc)
+        for tmp in self.root.rglob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                log.warning("removed the leftover of an interrupted run: %s", tmp)
+
+
+def _hidden(path: Path, base: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in path.relative_to(base).parts)
+
+
+def _partition_values(path: Path, base: Path) -> dict[str, str]:
+    out = {}
+    for part in path.relative_to(base).parts[:-1]:
+        if "=" in part:
+            key, _, value = part.partition("=")
+            out[key] = value
+    return out
+
+
+def _split_by(table: pa.Table, keys: tuple[str, ...]) -> Iterator[tuple[dict[str, str], pa.Table]]:
+    """Split rows by the values of the partition columns, in a stable order."""
+    if not keys:
+        yield {}, table
+        return
+    combos = table.group_by(list(keys)).aggregate([]).sort_by([(k, "ascending") for k in keys])
+    import pyarrow.compute as pc
+
+    for row in combos.to_pylist():
+        mask = None
+        for k in keys:
+            m = pc.equal(table[k], row[k])
+            mask = m if mask is None else pc.and_(mask, m)
+        yield {k: str(row[k]) for k in keys}, table.filter(mask)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

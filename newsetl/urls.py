@@ -1,0 +1,363 @@
+"""URLs: which ones can be scraped, which site they belong to, and an article's canonical URL.
+
+The canonical URL is the identity of an article: two URLs that lead to the same story (tracking
+parameters, AMP and print views, ``index.html``, a trailing slash, default ports, a session id)
+canonicalise to the same string. ``article_id`` turns it into a short stable id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url as _w3lib_canonicalize
+
+__all__ = [
+    "article_id",
+    "canonicalize_url",
+    "is_http_url",
+    "registrable_domain",
+    "same_site",
+    "site_of",
+    "validate_start_url",
+]
+
+HTTP_SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Query parameters that only say how a reader arrived (or who they are), never which article.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "mc_cid",
+        "mc_eid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referer",
+        "referrer",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "__twitter_impression",
+        "igshid",
+        "igsh",
+        "cmpid",
+        "cmp",
+        "ncid",
+        "ocid",
+        "ito",
+        "spm",
+        "share",
+        "shared",
+        "smid",
+        "smtyp",
+        "s_cid",
+        "wt.mc_id",
+        "wt_mc",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "rss",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+        "vero_id",
+        "vero_conv",
+        "sr_share",
+        "guccounter",
+        "guce_referrer",
+        "guce_referrer_sig",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "ga_")
+# Session ids, in the query or as a ``;name=value`` path parameter.
+SESSION_PARAMS = frozenset(
+    {"sid", "sessionid", "session_id", "phpsessid", "jsessionid", "aspsessionid", "cfid", "cftoken"}
+)
+# name -> values that turn the page into an AMP or print view of the same article
+# ("" is the bare flag, ``?amp``).
+VIEW_PARAMS = {
+    "amp": {"", "1", "true", "yes"},
+    "output": {"amp", "print"},
+    "outputtype": {"amp"},
+    "format": {"amp"},
+    "print": {"", "1", "true", "yes"},
+    "view": {"print", "amp"},
+    "printable": {"", "1", "true", "yes"},
+}
+INDEX_FILES = frozenset(
+    {
+        "index.html",
+        "index.htm",
+        "index.shtml",
+        "index.php",
+        "index.asp",
+        "index.aspx",
+        "index.jsp",
+        "default.asp",
+        "default.aspx",
+        "default.htm",
+        "default.html",
+    }
+)
+# Second-level labels under a two-letter country code that are sold as public suffixes
+# (example.co.uk, example.com.au): a short heuristic instead of the full public suffix list.
+SECOND_LEVEL_LABELS = frozenset(
+    {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob", "nic", "mil", "ltd"}
+    | {"plc", "sch", "nhs", "gv", "nom", "info", "biz", "web", "in", "lg", "ed", "res", "asso"}
+)
+
+_SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sessionid|session_id|sid)=[^/;?#]*", re.I)
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+
+
+def is_http_url(url: object) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
+
+
+def validate_start_url(url: str) -> str:
+    """Return ``url`` stripped of surrounding blanks if it can be scraped.
+
+    Raises ``ValueError`` with a message naming the fix for anything else: another scheme
+    (``file:``, ``ftp:``, ``javascript:``, ``data:``), no scheme, no host or a bad port.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(f"empty start URL: give an http or https URL, got {url!r}")
+    text = url.strip()
+    if any(ch.isspace() for ch in text):
+        raise ValueError(f"URL contains whitespace: percent-encode it (%20), got {text!r}")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if not scheme or (scheme not in HTTP_SCHEMES and "//" not in text and "." in scheme):
+        # "example.com/news" or "example.com:8080/x" (urlsplit takes the host as scheme)
+        raise ValueError(
+            f"URL has no scheme: write it as https://{text.lstrip('/')} , got {text!r}"
+        )
+    if scheme not in HTTP_SCHEMES:
+        raise ValueError(f"only http and https URLs can be scraped: got {text!r}")
+    if not parts.netloc or not parts.hostname:
+        raise ValueError(
+            f"URL has no host: write it as {scheme}://example.com/path , got {text!r}"
+        )
+    try:
+        parts.port  # noqa: B018
+    except ValueError:
+        raise ValueError(f"URL has a bad port: use a number 1-65535, got {text!r}") from None
+    host = parts.hostname
+    if host.startswith(".") or ".." in host:
+        raise ValueError(f"URL has a malformed host {host!r}: fix the host name, got {text!r}")
+    return text
+
+
+def _host_and_port(parts) -> tuple[str, int | None]:
+    host = (parts.hostname or "").rstrip(".").lower()
+    port = parts.port
+    if port == DEFAULT_PORTS.get(parts.scheme.lower()):
+        port = None
+    return host, port
+
+
+def _netloc(host: str, port: int | None) -> str:
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return host if port is None else f"{host}:{port}"
+
+
+def site_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-cased, with the default port left out."""
+    parts = urlsplit(url.strip())
+    host, port = _host_and_port(parts)
+    return f"{parts.scheme.lower()}://{_netloc(host, port)}"
+
+
+def _bare_host(url: str) -> str:
+    host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def same_site(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are on the same host.
+
+    The scheme, a default port and a leading ``www.`` are ignored (http -> https and
+    example.com -> www.example.com redirects stay on the site); other subdomains differ.
+    """
+    try:
+        return bool(_bare_host(a)) and _bare_host(a) == _bare_host(b)
+    except ValueError:
+        return False
+
+
+def registrable_domain(host: str) -> str:
+    """The domain a site registered: ``news.bbc.co.uk`` -> ``bbc.co.uk``.
+
+    A heuristic (last two labels, three under ``co.uk``-style suffixes), not the public
+    suffix list. IP addresses are returned as they are.
+    """
+    host = host.rstrip(".").lower()
+    if not host or ":" in host or _IPV4.match(host):
+        return host
+    labels = host.split(".")
+    if len(labels) <= 2:
+        return host
+    if len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL_LABELS:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _remove_dot_segments(path: str) -> str:
+    out: list[str] = []
+    segments = path.split("/")
+    for i, seg in enumerate(segments):
+        if seg == ".":
+            if i == len(segments) - 1:
+                out.append("")
+            continue
+        if seg == "..":
+            if len(out) > 1:
+                out.pop()
+            if i == len(segments) - 1:
+                out.append("")
+            continue
+        out.append(seg)
+    return "/".join(out)
+
+
+def _canonical_path(path: str) -> str:
+    path = _SESSION_PATH_PARAM.sub("", path)
+    path = _remove_dot_segments(path)
+    segments = [s for s in path.split("/") if s]  # also collapses "//"
+    # Views of the article, outermost first: .../amp/ , .../print/ , /print/...
+    changed = True
+    while segments and changed:
+        changed = False
+        last = segments[-1].lower()
+        if last in INDEX_FILES or last in ("amp", "print"):
+            segments.pop()
+            changed = True
+        elif last.endswith(".amp.html") or last.endswith(".amp.htm"):
+            segments[-1] = segments[-1][: -len(".amp.html")] + ".html"
+            if last.endswith(".amp.htm"):
+                segments[-1] = segments[-1][:-1]
+            changed = True
+        elif last.endswith(".amp") and len(last) > 4:
+            segments[-1] = segments[-1][:-4]
+            changed = True
+    if len(segments) > 1 and segments[0].lower() == "print":
+        segments.pop(0)
+    return "/" + "/".join(segments)
+
+
+def _is_dropped_param(name: str, value: str) -> bool:
+    key = name.lower()
+    if key in TRACKING_PARAMS or key in SESSION_PARAMS or key.startswith(TRACKING_PREFIXES):
+        return True
+    views = VIEW_PARAMS.get(key)
+    return views is not None and value.lower() in views
+
+
+def _canonical_host(host: str) -> str:
+    if host.startswith("amp.") and host.count(".") >= 2:
+        host = host[4:]
+    return host
+
+
+def _canonicalize(url: str) -> str:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host, port = _host_and_port(parts)
+    host = _canonical_host(host)
+    netloc = _netloc(host, port)
+    path = _canonical_path(parts.path)
+    query_pairs = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_dropped_param(k, v)
+    ]
+    query = urlencode(query_pairs)
+    rebuilt = urlunsplit((scheme, netloc, path, query, ""))
+    # w3lib: percent-encoding normalised (UTF-8, upper-case hex, unreserved characters
+    # decoded), IDN hosts to punycode, query sorted by name.
+    canonical = _w3lib_canonicalize(rebuilt, keep_blank_values=True, keep_fragments=False)
+    if canonical.endswith("?"):
+        canonical = canonical[:-1]
+    return canonical
+
+
+def _is_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
+def canonicalize_url(url: str, *, canonical_hint: str | None = None, base: str | None = None) -> str:
+    """The identity of the article at ``url`` as a URL string.
+
+    ``base`` resolves a relative ``url``. ``canonical_hint`` (the page's rel=canonical or
+    og:url; a relative one is resolved against the page) replaces ``url`` when it is an
+    http(s) URL on the same registrable domain, unless it is the site's root while ``url`` is
+    not (sites that point every canonical at their home page).
+
+    Normalised: scheme and host lower-cased; default ports (:80, :443) and the fragment dropped;
+    tracking parameters (``utm_*``, ``fbclid``, ``gclid``, ``ref`` ...) and session ids (query
+    ``sid``/``jsessionid``..., path ``;jsessionid=``) removed; remaining query parameters sorted;
+    ``index.html``/``index.php``/``default.aspx`` removed; the trailing slash removed except for
+    the root; AMP views (``/amp`` segment, ``.amp.html``, ``.amp``, ``?amp=1``,
+    ``outputType=amp``, an ``amp.`` host) and print views (``/print`` segment, ``?print=1``,
+    ``?view=print``) mapped to the article; percent-encoding normalised (w3lib).
+
+    The scheme is kept as given, so the result stays a fetchable address; http and https
+    copies of one article still share an identity because ``article_id`` ignores the scheme.
+
+    Raises ``ValueError`` if ``url`` (after resolving against ``base``) is not http(s).
+    """
+    if base:
+        url = urljoin(base, url.strip())
+    url = url.strip()
+    if not is_http_url(url):
+        raise ValueError(f"only http and https URLs can be canonicalised: got {url!r}")
+    canonical = _canonicalize(url)
+    if canonical_hint and isinstance(canonical_hint, str):
+        hint = urljoin(url, canonical_hint.strip())
+        if is_http_url(hint):
+            hint_host = _host_and_port(urlsplit(hint))[0]
+            url_host = _host_and_port(urlsplit(url))[0]
+            if registrable_domain(hint_host) == registrable_domain(url_host):
+                hinted = _canonicalize(hint)
+                if not (_is_root(hinted) and not _is_root(canonical)):
+                    canonical = hinted
+    return canonical
+
+
+def article_id(canonical_url: str) -> str:
+    """Stable 16-hex id of an article: sha256 of its canonical URL.
+
+    The scheme and a leading ``www.`` are ignored, so ``http://www.example.com/a`` and
+    ``https://example.com/a`` get the same id.
+    """
+    parts = urlsplit(canonical_url)
+    netloc = parts.netloc.lower()
+    if netloc.startswith("www."):
+        netloc = netloc[4:]
+    key = urlunsplit(("", netloc, parts.path, parts.query, ""))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,180 @@
+"""The Parquet dataset: schemas, atomic commits, crash recovery, readers."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from newsetl.storage import (
+    ARTICLES_SCHEMA,
+    DataDirError,
+    Dataset,
+    check_partition_value,
+)
+
+
+def _articles(n: int, source: str = "site-a", run: str = "r1", month: str = "2022-01") -> pa.Table:
+    rows = {
+        "article_id": [f"{run}-{i}" for i in range(n)],
+        "url": [f"https://a.example/{run}/{i}" for i in range(n)],
+        "canonical_url": [f"https://a.example/{run}/{i}" for i in range(n)],
+        "title": [f"Title {i}" for i in range(n)],
+        "authors": [["Ann Author", "Bo Writer"] for _ in range(n)],
+        "published_at": [datetime(2022, 1, 6, 3, 15, tzinfo=UTC) for _ in range(n)],
+        "language": ["en"] * n,
+        "text": [f"Body of article {i}.\n\nSecond paragraph." for i in range(n)],
+        "word_count": [7] * n,
+        "content_hash": [f"h{run}{i}" for i in range(n)],
+        "cluster_id": [f"{run}-{i}" for i in range(n)],
+        "fetched_at": [datetime(2026, 11, 25, tzinfo=UTC)] * n,
+        "run_id": [run] * n,
+        "source": [source] * n,
+        "month": [month] * n,
+    }
+    schema = pa.schema(
+        list(ARTICLES_SCHEMA) + [pa.field("source", pa.string()), pa.field("month", pa.string())]
+    )
+    return pa.Table.from_pydict(rows, schema=schema)
+
+
+def test_commit_writes_hive_partitions_readable_by_pandas_duckdb_polars(tmp_path):
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    with ds.lock():
+        result = ds.commit("r1", {"articles": _articles(3)})
+    assert result.rows == {"articles": 3}
+    assert len(result.files) == 1
+    assert "source=site-a/month=2022-01/part-r1-0000.parquet" in result.files[0]
+
+    df = pd.read_parquet(tmp_path / "articles")
+    assert len(df) == 3
+    assert set(df["source"].astype(str)) == {"site-a"}
+    assert list(df.loc[0, "authors"]) == ["Ann Author", "Bo Writer"]
+    assert str(df["published_at"].dt.tz) == "UTC"
+
+    con = duckdb.connect()
+    n, src = con.execute(
+        f"select count(*), any_value(source) from read_parquet('{tmp_path}/articles/**/*.parquet',"
+        " hive_partitioning=true)"
+    ).fetchone()
+    assert (n, src) == (3, "site-a")
+
+    lf = pl.scan_parquet(f"{tmp_path}/articles/**/*.parquet", hive_partitioning=True)
+    assert lf.select(pl.len()).collect().item() == 3
+
+    # The declared schema is what is on disk.
+    schema = pq.read_schema(result.files[0])
+    assert schema.field("published_at").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("authors").type == pa.list_(pa.string())
+
+
+def test_read_returns_partition_columns_and_skips_damaged_files(tmp_path, caplog):
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    with ds.lock():
+        ds.commit("r1", {"articles": _articles(2)})
+        ds.commit("r2", {"articles": _articles(1, source="site-b", run="r2")})
+    bad = tmp_path / "articles" / "source=site-a" / "month=2022-01" / "part-broken.parquet"
+    bad.write_bytes(b"PAR1 not really parquet")
+    table = ds.read("articles")
+    assert table.num_rows == 3
+    assert sorted(set(table.column("source").to_pylist())) == ["site-a", "site-b"]
+    assert "part-broken.parquet" in caplog.text
+
+
+def test_generation_counts_commits(tmp_path):
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    assert ds.generation() == 0
+    with ds.lock():
+        ds.commit("r1", {"articles": _articles(1)})
+        ds.commit("r2", {"articles": _articles(0)})
+    assert ds.generation() == 2
+
+
+def test_crash_before_journal_leaves_nothing_visible_and_is_cleaned(tmp_path):
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    folder = tmp_path / "articles" / "source=x" / "month=2022-01"
+    folder.mkdir(parents=True)
+    leftover = folder / ".part-dead-0000.parquet.tmp"
+    pq.write_table(_articles(1).drop_columns(["source", "month"]), leftover)
+    # Readers never see the temporary.
+    assert list((tmp_path / "articles").rglob("*.parquet")) == []
+    assert ds.files("articles") == []
+    with ds.lock():  # the next writer cleans it
+        pass
+    assert not leftover.exists()
+
+
+def test_crash_after_journal_is_rolled_forward(tmp_path):
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    folder = tmp_path / "articles" / "source=x" / "month=2022-01"
+    folder.mkdir(parents=True)
+    tmp = folder / ".part-r9-0000.parquet.tmp"
+    final = folder / "part-r9-0000.parquet"
+    pq.write_table(_articles(2).drop_columns(["source", "month"]), tmp)
+    (ds.state / "journal-r9.json").write_text(json.dumps({"renames": [[str(tmp), str(final)]]}))
+    with ds.lock():
+        pass
+    assert final.exists() and not tmp.exists()
+    assert not list(ds.state.glob("journal-*"))
+    assert ds.read("articles").num_rows == 2
+
+
+def test_concurrent_commits_lose_nothing(tmp_path):
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        try:
+            for j in range(5):
+                with Dataset(tmp_path).lock():
+                    Dataset(tmp_path).commit(f"w{k}-{j}", {"articles": _articles(2, run=f"w{k}-{j}")})
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    table = ds.read("articles")
+    assert table.num_rows == 40
+    assert len(set(table.column("article_id").to_pylist())) == 40
+    assert ds.generation() == 20
+
+
+def test_unwritable_data_dir_names_the_fix(tmp_path):
+    if os.geteuid() == 0:
+        target = tmp_path / "file-not-dir"
+        target.write_text("x")
+        ds = Dataset(target / "data")
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o500)
+        ds = Dataset(ro / "data")
+    with pytest.raises(DataDirError, match="--data-dir"):
+        ds.ensure_writable()
+
+
+@pytest.mark.parametrize("bad", ["../etc", "a/b", ".hidden", "", "x" * 200, "a b", "..", "é"])
+def test_partition_values_cannot_escape(bad):
+    with pytest.raises(ValueError, match="invalid name"):
+        check_partition_value(bad)
+
+
+def test_partition_value_accepts_hosts():
+    assert check_partition_value("example.com-8080") == "example.com-8080"
