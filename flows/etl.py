@@ -21,6 +21,8 @@ from newsetl.settings import prepare_prefect_env
 
 prepare_prefect_env()
 
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
@@ -155,7 +157,16 @@ def _load_index(ds: Dataset, threshold: float | None) -> tuple[dedupe.DedupeInde
             )
     else:
         index = dedupe.DedupeIndex.from_arrow(table, **kwargs)
+    # Copies recorded as duplicates earlier are known too: a rerun must not record them again.
+    dups = ds.read("duplicates", columns=["article_id", "content_hash"])
     known = dict(
+        zip(
+            dups.column("article_id").to_pylist(),
+            dups.column("content_hash").to_pylist(),
+            strict=True,
+        )
+    )
+    known.update(
         zip(
             stored.column("article_id").to_pylist(),
             stored.column("content_hash").to_pylist(),
@@ -206,7 +217,10 @@ def write(
             pages, extraction, outcome, source_for=source_for, run_id=run_id
         )
         kept_ids = [a["article_id"] for a in outcome.kept]
-        index_rows = index.to_arrow(kept_ids) if kept_ids else None
+        index_rows = None
+        if kept_ids:
+            full = index.to_arrow()
+            index_rows = full.filter(pc.is_in(full["article_id"], pa.array(kept_ids)))
         result = ds.commit(run_id, tables, index_rows=index_rows)
     logger.info("wrote %s to %s", result.rows, data_dir)
     return {"tables": tables, "outcome": outcome, "files": result.files}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ _AUTHOR_TAIL = re.compile(
     re.IGNORECASE,
 )
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:•·»/]+\s+|\s+::\s+")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2}\b")
 _LANG = re.compile(r"^([a-z]{2,3})(?:$|[-_])", re.IGNORECASE)
 
 ARTICLE_TYPE_HINTS = ("article", "posting", "report", "blog")
@@ -130,6 +132,8 @@ def clean_authors(raw: Iterable[str]) -> list[str]:
         if not item:
             continue
         text = " ".join(item.split())
+        if _URLISH.search(text) and len(text.split()) == 1:
+            continue
         text = _BY_PREFIX.sub("", text)
         for part in _AUTHOR_SPLIT.split(text):
             name = _BY_PREFIX.sub("", part).strip(" ,.:;|-–—()[]\"'")
@@ -163,19 +167,9 @@ def parse_date(value: Any) -> datetime | None:
     except ValueError:
         dt = None
     if dt is None:
-        try:
-            from dateutil import parser as dateparser
-
-            dt = dateparser.parse(text, fuzzy=False)
-        except (ValueError, OverflowError, TypeError, ImportError):
-            try:
-                from dateutil import parser as dateparser
-
-                dt = dateparser.parse(text, fuzzy=True)
-            except (ValueError, OverflowError, TypeError, ImportError):
-                return None
-        except Exception:  # noqa: BLE001 - dateutil raises assorted errors on garbage
-            return None
+        if not _YEAR.search(text):
+            return None  # dateutil would fill in the current year
+        dt = _parse_loose(text)
     if dt is None or not (1990 <= dt.year <= 2100):
         return None
     if dt.tzinfo is None:
@@ -184,6 +178,49 @@ def parse_date(value: Any) -> datetime | None:
         return dt.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
+
+
+_TZ_OFFSETS = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "BST": 3600,
+    "CET": 3600,
+    "CEST": 7200,
+    "EET": 7200,
+    "EEST": 10800,
+    "IST": 19800,
+    "JST": 32400,
+    "KST": 32400,
+    "AEST": 36000,
+    "AEDT": 39600,
+    "EST": -18000,
+    "EDT": -14400,
+    "CST": -21600,
+    "CDT": -18000,
+    "MST": -25200,
+    "MDT": -21600,
+    "PST": -28800,
+    "PDT": -25200,
+}
+
+
+def _parse_loose(text: str) -> datetime | None:
+    """dateutil's parser with common zone abbreviations; None when it finds no date."""
+    try:
+        from dateutil import parser as dateparser
+    except ImportError:  # pragma: no cover - declared dependency
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fuzzy in (False, True):
+            try:
+                return dateparser.parse(text, fuzzy=fuzzy, tzinfos=_TZ_OFFSETS)
+            except (ValueError, OverflowError, TypeError, AttributeError):
+                continue
+            except Exception:  # noqa: BLE001 - dateutil raises assorted errors on garbage
+                return None
+    return None
 
 
 def find_date_in_text(text: str) -> datetime | None:
@@ -259,6 +296,8 @@ def clean_title(title: str | None, site_name: str | None = None, h1: str | None 
         return None
     if h1:
         h1 = " ".join(h1.split())
+        if h1.lower() == title.lower():
+            return title  # the page's own headline: any " - " in it is part of the title
         if h1 and h1 != title and h1 in title and len(h1.split()) >= 2:
             return h1
     parts = _TITLE_SEPARATORS.split(title)

@@ -30,7 +30,6 @@ SKIP_TAGS = frozenset(
         "nav",
         "footer",
         "aside",
-        "form",
         "button",
         "input",
         "label",
@@ -111,7 +110,7 @@ BLOCK_TAGS = frozenset(
         "details",
         "summary",
         "hgroup",
-        "font",
+        "form",
     }
 )
 
@@ -211,6 +210,8 @@ NEGATIVE_WORDS = frozenset(
         "print",
         "rss",
         "login",
+        "search",
+        "searchform",
         "signin",
         "outbrain",
         "taboola",
@@ -226,10 +227,45 @@ NEGATIVE_WORDS = frozenset(
         "entrymeta",
         "jp",
         "addthis",
+        "likes",
+        "reactions",
         "tooltip",
         "toc",
     }
 )
+# Weak words: boilerplate only as the whole token ("meta") or after an article word
+# ("entry-meta", "post-author"); "image-meta" or "author-name" wrappers are left alone.
+WEAK_NEGATIVE_WORDS = frozenset(
+    {
+        "meta",
+        "hidden",
+        "hide",
+        "print",
+        "credit",
+        "credits",
+        "bio",
+        "author",
+        "authors",
+        "caption",
+        "tags",
+        "banner",
+        "widget",
+        "toolbar",
+        "overlay",
+        "modal",
+        "popup",
+        "sr",
+        "skip",
+        "reply",
+        "toc",
+        "timestamp",
+        "dateline",
+        "invisible",
+        "offscreen",
+    }
+)
+ARTICLE_WORDS = frozenset({"post", "entry", "article", "story", "blog", "news", "page", "single"})
+
 # Multi-word class fragments (compared with separators removed).
 NEGATIVE_JOINED = (
     "visuallyhidden",
@@ -273,6 +309,8 @@ NEGATIVE_JOINED = (
     "adcontainer",
     "adunit",
     "googleads",
+    "jetpack",
+    "sharethis",
 )
 # Class/id words that mark a likely article container; they protect an element from the
 # negative words above (``comments-enabled post-content`` stays).
@@ -295,7 +333,7 @@ POSITIVE_WORDS = frozenset(
     }
 )
 # Words that are weak alone but ended up in class names of whole-page wrappers.
-WRAPPER_PREFIXES = ("has", "no", "with", "is", "show", "enable", "enabled", "single", "page")
+WRAPPER_PREFIXES = ("has", "no", "with", "is", "show", "enable", "enabled", "single", "page", "js")
 
 # Generic markers of a post's body on common platforms, strongest evidence first.
 # (attribute, value) pairs; class values are matched as whole class tokens.
@@ -338,7 +376,7 @@ JUNK_LINE = re.compile(
         (?:related|recent|popular|latest|more)\ (?:posts|articles|stories|news)|
         read\ more|continue\ reading.*|see\ also|you\ (?:may|might)\ also\ like.*|
         (?:leave\ a\ |post\ a\ |\d+\ )?comments?|leave\ a\ reply|
-        (?:like|loading)\W*|subscribe(?:\ now)?|sign\ up(?:\ now)?|
+        (?:like|loading)\W*|like\ this:?|like\ loading.*|subscribe(?:\ now)?|sign\ up(?:\ now)?|
         image:?.*\ (?:credit|getty\ images|ap\ photo|reuters)\W*
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,

@@ -108,11 +108,21 @@ def _detect(body: bytes) -> str | None:
     except ImportError:  # pragma: no cover - it is a declared dependency
         return None
     try:
-        best = from_bytes(body[:_DETECT_BYTES]).best()
+        results = list(from_bytes(body[:_DETECT_BYTES]))
     except Exception:  # noqa: BLE001 - detection is best effort
         return None
-    if best is None:
+    if not results:
         return None
+    best = results[0]
+    # Ties between single-byte code pages are common; Windows-1252 is by far the most
+    # used on the web, so it wins a tie (or a near tie) with its neighbours.
+    for match in results[1:]:
+        if (
+            normalize_charset(match.encoding) == "cp1252"
+            and match.chaos <= best.chaos + 0.01
+            and match.coherence >= best.coherence - 0.05
+        ):
+            return "cp1252"
     return normalize_charset(best.encoding)
 
 

@@ -224,8 +224,9 @@ def deduplicate(
     """Split a run's articles into kept, duplicates and unchanged re-fetches.
 
     ``index`` holds every stored article (it is updated with the kept ones);
-    ``known_hashes`` maps stored article ids to their content hash, so a re-fetch of an
-    unchanged page is recognised and neither stored nor reported as a duplicate.
+    ``known_hashes`` maps the ids of stored articles and of recorded duplicates to their
+    content hash, so a re-fetch of an unchanged page is recognised and neither stored nor
+    reported again.
     """
     fresh: list[dict[str, Any]] = []
     unchanged: list[dict[str, Any]] = []
@@ -264,6 +265,7 @@ def deduplicate(
                     "duplicate_of": dec.duplicate_of,
                     "kind": dec.kind,
                     "similarity": dec.similarity,
+                    "content_hash": art["content_hash"],
                     "title": art["title"],
                     "fetched_at": art["fetched_at"],
                     "run_id": art["run_id"],

@@ -66,6 +66,7 @@ DUPLICATES_SCHEMA = pa.schema(
         pa.field("duplicate_of", pa.string()),
         pa.field("kind", pa.string()),  # same_url | exact_text | near_duplicate
         pa.field("similarity", pa.float64()),
+        pa.field("content_hash", pa.string()),
         pa.field("title", pa.string()),
         pa.field("fetched_at", TS),
         pa.field("run_id", pa.string()),

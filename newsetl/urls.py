@@ -121,7 +121,9 @@ SECOND_LEVEL_LABELS = frozenset(
     | {"plc", "sch", "nhs", "gv", "nom", "info", "biz", "web", "in", "lg", "ed", "res", "asso"}
 )
 
-_SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sessionid|session_id|sid)=[^/;?#]*", re.I)
+_SESSION_PATH_PARAM = re.compile(
+    r";(?:jsessionid|phpsessid|sessionid|session_id|sid)=[^/;?#]*", re.I
+)
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
@@ -158,9 +160,7 @@ def validate_start_url(url: str) -> str:
     if scheme not in HTTP_SCHEMES:
         raise ValueError(f"only http and https URLs can be scraped: got {text!r}")
     if not parts.netloc or not parts.hostname:
-        raise ValueError(
-            f"URL has no host: write it as {scheme}://example.com/path , got {text!r}"
-        )
+        raise ValueError(f"URL has no host: write it as {scheme}://example.com/path , got {text!r}")
     try:
         parts.port  # noqa: B018
     except ValueError:
@@ -310,7 +310,9 @@ def _is_root(url: str) -> bool:
     return parts.path in ("", "/") and not parts.query
 
 
-def canonicalize_url(url: str, *, canonical_hint: str | None = None, base: str | None = None) -> str:
+def canonicalize_url(
+    url: str, *, canonical_hint: str | None = None, base: str | None = None
+) -> str:
     """The identity of the article at ``url`` as a URL string.
 
     ``base`` resolves a relative ``url``. ``canonical_hint`` (the page's rel=canonical or

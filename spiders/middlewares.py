@@ -7,8 +7,8 @@ lacks the hooks (they then behave like plain Scrapy).
 from __future__ import annotations
 
 import logging
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request
@@ -29,10 +29,26 @@ class BudgetExhausted(IgnoreRequest):
     """The --max-pages budget is spent; the request was not sent."""
 
 
+class _NoTraceback(logging.Filter):
+    """A robots.txt that cannot be fetched is routine (dead host, timeout): one log line,
+    not a traceback. The failure is recorded in pages.jsonl anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 class RecordingRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, plus: the spider hears about every robots.txt fetch
     (to record it and read its ``Sitemap:`` lines) and disallowed requests fail with
     :class:`RobotsDisallowed` so the errback can tell them apart."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        robots_logger = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+        if not any(isinstance(f, _NoTraceback) for f in robots_logger.filters):
+            robots_logger.addFilter(_NoTraceback())
 
     def process_request_2(self, rp: Any, request: Request) -> None:
         try:

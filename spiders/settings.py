@@ -37,7 +37,7 @@ DEPTH_LIMIT = 4
 # never goes below DOWNLOAD_DELAY. `--no-delay` (tests, benchmarks on 127.0.0.1) turns
 # both off and raises concurrency.
 DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each wait is 0.5x..1.5x DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -49,6 +49,9 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # larger bodies are cancelled -> reason "too_large"
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Sitemaps (and start URLs, whose type is unknown until they answer) may be up to 50 MB
+# uncompressed, as the sitemap protocol allows.
+NEWSETL_MAX_SITEMAP_SIZE = 50 * 1024 * 1024
 # Retry only what is plausibly transient. Timeouts and connection errors are retried via
 # Scrapy's default RETRY_EXCEPTIONS.
 RETRY_ENABLED = True

@@ -224,7 +224,8 @@ NEWS_SEED_STANDFIRST = (
 )
 NEWS_SEED_CUT = (
     "An Instagram live stream by a Kazakh blogger showed a fire blazing in the office of the "
-    "mayor of the main city, Almaty, with apparent gunshots audible nearby."
+    "mayor of the main city, Almaty, with apparent gunshots audible nearby. Videos posted online "
+    "also showed the nearby prosecutor's office burning."
 )
 NEWS_SEED_ADDED = (
     "Residents reached by telephone described long queues at petrol stations and cash "

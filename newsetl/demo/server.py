@@ -41,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-__all__ = ["RequestRecord", "Resource", "Site", "SiteServer", "serve"]
+__all__ = ["RequestRecord", "Resource", "Site", "SiteServer", "redirect", "serve"]
 
 HTML = "text/html; charset=utf-8"
 _LOGGED_HEADERS = (
@@ -224,9 +224,10 @@ class Site:
             self._generated = generated
 
     def url(self, path: str = "/") -> str:
+        """The absolute URL of a path on this site (after bind)."""
         if self.base_url is None:
             raise RuntimeError(f"site {self.name!r} is not bound to a server yet")
-        return urljoin(self.base_url + "/", path.lstrip("/")) if path != "/" else self.base_url + "/"
+        return self.base_url + (path if path.startswith("/") else "/" + path)
 
     # -- mapping -----------------------------------------------------------------------
     def __getitem__(self, path: str) -> Resource:
@@ -356,18 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
                     headers["Content-Encoding"] = "gzip"
                     headers["Vary"] = "Accept-Encoding"
         sent = 0 if head or status == 304 else len(body)
-        self.send_response(status)
-        if status != 304:
-            self.send_header("Content-Type", ctype)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", "0" if status == 304 else str(len(body)))
-        self.end_headers()
-        if sent:
-            try:
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                sent = 0
+        # Log before answering, so a client that has its answer always finds the record.
         owner._record(
             RequestRecord(
                 method=self.command,
@@ -379,6 +369,18 @@ class _Handler(BaseHTTPRequestHandler):
                 client=self.client_address[0],
             )
         )
+        self.send_response(status)
+        if status != 304:
+            self.send_header("Content-Type", ctype)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0" if status == 304 else str(len(body)))
+        self.end_headers()
+        if sent:
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
 
 def _not_modified(req_headers: Any, etag: str, modified: float) -> bool:

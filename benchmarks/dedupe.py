@@ -1,0 +1,441 @@
+"""Deduplication benchmarks: quality on edited copies of real articles, and speed at scale.
+
+    python benchmarks/dedupe.py --quality [--devset PATH] [--seed N] [--threshold J]
+    python benchmarks/dedupe.py --scale 10000,100000
+
+Quality: every article body of the extraction devset (``../shared/extraction-devset``, read in
+place, never copied) is a story. Each story gets 0-4 copies with the edits news sites make
+when they republish (headline/byline/boilerplate lines, a paragraph cut or added, reworded
+sentences, whitespace/punctuation/case changes, truncation to 60-90%), generated with a fixed
+seed. Hard negatives are new stories: another story's paragraphs plus a long quoted passage
+from a kept story, a short brief built around such a quote, and stories of one source that
+share the same footer. The stories are fed to ``DedupeIndex.decide`` in three runs (batches)
+in a seeded order. Printed: pair precision/recall, recall on copies keeping >= 70% of the
+text, adjusted Rand index, and the number of distinct stories merged.
+
+Scale: synthetic ~600-word articles from a Zipf-distributed vocabulary, 20% of them edited
+copies (truncated, reworded) of earlier ones, decided in batches of 10,000. Each size runs in
+its own process so that peak RSS is per size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from newsetl.dedupe import Candidate, DedupeIndex
+from newsetl.urls import article_id
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVSET = ROOT.parent / "shared" / "extraction-devset" / "ground-truth.json"
+
+HEADLINES = ["BREAKING:", "UPDATED", "Exclusive", "Analysis", "Report", "WATCH", "Opinion"]
+BYLINES = [
+    "By Staff Reporter",
+    "By Wire Services",
+    "By Jane Doe, Senior Correspondent",
+    "From our partners at the Regional Wire",
+    "Reporting by Alex Chen; editing by Sam Patel",
+]
+BOILERPLATE = [
+    "Sign up for our morning newsletter to get the day's top stories.",
+    "Follow us on Twitter and Facebook for the latest updates.",
+    "This article originally appeared on a partner site and is republished with permission.",
+    "Advertisement",
+    "Share this article",
+    "Copyright 2024. All rights reserved. This material may not be published, broadcast, "
+    "rewritten or redistributed.",
+    "Read more: related coverage",
+]
+FILLER = (
+    "officials said on monday that the plan would be reviewed again next month after further "
+    "talks with residents local businesses and community groups who have raised concerns "
+    "about the timing and the cost of the project which has been delayed several times"
+).split()
+
+
+# ---------------------------------------------------------------- quality data
+
+
+@dataclass
+class Item:
+    url: str
+    text: str
+    story: int  # true cluster
+    kept_share: float | None = None  # for a copy: share of the original's words it keeps
+    edits: str = ""
+
+
+def _paragraphs(text: str) -> list[str]:
+    paras = [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+    return paras or [text]
+
+
+def _sentences(paragraph: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", paragraph) if s]
+
+
+def _reword(sentence: str, rng: random.Random) -> str:
+    words = sentence.split()
+    if len(words) < 6:
+        return sentence
+    out = list(words)
+    for _ in range(max(1, len(words) // 8)):
+        i = rng.randrange(len(out))
+        op = rng.random()
+        if op < 0.4:
+            out[i] = rng.choice(FILLER)
+        elif op < 0.7 and len(out) > 6:
+            del out[i]
+        elif i + 1 < len(out):
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return " ".join(out)
+
+
+def _new_paragraph(rng: random.Random, donors: list[str]) -> str:
+    """Text no story has: words of another article, shuffled."""
+    words = rng.choice(donors).split()
+    start = rng.randrange(max(1, len(words) - 60))
+    chunk = words[start : start + rng.randint(25, 60)]
+    rng.shuffle(chunk)
+    return " ".join(chunk) + "."
+
+
+def _make_copy(text: str, rng: random.Random, donors: list[str]) -> tuple[str, float, str]:
+    paras = _paragraphs(text)
+    total = len(text.split())
+    edits = []
+    kept = 1.0
+    # truncation to 60-90% of the words (a teaser or a cut syndication feed)
+    if rng.random() < 0.4:
+        share = rng.uniform(0.6, 0.9)
+        words = text.split()
+        keep = int(len(words) * share)
+        out, n = [], 0
+        for p in paras:
+            pw = p.split()
+            if n + len(pw) > keep:
+                out.append(" ".join(pw[: keep - n]))
+                break
+            out.append(p)
+            n += len(pw)
+        paras = [p for p in out if p]
+        kept = keep / total
+        edits.append(f"truncated {share:.2f}")
+    # a paragraph cut
+    if len(paras) > 4 and rng.random() < 0.5:
+        i = rng.randrange(1, len(paras))
+        kept -= len(paras[i].split()) / total
+        del paras[i]
+        edits.append("paragraph cut")
+    # a paragraph added
+    if rng.random() < 0.5:
+        paras.insert(rng.randrange(len(paras) + 1), _new_paragraph(rng, donors))
+        edits.append("paragraph added")
+    # sentences reworded
+    if rng.random() < 0.5:
+        n_changed = 0
+        for i, p in enumerate(paras):
+            sents = _sentences(p)
+            for j, s in enumerate(sents):
+                if rng.random() < 0.15:
+                    sents[j] = _reword(s, rng)
+                    n_changed += 1
+            paras[i] = " ".join(sents)
+        edits.append(f"reworded {n_changed}")
+    # headline, byline, boilerplate lines
+    if rng.random() < 0.6:
+        head = [f"{rng.choice(HEADLINES)} {' '.join(rng.sample(FILLER, 6)).capitalize()}"]
+        head.append(rng.choice(BYLINES))
+        tail = rng.sample(BOILERPLATE, rng.randint(1, 3))
+        paras = head + paras + tail
+        edits.append("headline/byline/boilerplate")
+    out = "\n\n".join(paras)
+    # whitespace, punctuation, case
+    if rng.random() < 0.4:
+        out = out.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+        out = re.sub(r" ", lambda _: "  " if rng.random() < 0.05 else " ", out)
+        out = out.replace(" - ", " \u2014 ")
+        if rng.random() < 0.3:
+            out = out.upper()
+        edits.append("whitespace/punctuation")
+    return out, max(0.0, kept), ", ".join(edits) or "none"
+
+
+def build_quality_set(path: Path, seed: int) -> list[Item]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    bodies = []
+    for key in sorted(data):
+        body = (data[key].get("articleBody") or "").strip()
+        if len(body.split()) >= 60:
+            bodies.append((key, body, data[key].get("url") or f"https://devset.example/{key}"))
+    rng.shuffle(bodies)
+    donors = [b for _, b, _ in bodies]
+    n_quote = len(bodies) // 4  # these bodies become hard negatives, not originals
+    originals, spare = bodies[n_quote:], bodies[:n_quote]
+    items: list[Item] = []
+    for story, (key, body, url) in enumerate(originals):
+        items.append(Item(url, body, story, 1.0, "original"))
+        for c in range(rng.choice([0, 1, 1, 2, 2, 3, 4])):
+            text, kept, edits = _make_copy(body, rng, donors)
+            items.append(Item(f"https://copy{c}.example/{key}", text, story, kept, edits))
+    story = len(originals)
+    # hard negatives, each a story of its own built from bodies no other item uses:
+    # a story quoting a long passage (a statement) of a kept story; a short brief of its own
+    # lead plus such a quote; stories of one source that share the same footer
+    quoted = [body for _, body, _ in originals if len(body.split()) >= 300]
+    footer = (
+        "About the Daily Ledger: the Daily Ledger is an independent newspaper serving the "
+        "county since 1887. Our journalism is supported by readers. Subscribe today to get "
+        "unlimited access to local news, opinion, obituaries and the weekend magazine, and "
+        "sign up for our breaking news alerts."
+    )
+    for n, (key, body, _) in enumerate(spare):
+        target = rng.choice(quoted).split()
+        length = rng.randint(60, 120)
+        start = rng.randrange(max(1, len(target) - length))
+        quote = '"' + " ".join(target[start : start + length]) + '," the statement said.'
+        kind = ("quote", "brief", "footer")[n % 3]
+        if kind == "quote":
+            paras = _paragraphs(body)
+            paras.insert(rng.randrange(1, len(paras) + 1), quote)
+            text = "\n\n".join(paras)
+        elif kind == "brief":
+            text = " ".join(body.split()[:100]) + "\n\n" + quote
+        else:
+            text = body + "\n\n" + footer
+        items.append(Item(f"https://{kind}.example/{key}", text, story, None, kind))
+        story += 1
+    return items
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def _c2(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def adjusted_rand_index(truth: list[int], pred: list[str]) -> float:
+    """Adjusted Rand index of two clusterings of the same items (Hubert and Arabie)."""
+    cells = Counter(zip(truth, pred, strict=True))
+    index = sum(_c2(n) for n in cells.values())
+    a = sum(_c2(n) for n in Counter(truth).values())
+    b = sum(_c2(n) for n in Counter(pred).values())
+    total = _c2(len(truth))
+    expected = a * b / total if total else 0.0
+    maximum = (a + b) / 2
+    return 1.0 if maximum == expected else (index - expected) / (maximum - expected)
+
+
+def run_quality(args: argparse.Namespace) -> int:
+    path = Path(args.devset)
+    if not path.exists():
+        print(f"no devset at {path}: pass --devset PATH to ground-truth.json", file=sys.stderr)
+        return 2
+    items = build_quality_set(path, args.seed)
+    rng = random.Random(args.seed + 1)
+    order = list(range(len(items)))
+    rng.shuffle(order)
+    index = DedupeIndex(
+        num_perm=args.num_perm,
+        threshold=args.threshold,
+        containment_threshold=args.containment,
+        shingle_size=args.shingle_size,
+        bands=args.bands,
+        min_length_ratio=args.min_ratio,
+    )
+    cands = {
+        i: Candidate(article_id(it.url), it.url, it.url, it.text) for i, it in enumerate(items)
+    }
+    t0 = time.perf_counter()
+    pred: dict[int, str] = {}
+    sims: dict[int, float | None] = {}
+    for run in range(3):  # three runs: across-run and within-run decisions
+        part = order[run::3]
+        for i, d in zip(part, index.decide([cands[i] for i in part]), strict=True):
+            pred[i] = d.cluster_id
+            sims[i] = d.similarity
+    elapsed = time.perf_counter() - t0
+
+    truth = [it.story for it in items]
+    labels = [pred[i] for i in range(len(items))]
+    cells = Counter(zip(truth, labels, strict=True))
+    tp = sum(_c2(n) for n in cells.values())
+    true_pairs = sum(_c2(n) for n in Counter(truth).values())
+    pred_pairs = sum(_c2(n) for n in Counter(labels).values())
+    precision = tp / pred_pairs if pred_pairs else 1.0
+    recall = tp / true_pairs if true_pairs else 1.0
+    stories_of: dict[str, set[int]] = defaultdict(set)
+    for t, p in zip(truth, labels, strict=True):
+        stories_of[p].add(t)
+    merged = sum(_c2(len(s)) for s in stories_of.values())
+
+    original_of = {it.story: i for i, it in enumerate(items) if it.edits == "original"}
+    copies = [(i, it) for i, it in enumerate(items) if it.kept_share is not None and it.edits != "original"]
+    caught = [pred[i] == pred[original_of[it.story]] for i, it in copies]
+    hi = [(i, it) for i, it in copies if it.kept_share >= 0.7]
+    caught_hi = [pred[i] == pred[original_of[it.story]] for i, it in hi]
+
+    print(f"items {len(items)}: stories {len(set(truth))}, copies {len(copies)} "
+          f"(keeping >= 70%: {len(hi)}), hard negatives "
+          f"{sum(it.edits in ('quote', 'brief', 'footer') for it in items)}")
+    print(f"parameters: threshold {index.threshold}, containment {index.containment_threshold}, "
+          f"min length ratio {index.min_length_ratio}, shingle {index.shingle_size} words, "
+          f"{index.num_perm} permutations, {index.bands} bands x {index.rows_per_band} rows")
+    print(f"pair precision {precision:.4f}  pair recall {recall:.4f}  "
+          f"(pairs: true {true_pairs}, predicted {pred_pairs}, both {tp})")
+    print(f"copy recall {np.mean(caught):.4f}  on copies keeping >= 70%: {np.mean(caught_hi):.4f} "
+          f"({sum(caught_hi)}/{len(hi)})")
+    print(f"adjusted Rand index {adjusted_rand_index(truth, labels):.4f}")
+    print(f"distinct stories merged: {merged}")
+    print(f"decide time {elapsed:.2f} s for {len(items)} items")
+    if args.verbose:
+        for i, it in hi:
+            if pred[i] != pred[original_of[it.story]]:
+                print(f"  missed (keeps {it.kept_share:.2f}): {it.edits}")
+        for p, s in stories_of.items():
+            if len(s) > 1:
+                print(f"  merged stories {sorted(s)}: {[items[i].edits for i in range(len(items)) if pred[i] == p]}")
+    return 0
+
+
+# ---------------------------------------------------------------- scale
+
+
+def _vocabulary(rng: np.random.Generator, size: int = 60_000) -> list[str]:
+    letters = np.array(list("etaoinshrdlcumwfgypbvk"))
+    words: set[str] = set()
+    while len(words) < size:
+        n = int(rng.integers(2, 11))
+        words.add("".join(rng.choice(letters, size=n)))
+    return sorted(words)
+
+
+def _scale_one(n: int, batch: int, seed: int, dup_share: float) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    pyrng = random.Random(seed)
+    vocab = _vocabulary(rng)
+    p = 1.0 / np.arange(1, len(vocab) + 1) ** 1.05
+    p /= p.sum()
+    recent: list[str] = []  # originals that copies are made from
+    index = DedupeIndex()
+    t_fp = t_decide = 0.0
+    dropped = 0
+    made = 0
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    while made < n:
+        size = min(batch, n - made)
+        texts = []
+        draws = rng.choice(len(vocab), size=(size, 600), p=p)
+        for row in draws:
+            if recent and pyrng.random() < dup_share:
+                words = pyrng.choice(recent).split()
+                words = words[: int(len(words) * pyrng.uniform(0.7, 1.0))]
+                for _ in range(10):
+                    words[pyrng.randrange(len(words))] = vocab[int(row[0])]
+                texts.append(" ".join(words))
+            else:
+                text = " ".join(vocab[i] for i in row)
+                texts.append(text)
+                if len(recent) < 5000:
+                    recent.append(text)
+                else:
+                    recent[pyrng.randrange(5000)] = text
+        cands = []
+        t = time.perf_counter()
+        for k, text in enumerate(texts):
+            url = f"https://site{(made + k) % 97}.example/a/{made + k}"
+            cands.append(Candidate(article_id(url), url, url, text, fingerprint=index.fingerprint(text)))
+        t_fp += time.perf_counter() - t
+        t = time.perf_counter()
+        dropped += sum(not d.kept for d in index.decide(cands))
+        t_decide += time.perf_counter() - t
+        made += size
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "n": n,
+        "fingerprint_s": t_fp,
+        "decide_s": t_decide,
+        "dropped": dropped,
+        "kept": len(index),
+        "peak_rss_mb": rss / 1024,
+        "start_rss_mb": rss0 / 1024,
+        "index_arrays_mb": (index._sigs.nbytes + index._counts.nbytes
+                            + sum(s.keys.nbytes + s.rows.nbytes for s in index._segments)) / 2**20,
+    }
+
+
+def run_scale(args: argparse.Namespace) -> int:
+    sizes = [int(s) for s in args.scale.split(",") if s.strip()]
+    results = []
+    for n in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--scale-one", str(n), "--batch", str(args.batch),
+             "--seed", str(args.seed)],
+            capture_output=True, text=True, check=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(r)
+        total = r["fingerprint_s"] + r["decide_s"]
+        print(f"{n:>9,} articles: {total:8.1f} s ({n / total:,.0f} articles/s; fingerprint "
+              f"{r['fingerprint_s']:.1f} s, decide {r['decide_s']:.1f} s), kept {r['kept']:,}, "
+              f"dropped {r['dropped']:,}, peak RSS {r['peak_rss_mb']:,.0f} MB "
+              f"(index arrays {r['index_arrays_mb']:,.0f} MB)", flush=True)
+    for a, b in zip(results, results[1:], strict=False):
+        ta, tb = a["fingerprint_s"] + a["decide_s"], b["fingerprint_s"] + b["decide_s"]
+        print(f"{a['n']:,} -> {b['n']:,}: size x{b['n'] / a['n']:.1f}, time x{tb / ta:.2f}, "
+              f"decide time x{b['decide_s'] / a['decide_s']:.2f}")
+    if results:
+        last = results[-1]
+        per = (last["fingerprint_s"] + last["decide_s"]) / last["n"]
+        mem = last["index_arrays_mb"] / last["kept"] * 1_000_000 * math.log2(4) / 2
+        print(f"projection to 1,000,000 (linear, one core): {per * 1e6:,.0f} s; "
+              f"index arrays about {mem:,.0f} MB")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quality", action="store_true")
+    ap.add_argument("--scale", default="")
+    ap.add_argument("--scale-one", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--batch", type=int, default=10_000)
+    ap.add_argument("--devset", default=str(DEVSET))
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--threshold", type=float, default=DedupeIndex().threshold)
+    ap.add_argument("--containment", type=float, default=DedupeIndex().containment_threshold)
+    ap.add_argument("--min-ratio", type=float, default=DedupeIndex().min_length_ratio)
+    ap.add_argument("--shingle-size", type=int, default=DedupeIndex().shingle_size)
+    ap.add_argument("--num-perm", type=int, default=DedupeIndex().num_perm)
+    ap.add_argument("--bands", type=int, default=DedupeIndex().bands)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    if args.scale_one:
+        print(json.dumps(_scale_one(args.scale_one, args.batch, args.seed, 0.2)))
+        return 0
+    if not (args.quality or args.scale):
+        args.quality = True
+    rc = 0
+    if args.quality:
+        rc |= run_quality(args)
+    if args.scale:
+        rc |= run_scale(args)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,804 @@
+"""Deduplication: the same URL, the same text, or a near-duplicate copy of a kept article.
+
+Texts are compared by MinHash signatures of their word shingles (``shingle_size`` words),
+computed with numpy: each word is hashed once (blake2b, cached), shingle hashes are rolled
+from word hashes, and the ``num_perm`` permutations are one ``(a * h + b) mod 2**64`` matrix
+operation whose row minima (high 32 bits) form the signature. Candidate pairs come from banded
+LSH (``bands`` bands of ``num_perm // bands`` rows) and are verified on the signatures:
+
+    duplicate  if  jaccard >= threshold
+               or  (shorter/longer >= min_length_ratio and containment >= containment_threshold)
+
+where ``containment`` is the estimated share of the shorter text's shingles found in the
+longer one (a copy truncated to 70% has Jaccard ~0.7 but containment ~1.0), computed from the
+Jaccard estimate and the two shingle counts. Two different stories that share names or a long
+quote share few 5-word shingles: both scores stay far below the thresholds.
+
+Which copy is kept: across runs, the article stored first stays; within one call to
+``DedupeIndex.decide`` the candidates are ordered by (most words first, canonical URL,
+article id, content hash, URL, fetched_at, raw text), so the fullest copy becomes the representative and
+the result does not depend on the order of the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "Candidate",
+    "Decision",
+    "DedupeIndex",
+    "Fingerprint",
+    "content_hash",
+    "fingerprint",
+    "normalize_text",
+    "signature_of",
+]
+
+DuplicateKind = Literal["same_url", "exact_text", "near_duplicate"]
+
+# Defaults, chosen on benchmarks/dedupe.py (see its docstring for the figures).
+NUM_PERM = 128
+SHINGLE_SIZE = 5  # words
+BANDS = 42  # x 3 rows: a pair with Jaccard 0.45 becomes a candidate with p = 0.98
+THRESHOLD = 0.4  # estimated Jaccard
+CONTAINMENT_THRESHOLD = 0.65
+MIN_LENGTH_RATIO = 0.4  # containment only counts when the shorter text is >= 40% of the longer
+MIN_SHINGLES = 10  # shorter texts are matched by URL and exact text only
+SEED = 20240601
+HASH_VERSION = 1  # bump when the hashing changes: stored signatures must then be rebuilt
+
+_NON_WORD = re.compile(r"[\W_]+")
+_U64 = np.uint64
+_MAX32 = np.uint32(0xFFFFFFFF)
+_ROLL = _U64(0x9E3779B97F4A7C15)  # odd multiplier for rolling word hashes into shingles
+_WORD_CACHE: dict[str, int] = {}
+_WORD_CACHE_LIMIT = 2_000_000
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, case-folded, punctuation and whitespace runs collapsed to one space."""
+    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the normalised text, first 32 hex digits."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:32]
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser over a uint64 array (wrapping arithmetic)."""
+    x = x ^ (x >> _U64(30))
+    x = x * _U64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> _U64(27))
+    x = x * _U64(0x94D049BB133111EB)
+    return x ^ (x >> _U64(31))
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    cache = _WORD_CACHE
+    try:
+        return np.fromiter(map(cache.__getitem__, words), dtype=_U64, count=len(words))
+    except KeyError:
+        if len(cache) > _WORD_CACHE_LIMIT:
+            cache.clear()
+        for w in words:
+            if w not in cache:
+                cache[w] = int.from_bytes(
+                    hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little"
+                )
+        return np.fromiter(map(cache.__getitem__, words), dtype=_U64, count=len(words))
+
+
+def _shingle_hashes(words: list[str], shingle_size: int) -> np.ndarray:
+    """Distinct 64-bit hashes of the ``shingle_size``-word shingles (one if the text is shorter)."""
+    if not words:
+        return np.empty(0, dtype=_U64)
+    wh = _word_hashes(words)
+    k = min(shingle_size, len(wh))
+    m = len(wh) - k + 1
+    acc = wh[:m].copy()
+    for j in range(1, k):
+        acc = acc * _ROLL + wh[j : m + j]
+    return np.unique(_mix64(acc))
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 2**64 - 1, size=num_perm, dtype=_U64, endpoint=True) | _U64(1)
+    b = rng.integers(0, 2**64 - 1, size=num_perm, dtype=_U64, endpoint=True)
+    return a[:, None], b[:, None]
+
+
+_CHUNK = 4096  # shingles per block: the (num_perm, block) scratch array stays a few MB
+_scratch = threading.local()  # reused scratch arrays: allocating them costs more than the math
+
+
+def _minhash(shingles: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    if len(shingles) == 0:
+        return np.full(num_perm, _MAX32, dtype=np.uint32)
+    a, b = _permutations(num_perm, seed)
+    mins = np.full(num_perm, np.iinfo(np.uint64).max, dtype=_U64)
+    for start in range(0, len(shingles), _CHUNK):
+        block = shingles[start : start + _CHUNK]
+        buf = getattr(_scratch, "buf", None)
+        if buf is None or buf.shape[0] != num_perm or buf.shape[1] < len(block):
+            buf = _scratch.buf = np.empty((num_perm, _CHUNK), dtype=_U64)
+        out = buf[:, : len(block)]
+        np.multiply(a, block[None, :], out=out)  # wraps mod 2**64
+        np.add(out, b, out=out)
+        np.minimum(mins, out.min(axis=1), out=mins)
+    # the minimum of the 64-bit values has the minimum high half
+    return (mins >> _U64(32)).astype(np.uint32)
+
+
+@dataclass(slots=True)
+class Fingerprint:
+    """What deduplication needs to know about a text, computed once."""
+
+    content_hash: str
+    signature: np.ndarray  # (num_perm,) uint32
+    shingle_count: int  # distinct shingles
+    word_count: int
+
+
+def fingerprint(
+    text: str, *, num_perm: int = NUM_PERM, shingle_size: int = SHINGLE_SIZE, seed: int = SEED
+) -> Fingerprint:
+    """Content hash, MinHash signature and sizes of ``text``."""
+    norm = normalize_text(text or "")
+    words = norm.split()
+    shingles = _shingle_hashes(words, shingle_size)
+    return Fingerprint(
+        content_hash=hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32],
+        signature=_minhash(shingles, num_perm, seed),
+        shingle_count=len(shingles),
+        word_count=len(words),
+    )
+
+
+def signature_of(
+    text: str, *, num_perm: int = NUM_PERM, shingle_size: int = SHINGLE_SIZE, seed: int = SEED
+) -> np.ndarray:
+    """MinHash signature of ``text``: ``(num_perm,)`` uint32."""
+    return fingerprint(text, num_perm=num_perm, shingle_size=shingle_size, seed=seed).signature
+
+
+@dataclass(slots=True)
+class Candidate:
+    """An extracted article waiting for a decision.
+
+    ``fingerprint`` may be computed beforehand (``DedupeIndex.fingerprint``, e.g. in worker
+    processes); it is computed from ``text`` otherwise.
+    """
+
+    article_id: str
+    canonical_url: str
+    url: str
+    text: str
+    title: str | None = None
+    fetched_at: Any = None  # ISO string or datetime; only breaks ties
+    fingerprint: Fingerprint | None = None
+
+
+@dataclass(slots=True)
+class Decision:
+    """Whether a candidate is kept and, if not, which kept article it duplicates.
+
+    ``similarity``: 1.0 for exact text; for a near-duplicate the larger of the estimated Jaccard
+    and (when it counted) the containment of the shorter text in the longer; None otherwise.
+    ``cluster_id`` is the id of the kept representative (a kept article's own id).
+    """
+
+    article_id: str
+    kept: bool
+    kind: DuplicateKind | None
+    duplicate_of: str | None
+    similarity: float | None
+    cluster_id: str
+
+
+class _Segment:
+    """Sorted LSH band keys of a run of index rows: ``keys[band]`` ascending, ``rows`` aligned."""
+
+    __slots__ = ("keys", "rows")
+
+    def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        order = np.argsort(keys, axis=1, kind="stable")
+        self.keys = np.take_along_axis(keys, order, axis=1)
+        self.rows = np.take_along_axis(rows, order, axis=1)
+
+    def __len__(self) -> int:
+        return self.keys.shape[1]
+
+    @classmethod
+    def merge(cls, a: _Segment, b: _Segment) -> _Segment:
+        return cls(
+            np.concatenate([a.keys, b.keys], axis=1), np.concatenate([a.rows, b.rows], axis=1)
+        )
+
+
+def _expand_ranges(lo: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges [lo_i, lo_i + cnt_i): (owner i, position) of every element."""
+    nz = np.flatnonzero(cnt)
+    c = cnt[nz]
+    total = int(c.sum())
+    owner = np.repeat(nz, c)
+    starts = np.repeat(lo[nz] - (np.cumsum(c) - c), c)
+    return owner, starts + np.arange(total)
+
+
+class DedupeIndex:
+    """Everything already kept (across runs), and the decisions for new candidates.
+
+    Rows are kept articles: their signatures sit in one ``(n, num_perm)`` uint32 array, their
+    LSH band keys in a few sorted segments (merged as they grow, like a binary counter).
+    Article ids and content hashes of dropped duplicates are remembered as aliases of their
+    representative, so a URL seen before is answered without looking at its text again.
+    Memory: about 0.85 KB per kept article with the defaults plus Python dicts for ids and
+    hashes (about 1.5 GB for 1,000,000 articles).
+    """
+
+    def __init__(
+        self,
+        num_perm: int = NUM_PERM,
+        threshold: float = THRESHOLD,
+        *,
+        containment_threshold: float = CONTAINMENT_THRESHOLD,
+        min_length_ratio: float = MIN_LENGTH_RATIO,
+        shingle_size: int = SHINGLE_SIZE,
+        bands: int = BANDS,
+        min_shingles: int = MIN_SHINGLES,
+        seed: int = SEED,
+    ) -> None:
+        if not 0 < bands <= num_perm:
+            raise ValueError(f"bands must be in 1..num_perm ({num_perm}): got {bands}")
+        self.num_perm = num_perm
+        self.threshold = threshold
+        self.containment_threshold = containment_threshold
+        self.min_length_ratio = min_length_ratio
+        self.shingle_size = shingle_size
+        self.bands = bands
+        self.rows_per_band = num_perm // bands
+        self.min_shingles = min_shingles
+        self.seed = seed
+        self._sigs = np.empty((0, num_perm), dtype=np.uint32)
+        self._counts = np.empty(0, dtype=np.uint32)
+        self._reps = np.empty(0, dtype=np.int64)  # row -> row of its representative
+        self._n = 0  # rows: kept articles and their near-duplicate copies
+        self._kept = 0
+        self._ids: list[str] = []
+        self._urls: list[str] = []
+        self._hashes: list[str] = []
+        self._by_id: dict[str, int] = {}  # article id -> row of its representative
+        self._by_hash: dict[str, int] = {}  # content hash -> row of its representative
+        self._alias_ids: list[str] = []
+        self._alias_urls: list[str] = []
+        self._alias_hashes: list[str | None] = []
+        self._segments: list[_Segment] = []
+        self._indexed = 0  # rows [0, _indexed) are in the LSH segments
+
+    # ---------------------------------------------------------------- fingerprints
+
+    def fingerprint(self, text: str) -> Fingerprint:
+        """The fingerprint of ``text`` under this index's hashing parameters."""
+        return fingerprint(
+            text, num_perm=self.num_perm, shingle_size=self.shingle_size, seed=self.seed
+        )
+
+    def signature_of(self, text: str) -> np.ndarray:
+        """MinHash signature of ``text`` under this index's hashing parameters."""
+        return self.fingerprint(text).signature
+
+    # ---------------------------------------------------------------- state
+
+    def __len__(self) -> int:
+        """Number of kept articles."""
+        return self._kept
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._by_id
+
+    def representative_of(self, article_id: str) -> str | None:
+        """Id of the kept article that ``article_id`` is (or duplicates), None if unknown."""
+        row = self._by_id.get(article_id)
+        return None if row is None else self._ids[row]
+
+    def _append_row(
+        self,
+        article_id: str,
+        canonical_url: str,
+        chash: str,
+        signature: np.ndarray,
+        count: int,
+        rep: int | None = None,
+    ) -> int:
+        """Store a kept article (``rep`` None) or a near-duplicate copy of row ``rep``."""
+        if self._n == len(self._sigs):
+            cap = max(1024, 2 * len(self._sigs))
+            sigs = np.empty((cap, self.num_perm), dtype=np.uint32)
+            sigs[: self._n] = self._sigs[: self._n]
+            counts = np.zeros(cap, dtype=np.uint32)
+            counts[: self._n] = self._counts[: self._n]
+            reps = np.zeros(cap, dtype=np.int64)
+            reps[: self._n] = self._reps[: self._n]
+            self._sigs, self._counts, self._reps = sigs, counts, reps
+        row = self._n
+        self._sigs[row] = signature
+        self._counts[row] = count
+        self._reps[row] = row if rep is None else rep
+        self._n += 1
+        self._kept += rep is None
+        self._ids.append(article_id)
+        self._urls.append(canonical_url)
+        self._hashes.append(chash)
+        self._by_id[article_id] = int(self._reps[row])
+        self._by_hash.setdefault(chash, int(self._reps[row]))
+        return row
+
+    def _add_alias(self, article_id: str, canonical_url: str, chash: str | None, row: int) -> None:
+        # A known id (a same_url duplicate) registers nothing, not even its text: aliases
+        # are unique ids, disjoint from the kept ones, and ``to_arrow`` stores all of them.
+        if article_id in self._by_id:
+            return
+        self._by_id[article_id] = row
+        self._alias_ids.append(article_id)
+        self._alias_urls.append(canonical_url)
+        self._alias_hashes.append(chash)
+        if chash is not None:
+            self._by_hash.setdefault(chash, row)
+
+    def add(
+        self,
+        article_id: str,
+        canonical_url: str,
+        content_hash: str,
+        signature: np.ndarray,
+        shingle_count: int | None = None,
+    ) -> None:
+        """Record a kept article without deciding (e.g. when loading history).
+
+        ``shingle_count`` (distinct shingles) sharpens the containment estimate; if missing it
+        is estimated from the signature. An id already known is ignored.
+        """
+        if article_id in self._by_id:
+            return
+        sig = np.asarray(signature)
+        if sig.shape != (self.num_perm,):
+            raise ValueError(
+                f"signature has shape {sig.shape}, expected ({self.num_perm},): compute it with "
+                "this index's signature_of"
+            )
+        sig = sig.astype(np.uint32, copy=False)
+        if shingle_count is None:
+            shingle_count = _estimate_count(sig)
+        self._append_row(article_id, canonical_url, content_hash, sig, int(shingle_count))
+        self._index_pending()
+
+    # ---------------------------------------------------------------- LSH
+
+    def _band_keys(self, sigs: np.ndarray) -> np.ndarray:
+        """(bands, n) uint32 keys: each band's ``rows_per_band`` values hashed together."""
+        n = len(sigs)
+        r = self.rows_per_band
+        s = sigs[:, : self.bands * r].reshape(n, self.bands, r).astype(_U64)
+        acc = s[:, :, 0].copy()
+        for j in range(1, r):
+            acc = acc * _ROLL + s[:, :, j]
+        return (_mix64(acc) >> _U64(32)).astype(np.uint32).T.copy()
+
+    def _index_pending(self) -> None:
+        lo, hi = self._indexed, self._n
+        if hi == lo:
+            return
+        rows = np.arange(lo, hi, dtype=np.int32)
+        eligible = rows[self._counts[lo:hi] >= self.min_shingles]
+        self._indexed = hi
+        if len(eligible) == 0:
+            return
+        keys = self._band_keys(self._sigs[eligible])
+        seg = _Segment(keys, np.broadcast_to(eligible, keys.shape).copy())
+        self._segments.append(seg)
+        while len(self._segments) > 1 and len(self._segments[-2]) <= 2 * len(self._segments[-1]):
+            b = self._segments.pop()
+            a = self._segments.pop()
+            self._segments.append(_Segment.merge(a, b))
+
+    def _query(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (query index, row) pairs sharing at least one band key."""
+        owners, rows = [], []
+        for seg in self._segments:
+            for band in range(self.bands):
+                skeys = seg.keys[band]
+                q = keys[band]
+                lo = np.searchsorted(skeys, q, side="left")
+                cnt = np.searchsorted(skeys, q, side="right") - lo
+                if not cnt.any():
+                    continue
+                owner, pos = _expand_ranges(lo, cnt)
+                owners.append(owner)
+                rows.append(seg.rows[band][pos])
+        if not owners:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty
+        pairs = np.unique(
+            np.concatenate(owners).astype(np.int64) * (self._n + 1) + np.concatenate(rows)
+        )
+        return pairs // (self._n + 1), pairs % (self._n + 1)
+
+    def _scores(
+        self, sig_a: np.ndarray, cnt_a: np.ndarray, sig_b: np.ndarray, cnt_b: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(is duplicate, similarity) for aligned pairs of signatures and shingle counts."""
+        jac = np.empty(len(sig_a), dtype=np.float64)
+        step = 65536
+        for i in range(0, len(sig_a), step):
+            jac[i : i + step] = (sig_a[i : i + step] == sig_b[i : i + step]).mean(axis=1)
+        ca = cnt_a.astype(np.float64)
+        cb = cnt_b.astype(np.float64)
+        small = np.minimum(ca, cb)
+        large = np.maximum(ca, cb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(large > 0, small / large, 0.0)
+            contained = np.where(small > 0, jac * (ca + cb) / ((1.0 + jac) * small), 0.0)
+        contained = np.minimum(contained, 1.0)
+        counts = (ratio >= self.min_length_ratio) & (small >= self.min_shingles)
+        contained = np.where(counts, contained, 0.0)
+        is_dup = (small >= self.min_shingles) & (
+            (jac >= self.threshold) | (contained >= self.containment_threshold)
+        )
+        return is_dup, np.maximum(jac, contained)
+
+    # ---------------------------------------------------------------- decisions
+
+    def decide(self, candidates: Sequence[Candidate]) -> list[Decision]:
+        """Decide each candidate against the index and the rest of the batch; add the kept.
+
+        Returns one ``Decision`` per candidate, in the order given. Same article id as a known
+        article -> ``same_url``; same normalised text -> ``exact_text``; near-duplicate ->
+        ``near_duplicate``. Within the batch the fullest copy is the representative (see the
+        module docstring); an article already in the index always stays the representative.
+        """
+        self._index_pending()
+        m = len(candidates)
+        if m == 0:
+            return []
+        fps = [
+            c.fingerprint if c.fingerprint is not None else self.fingerprint(c.text)
+            for c in candidates
+        ]
+        for fp in fps:
+            if fp.signature.shape != (self.num_perm,):
+                raise ValueError(
+                    "candidate fingerprint has the wrong signature size: compute it with "
+                    "this index's fingerprint()"
+                )
+        order = sorted(
+            range(m),
+            key=lambda i: (
+                -fps[i].word_count,
+                candidates[i].canonical_url,
+                candidates[i].article_id,
+                fps[i].content_hash,
+                candidates[i].url,
+                str(candidates[i].fetched_at),
+                candidates[i].text,
+                candidates[i].title or "",
+            ),
+        )
+        # Distinct texts, numbered in decision order: near-duplicate work is done per text.
+        group_of: dict[str, int] = {}
+        members: list[int] = []  # group -> first candidate (in decision order)
+        for i in order:
+            h = fps[i].content_hash
+            if h not in group_of:
+                group_of[h] = len(members)
+                members.append(i)
+        g_sigs = np.stack([fps[i].signature for i in members]).astype(np.uint32, copy=False)
+        g_counts = np.array([fps[i].shingle_count for i in members], dtype=np.uint32)
+        eligible = np.flatnonzero(g_counts >= self.min_shingles)
+        best_index = self._match_index(g_sigs, g_counts, eligible)
+        neighbours = self._match_batch(g_sigs, g_counts, eligible)
+        # A text of the batch that is a near-duplicate of a text matched to the index joins
+        # that cluster too (linked through the batch): the stored article stays the
+        # representative. Groups are visited in decision order, so this is deterministic.
+        assigned = {g: (sim, int(self._reps[row])) for g, (sim, row) in best_index.items()}
+        linked = sorted(neighbours)
+        changed = bool(assigned)
+        while changed:
+            changed = False
+            for g in linked:
+                if g in assigned:
+                    continue
+                link: tuple[float, int] | None = None
+                for g2, sim in neighbours[g]:
+                    hit = assigned.get(g2)
+                    if hit is not None and (link is None or (sim, -hit[1]) > (link[0], -link[1])):
+                        link = (sim, hit[1])
+                if link is not None:
+                    assigned[g] = link
+                    changed = True
+
+        decisions: list[Decision | None] = [None] * m
+        group_row: dict[int, int] = {}  # group -> row of its first stored member
+        for i in order:
+            cand, fp = candidates[i], fps[i]
+            g = group_of[fp.content_hash]
+            kind: DuplicateKind | None = None
+            sim: float | None = None
+            rep = self._by_id.get(cand.article_id)
+            if rep is not None:
+                kind = "same_url"
+            else:
+                rep = self._by_hash.get(fp.content_hash)
+                if rep is not None:
+                    kind, sim = "exact_text", 1.0
+                else:
+                    match = assigned.get(g)  # (similarity, representative row)
+                    if match is None:
+                        # an earlier text of this batch: highest similarity, then earliest row
+                        for g2, s in neighbours.get(g, ()):
+                            r2 = group_row.get(g2)
+                            if r2 is not None and (
+                                match is None or (s, -r2) > (match[0], -match[1])
+                            ):
+                                match = (s, r2)
+                        if match is not None:
+                            match = (match[0], int(self._reps[match[1]]))
+                    if match is not None:
+                        kind, sim = "near_duplicate", match[0]
+                        rep = match[1]
+            if kind is None or kind == "near_duplicate":
+                # kept articles and near-duplicate copies are stored with their signature,
+                # so that later copies can match any copy already seen
+                row = self._append_row(
+                    cand.article_id,
+                    cand.canonical_url,
+                    fp.content_hash,
+                    fp.signature,
+                    fp.shingle_count,
+                    rep,
+                )
+                group_row.setdefault(g, row)
+            else:
+                self._add_alias(cand.article_id, cand.canonical_url, fp.content_hash, rep)
+            if kind is None:
+                decisions[i] = Decision(cand.article_id, True, None, None, None, cand.article_id)
+            else:
+                assert rep is not None
+                rep_id = self._ids[rep]
+                decisions[i] = Decision(
+                    cand.article_id,
+                    False,
+                    kind,
+                    rep_id,
+                    None if sim is None else round(sim, 4),
+                    rep_id,
+                )
+        self._index_pending()
+        return decisions  # type: ignore[return-value]
+
+    def _match_index(
+        self, sigs: np.ndarray, counts: np.ndarray, eligible: np.ndarray
+    ) -> dict[int, tuple[float, int]]:
+        """Best near-duplicate row in the index per batch text: {group: (similarity, row)}."""
+        if len(eligible) == 0 or not self._segments:
+            return {}
+        q, rows = self._query(self._band_keys(sigs[eligible]))
+        if len(q) == 0:
+            return {}
+        groups = eligible[q]
+        is_dup, sim = self._scores(
+            sigs[groups], counts[groups], self._sigs[rows], self._counts[rows]
+        )
+        groups, rows, sim = groups[is_dup], rows[is_dup], sim[is_dup]
+        # best per group: highest similarity, then the earliest stored row
+        order = np.lexsort((rows, -sim, groups))
+        groups, rows, sim = groups[order], rows[order], sim[order]
+        first = np.ones(len(groups), dtype=bool)
+        first[1:] = groups[1:] != groups[:-1]
+        return {
+            int(g): (float(s), int(r))
+            for g, s, r in zip(groups[first], sim[first], rows[first], strict=True)
+        }
+
+    def _match_batch(
+        self, sigs: np.ndarray, counts: np.ndarray, eligible: np.ndarray
+    ) -> dict[int, list[tuple[int, float]]]:
+        """Near-duplicate pairs among the batch's texts: {group: [(other group, similarity)]}."""
+        if len(eligible) < 2:
+            return {}
+        keys = self._band_keys(sigs[eligible])
+        lefts, rights = [], []
+        for band in range(self.bands):
+            order = np.argsort(keys[band], kind="stable")
+            k = keys[band][order]
+            d = 1
+            while d < len(k):
+                same = k[d:] == k[:-d]
+                if not same.any():
+                    break
+                lefts.append(order[:-d][same])
+                rights.append(order[d:][same])
+                d += 1
+        if not lefts:
+            return {}
+        a = eligible[np.concatenate(lefts)]
+        b = eligible[np.concatenate(rights)]
+        lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+        pairs = np.unique(lo * len(sigs) + hi)
+        lo, hi = pairs // len(sigs), pairs % len(sigs)
+        is_dup, sim = self._scores(sigs[lo], counts[lo], sigs[hi], counts[hi])
+        out: dict[int, list[tuple[int, float]]] = {}
+        for g_lo, g_hi, s in zip(
+            lo[is_dup].tolist(), hi[is_dup].tolist(), sim[is_dup].tolist(), strict=True
+        ):
+            out.setdefault(g_hi, []).append((g_lo, s))
+            out.setdefault(g_lo, []).append((g_hi, s))
+        return out
+
+    # ---------------------------------------------------------------- persistence
+
+    def _params(self) -> dict[str, int]:
+        return {
+            "num_perm": self.num_perm,
+            "shingle_size": self.shingle_size,
+            "seed": self.seed,
+            "hash_version": HASH_VERSION,
+        }
+
+    def to_arrow(self) -> pa.Table:
+        """The index as a table: stored rows in the order they were stored, then aliases.
+
+        Stored rows are kept articles and their near-duplicate copies; aliases are other ids
+        and texts known to duplicate a kept article (exact copies, copies under another URL).
+        Columns: ``article_id``, ``canonical_url``, ``content_hash`` (strings),
+        ``signature`` (fixed_size_binary: ``num_perm`` little-endian uint32; null for an
+        alias), ``shingle_count`` (uint32; null for an alias), ``duplicate_of`` (id of the
+        kept representative; null for a kept article). The hashing parameters are in the
+        schema metadata under ``newsetl.dedupe``.
+        """
+        n, na = self._n, len(self._alias_ids)
+        width = 4 * self.num_perm
+        sig_bytes = np.ascontiguousarray(self._sigs[:n], dtype="<u4").tobytes() + bytes(width * na)
+        validity = np.concatenate([np.ones(n, dtype=bool), np.zeros(na, dtype=bool)])
+        signature = pa.Array.from_buffers(
+            pa.binary(width),
+            n + na,
+            [pa.array(validity).buffers()[1], pa.py_buffer(sig_bytes)],
+            null_count=na,
+        )
+        counts = pa.array(
+            np.concatenate([self._counts[:n], np.zeros(na, dtype=np.uint32)]),
+            mask=~validity,
+            type=pa.uint32(),
+        )
+        ids = self._ids
+        reps = self._reps[:n].tolist()
+        duplicate_of = [None if r == row else ids[r] for row, r in enumerate(reps)]
+        duplicate_of += [ids[self._by_id[a]] for a in self._alias_ids]
+        table = pa.table(
+            {
+                "article_id": pa.array(ids + self._alias_ids, type=pa.string()),
+                "canonical_url": pa.array(self._urls + self._alias_urls, type=pa.string()),
+                "content_hash": pa.array(self._hashes + self._alias_hashes, type=pa.string()),
+                "signature": signature,
+                "shingle_count": counts,
+                "duplicate_of": pa.array(duplicate_of, type=pa.string()),
+            }
+        )
+        meta = {b"newsetl.dedupe": json.dumps(self._params()).encode()}
+        return table.replace_schema_metadata(meta)
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table, **options: Any) -> DedupeIndex:
+        """Rebuild an index from ``to_arrow``'s table (e.g. read back from Parquet).
+
+        ``options`` are constructor arguments (thresholds); hashing parameters come from the
+        table's metadata when present. Only ``article_id``, ``canonical_url``,
+        ``content_hash`` and ``signature`` are required (then every row is a kept article).
+        Raises ``ValueError`` if the stored signatures were made with other hashing
+        parameters than requested.
+        """
+        meta = (table.schema.metadata or {}).get(b"newsetl.dedupe")
+        if meta is not None:
+            stored = json.loads(meta)
+            if stored.get("hash_version") != HASH_VERSION:
+                raise ValueError(
+                    "stored dedupe index uses another hash version: rebuild it from the articles"
+                )
+            for key in ("num_perm", "shingle_size", "seed"):
+                if key in options and options[key] != stored[key]:
+                    raise ValueError(
+                        f"stored dedupe index has {key}={stored[key]}, asked for "
+                        f"{options[key]}: rebuild the index or drop the option"
+                    )
+                options[key] = stored[key]
+        index = cls(**options)
+        if table.num_rows == 0:
+            return index
+        names = set(table.column_names)
+        has_sig = pc.is_valid(table["signature"])
+        rows = table.filter(has_sig)
+        sigs = _signatures_from_arrow(rows["signature"], index.num_perm)
+        if "shingle_count" in names:
+            counts = rows["shingle_count"].to_numpy(zero_copy_only=False).astype(np.uint32)
+        else:
+            counts = np.array([_estimate_count(s) for s in sigs], dtype=np.uint32)
+        n = rows.num_rows
+        dups = rows["duplicate_of"].to_pylist() if "duplicate_of" in names else [None] * n
+        for a, u, h, d, sig, c in zip(
+            rows["article_id"].to_pylist(),
+            rows["canonical_url"].to_pylist(),
+            rows["content_hash"].to_pylist(),
+            dups,
+            sigs,
+            counts.tolist(),
+            strict=True,
+        ):
+            rep = None if d is None else index._by_id.get(d)
+            if d is not None and rep is None:
+                raise ValueError(
+                    f"dedupe index row {a!r} duplicates {d!r}, which is not stored before it: "
+                    "write the table in to_arrow's row order"
+                )
+            index._append_row(a, u, h, sig, c, rep)
+        if "duplicate_of" in names:
+            aliases = table.filter(pc.invert(has_sig))
+            for a, u, h, d in zip(
+                aliases["article_id"].to_pylist(),
+                aliases["canonical_url"].to_pylist(),
+                aliases["content_hash"].to_pylist(),
+                aliases["duplicate_of"].to_pylist(),
+                strict=True,
+            ):
+                rep = index._by_id.get(d)
+                if rep is not None:
+                    index._add_alias(a, u, h, rep)
+        index._index_pending()
+        return index
+
+
+def _signatures_from_arrow(column: pa.ChunkedArray | pa.Array, num_perm: int) -> np.ndarray:
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(arr)
+    typ = arr.type
+    if pa.types.is_fixed_size_binary(typ):
+        width = typ.byte_width
+        buf = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
+        raw = buf[arr.offset * width : (arr.offset + n) * width]
+        if width == 4 * num_perm:
+            return raw.view("<u4").reshape(n, num_perm)
+        if width == 8 * num_perm:
+            return raw.view("<u8").reshape(n, num_perm).astype(np.uint32)
+    elif pa.types.is_binary(typ) or pa.types.is_large_binary(typ):
+        raw = np.frombuffer(b"".join(arr.to_pylist()), dtype="<u4")
+        return raw.reshape(n, num_perm)
+    elif pa.types.is_fixed_size_list(typ) or pa.types.is_list(typ) or pa.types.is_large_list(typ):
+        values = arr.flatten().to_numpy(zero_copy_only=False)
+        return values.reshape(n, num_perm).astype(np.uint32)
+    raise ValueError(
+        f"signature column has type {typ}: expected fixed_size_binary({4 * num_perm}) "
+        "as written by DedupeIndex.to_arrow"
+    )
+
+
+def _estimate_count(signature: np.ndarray) -> int:
+    """Distinct-shingle count estimated from a MinHash signature (mean of the minima)."""
+    if np.all(signature == _MAX32):
+        return 0
+    mean = float(np.mean(signature.astype(np.float64) / 2.0**32))
+    return max(1, round(1.0 / max(mean, 1e-12) - 1.0))

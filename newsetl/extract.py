@@ -1,0 +1,911 @@
+"""HTML -> clean article: metadata plus the running text, with BeautifulSoup on lxml.
+
+How the body is found, in order:
+
+1. A linear pre-pass drops elements that never hold article text (scripts, styles, SVG,
+   iframes, comments ...) from the raw HTML, so the tree is smaller and faster to build.
+2. BeautifulSoup (lxml parser) builds the tree. One iterative walk skips boilerplate
+   subtrees (navigation, footers, hidden elements, share bars, comments, bylines ...
+   see ``boilerplate``) and cuts the rest into text blocks, remembering for each block the
+   chain of block-level elements that hold it.
+3. Blocks are scored by length, commas and link density; scores flow to their container
+   elements. The best container wins, with platform markers (``itemprop=articleBody``,
+   ``.entry-content`` ...) preferred when they hold most of the text, and good-scoring
+   siblings joined to it.
+4. Inside the chosen blocks, date/byline lines, repeated title, junk lines and repeated
+   paragraphs are dropped. JSON-LD ``articleBody`` is the fallback when that finds little.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from difflib import SequenceMatcher
+from typing import Any
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from newsetl import _extract_meta as meta
+from newsetl.boilerplate import (
+    ARIA_BOILERPLATE_ROLES,
+    ARTICLE_WORDS,
+    BLOCK_TAGS,
+    BYLINE_LINE,
+    CONTENT_MARKERS,
+    DATE_IN_LINE,
+    HEADING_TAGS,
+    JUNK_LINE,
+    NEGATIVE_JOINED,
+    NEGATIVE_WORDS,
+    POSITIVE_WORDS,
+    PREPASS_DROP_TAGS,
+    SKIP_TAGS,
+    WEAK_NEGATIVE_WORDS,
+    WRAPPER_PREFIXES,
+)
+from newsetl.encoding import decode_html
+from newsetl.models import Extracted
+
+__all__ = ["extract_article", "strip_non_content"]
+
+_BR = "\x01"  # marks a <br> inside collected text
+_MIN_DUP_WORDS = 12  # paragraphs shorter than this may repeat (refrains, "Reporting by")
+
+# ---------------------------------------------------------------------------------------
+# Pre-pass on the raw HTML
+
+
+_PREPASS_OPEN = re.compile(
+    r"<(" + "|".join(PREPASS_DROP_TAGS) + r")\b|<!--",
+    re.IGNORECASE,
+)
+_PREPASS_CLOSE = {
+    name: re.compile(r"</" + name + r"\s*>", re.IGNORECASE) for name in PREPASS_DROP_TAGS
+}
+
+
+def strip_non_content(html: str) -> str:
+    """Remove scripts, styles, SVG, iframes, templates, comments ... from raw HTML (linear)."""
+    out: list[str] = []
+    pos = 0
+    n = len(html)
+    search = _PREPASS_OPEN.search
+    while True:
+        match = search(html, pos)
+        if match is None:
+            break
+        start = match.start()
+        out.append(html[pos:start])
+        name = match.group(1)
+        if name is None:  # a comment
+            end = html.find("-->", match.end())
+            pos = n if end < 0 else end + 3
+            continue
+        gt = html.find(">", match.end())
+        if gt < 0:
+            pos = n
+            break
+        if html[gt - 1] == "/":  # self-closed <svg .../>
+            pos = gt + 1
+            continue
+        close = _PREPASS_CLOSE[name.lower()].search(html, gt + 1)
+        if close is None:
+            # An unclosed raw-text element swallows the rest of the page in a browser.
+            pos = n if name.lower() in ("script", "style", "textarea") else gt + 1
+            continue
+        out.append(" ")
+        pos = close.end()
+    out.append(html[pos:])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Class / id vocabulary
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_BOOTSTRAP_VIS = re.compile(r"^(?:hidden|visible)-(?:xs|sm|md|lg|xl|print)")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_verdict_cache: dict[str, int] = {}
+
+
+def _attr_verdict(value: str) -> int:
+    """-1 when class/id words say boilerplate, +1 when they say article, else 0."""
+    cached = _verdict_cache.get(value)
+    if cached is not None:
+        return cached
+    negative = positive = False
+    for token in value.split():
+        low = _CAMEL.sub("-", token).lower()
+        if _BOOTSTRAP_VIS.match(low):
+            continue
+        words = [w for w in _NON_ALNUM.split(low) if w]
+        if not words or words[0] in WRAPPER_PREFIXES:
+            continue
+        joined = "".join(words)
+        neg = any(f in joined for f in NEGATIVE_JOINED)
+        if not neg:
+            for i, w in enumerate(words):
+                if w in NEGATIVE_WORDS and (
+                    w not in WEAK_NEGATIVE_WORDS
+                    or len(words) == 1
+                    or (i > 0 and words[i - 1] in ARTICLE_WORDS)
+                ):
+                    neg = True
+                    break
+        if neg:
+            negative = True
+        elif any(w in POSITIVE_WORDS for w in words):
+            positive = True
+    verdict = 1 if positive else (-1 if negative else 0)
+    if len(_verdict_cache) > 50_000:
+        _verdict_cache.clear()
+    _verdict_cache[value] = verdict
+    return verdict
+
+
+def _marker_rank(attrs: dict[str, Any]) -> int:
+    """Index (0 = strongest) of the platform content marker this element carries, or -1."""
+    for rank, (attr, value) in enumerate(CONTENT_MARKERS):
+        got = attrs.get(attr)
+        if not got or not isinstance(got, str):
+            continue
+        if attr == "class":
+            padded = f" {got} "
+            if f" {value} " in padded:
+                return rank
+        elif got == value:
+            return rank
+    return -1
+
+
+_META_ITEMPROPS = frozenset({"author", "datepublished", "datemodified", "publisher", "creator"})
+_BYLINE_HINT = re.compile(r"author|byline|date|time|posted|published|meta", re.IGNORECASE)
+_INLINE = frozenset({"span", "a", "i", "b", "em", "strong", "small", "sup", "sub", "u"})
+
+
+# ---------------------------------------------------------------------------------------
+# The walk
+
+
+@dataclass(slots=True)
+class _Block:
+    text: str
+    link_len: int
+    size: int  # raw characters, for link density
+    kind: str  # tag name of the element that owns the text
+    path: tuple[int, ...]  # ids of the enclosing block elements, outermost first
+
+
+class _Walker:
+    """One iterative pass over the parsed tree: text blocks plus metadata evidence."""
+
+    def __init__(self, *, strict: bool = True) -> None:
+        self.strict = strict  # False: ignore class/id words (second try when too little text)
+        self.blocks: list[_Block] = []
+        self.buf: list[str] = []
+        self.buf_len = 0
+        self.link_len = 0
+        self.in_link = 0
+        self.in_pre = 0
+        self.path: list[int] = []
+        self.elements: dict[int, Tag] = {}
+        self.weights: dict[int, float] = {}
+        self.markers: dict[int, int] = {}
+        self.negative: set[int] = set()  # lenient walk: block elements with boilerplate words
+        self.pending_negative = False
+        # evidence
+        self.metas: list[dict[str, Any]] = []
+        self.links: list[dict[str, Any]] = []
+        self.times: list[str] = []
+        self.h1s: list[str] = []
+        self.bylines: list[Tag] = []
+        self.author_links: list[str] = []
+        self.title: str | None = None
+        self.soup: BeautifulSoup | None = None
+
+    # text collection ------------------------------------------------------------------
+    def _flush(self, kind: str) -> None:
+        buf = self.buf
+        if not buf:
+            return
+        raw = "".join(buf)
+        size, link_len = self.buf_len, self.link_len
+        self.buf = []
+        self.buf_len = self.link_len = 0
+        if self.in_pre:
+            lines = [line.rstrip() for line in raw.replace(_BR, "\n").split("\n")]
+            text = "\n".join(lines).strip("\n")
+            if text.strip():
+                self.blocks.append(_Block(text, link_len, size, "pre", tuple(self.path)))
+            return
+        if _BR in raw:
+            paragraphs: list[list[str]] = [[]]
+            for line in raw.split(_BR):
+                line = " ".join(line.split())
+                if line:
+                    paragraphs[-1].append(line)
+                elif paragraphs[-1]:
+                    paragraphs.append([])
+            parts = ["\n".join(p) for p in paragraphs if p]
+            if len(parts) > 1:
+                path = tuple(self.path)
+                for part in parts:
+                    share = len(part) / max(1, len(raw))
+                    self.blocks.append(
+                        _Block(part, int(link_len * share), int(size * share), kind, path)
+                    )
+                return
+            text = parts[0] if parts else ""
+        else:
+            text = " ".join(raw.split())
+        if text:
+            self.blocks.append(_Block(text, link_len, size, kind, tuple(self.path)))
+
+    def _note_skipped(self, tag: Tag, name: str) -> None:
+        if name == "meta":
+            self.metas.append(tag.attrs)
+        elif name == "link":
+            self.links.append(tag.attrs)
+        elif name == "title" and self.title is None:
+            self.title = tag.get_text(" ", strip=True)
+
+    def _is_boilerplate(self, tag: Tag, name: str, attrs: dict[str, Any]) -> bool:
+        if "hidden" in attrs:
+            return True
+        if attrs.get("aria-hidden") == "true" and name not in _INLINE:
+            return True
+        style = attrs.get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            return True
+        role = attrs.get("role")
+        if role and role in ARIA_BOILERPLATE_ROLES:
+            return True
+        itemprop = attrs.get("itemprop")
+        if itemprop and itemprop.lower() in _META_ITEMPROPS:
+            self.bylines.append(tag)
+            return True
+        cls = attrs.get("class")
+        ident = attrs.get("id")
+        if cls or ident:
+            value = f"{cls or ''} {ident or ''}" if cls and ident else (cls or ident)
+            if not isinstance(value, str):
+                value = " ".join(value)
+            if _attr_verdict(value) < 0:
+                if not self.strict and name in BLOCK_TAGS and not _COMMENTISH.search(value):
+                    self.pending_negative = True  # entered, but remembered as boilerplate
+                    return False
+                if _BYLINE_HINT.search(value) and len(self.bylines) < 20:
+                    self.bylines.append(tag)
+                return True
+        return False
+
+    def walk(self, root: Tag) -> None:
+        """Collect blocks under ``root``; skipped subtrees are never entered."""
+        stack: list[tuple[Iterator[Any], Tag | None, str, bool]] = [
+            (iter(root.contents), None, "", False)
+        ]
+        self._enter_block(root, root.name or "body")
+        blocks_tags = BLOCK_TAGS
+        skip_tags = SKIP_TAGS
+        while stack:
+            it, owner, oname, is_block = stack[-1]
+            child = next(it, None)
+            if child is None:
+                stack.pop()
+                if owner is None:
+                    continue
+                if is_block:
+                    self._flush(oname)
+                    self.path.pop()
+                    if oname == "pre":
+                        self.in_pre -= 1
+                elif oname == "a":
+                    self.in_link -= 1
+                continue
+            ctype = type(child)
+            if ctype is NavigableString:
+                self.buf.append(child)
+                self.buf_len += len(child)
+                if self.in_link:
+                    self.link_len += len(child)
+                continue
+            if ctype is not Tag:
+                continue
+            name = child.name
+            if name in skip_tags:
+                self._note_skipped(child, name)
+                continue
+            attrs = child.attrs
+            if attrs and self._is_boilerplate(child, name, attrs):
+                continue
+            if name in blocks_tags:
+                self._flush(self._owner_kind())
+                self._enter_block(child, name)
+                if name == "pre":
+                    self.in_pre += 1
+                elif name == "h1":
+                    self.h1s.append(child.get_text(" ", strip=True))
+                stack.append((iter(child.contents), child, name, True))
+            elif name == "br":
+                self.buf.append(_BR)
+            else:
+                if name == "a":
+                    self.in_link += 1
+                    rel = attrs.get("rel") if attrs else None
+                    if rel and "author" in (rel if isinstance(rel, str) else " ".join(rel)):
+                        self.author_links.append(child.get_text(" ", strip=True))
+                elif name == "time" and attrs:
+                    stamp = attrs.get("datetime")
+                    if stamp:
+                        self.times.append(stamp)
+                stack.append((iter(child.contents), child, name, False))
+        self._flush(self._owner_kind())
+
+    def _owner_kind(self) -> str:
+        return "div"
+
+    def _enter_block(self, tag: Tag, name: str) -> None:
+        key = id(tag)
+        self.path.append(key)
+        if self.pending_negative:
+            self.negative.add(key)
+            self.pending_negative = False
+        self.elements[key] = tag
+        attrs = tag.attrs
+        weight = 1.0
+        if attrs:
+            cls = attrs.get("class")
+            ident = attrs.get("id")
+            value = f"{cls or ''} {ident or ''}".strip()
+            if value and _attr_verdict(value) > 0:
+                weight = 1.25
+            rank = _marker_rank(attrs)
+            if rank >= 0:
+                self.markers[key] = rank
+        if name == "article":
+            weight *= 1.1
+        self.weights[key] = weight
+
+
+# ---------------------------------------------------------------------------------------
+# Choosing the article's blocks
+
+_GOOD_KINDS = frozenset({"p", "div", "td", "pre", "blockquote", "dd", "section", "article", "main"})
+
+
+def _block_score(block: _Block) -> float:
+    """Readability-style content score of one block (0 for short or link-heavy blocks)."""
+    n = len(block.text)
+    if n < 25:
+        return 0.0
+    density = block.link_len / block.size if block.size else 0.0
+    if density > 0.33:
+        return 0.0
+    text = block.text
+    score = 1.0 + text.count(",") + text.count("、") + text.count("，") + min(n // 100, 3)
+    if block.kind == "li":
+        score *= 0.5
+    elif block.kind in HEADING_TAGS:
+        score = 0.0
+    return score * (1.0 - density)
+
+
+def _choose_blocks(blocks: list[_Block], walker: _Walker) -> list[_Block]:
+    """The blocks that make up the article: the best container plus good siblings."""
+    if not blocks:
+        return []
+    scores: dict[int, float] = {}
+    chars: dict[int, int] = {}
+    links: dict[int, int] = {}
+    totals: dict[int, float] = {}
+    block_scores = [_block_score(b) for b in blocks]
+    for block, score in zip(blocks, block_scores, strict=True):
+        path = block.path
+        for key in path:
+            chars[key] = chars.get(key, 0) + block.size
+            links[key] = links.get(key, 0) + block.link_len
+        if not score:
+            continue
+        for key in path:
+            totals[key] = totals.get(key, 0.0) + score
+        # The owner of a <p> is the <p>: its container is one level up.
+        start = len(path) - (2 if block.kind in ("p", "li", "blockquote", "pre") else 1)
+        for level in range(5):
+            i = start - level
+            if i < 0:
+                break
+            key = path[i]
+            divider = 1.0 if level == 0 else (2.0 if level == 1 else level * 3.0)
+            scores[key] = scores.get(key, 0.0) + score / divider
+    if not scores:
+        return []
+    best_key, best = None, -1.0
+    for key, score in scores.items():
+        density = links.get(key, 0) / max(1, chars.get(key, 1))
+        value = score * walker.weights.get(key, 1.0) * (1.0 - density)
+        if value > best:
+            best_key, best = key, value
+    assert best_key is not None
+    # A platform marker that holds most of the article text wins over the raw best.
+    best_total = totals.get(best_key, 0.0)
+    marked = sorted(
+        (rank, -totals.get(key, 0.0), key)
+        for key, rank in walker.markers.items()
+        if totals.get(key, 0.0) >= 0.5 * best_total and totals.get(key, 0.0) > 0
+    )
+    if marked:
+        best_key = marked[0][2]
+    return _gather(blocks, block_scores, best_key, scores, walker)
+
+
+def _gather(
+    blocks: list[_Block],
+    block_scores: list[float],
+    best_key: int,
+    scores: dict[int, float],
+    walker: _Walker,
+) -> list[_Block]:
+    """Blocks under the chosen container, plus those of siblings that look like content."""
+    best_score = scores.get(best_key, 0.0)
+    threshold = max(10.0, best_score * 0.2)
+    best_tag = walker.elements.get(best_key)
+    best_class = best_tag.attrs.get("class") if best_tag is not None else None
+    parent_key: int | None = None
+    for block in blocks:
+        if best_key in block.path:
+            i = block.path.index(best_key)
+            parent_key = block.path[i - 1] if i > 0 else None
+            break
+    chosen: list[_Block] = []
+    sibling_ok: dict[int, bool] = {}
+    negative = walker.negative
+    for block, score in zip(blocks, block_scores, strict=True):
+        path = block.path
+        if best_key in path:
+            if negative and not negative.isdisjoint(path[path.index(best_key) + 1 :]):
+                continue
+            chosen.append(block)
+            continue
+        if parent_key is None or parent_key not in path:
+            continue
+        i = path.index(parent_key)
+        if negative and not negative.isdisjoint(path[i + 1 :]):
+            continue
+        if i + 1 >= len(path):  # loose text directly in the parent
+            if score and len(block.text) > 80:
+                chosen.append(block)
+            continue
+        sib = path[i + 1]
+        ok = sibling_ok.get(sib)
+        if ok is None:
+            sib_score = scores.get(sib, 0.0)
+            tag = walker.elements.get(sib)
+            same_class = bool(best_class) and tag is not None and tag.attrs.get("class") == best_class
+            ok = sib_score + (best_score * 0.2 if same_class else 0.0) >= threshold
+            sibling_ok[sib] = ok
+        if ok:
+            chosen.append(block)
+        elif len(path) == i + 2 and block.kind == "p" and score:
+            density = block.link_len / block.size if block.size else 0.0
+            if (len(block.text) > 80 and density < 0.25) or (
+                density == 0 and block.text.rstrip()[-1:] in ".!?\"'”"
+            ):
+                chosen.append(block)
+    return chosen
+
+
+# ---------------------------------------------------------------------------------------
+# Cleaning the chosen blocks
+
+_WORD = re.compile(r"\w+")
+_READ_TIME = re.compile(r"\b\d+\s*(?:min|mins|minutes?)\.?\s+(?:read|Lesezeit|de lecture)", re.I)
+_COUNTER = re.compile(r"^[\d.,\s]+[kKmM]?(?:\s+\w+)?$")
+_SENTENCE_END = (".", "!", "?", "。", "！", "？", '"', "”", "»", ")")
+_COMMENTISH = re.compile(r"comment|disqus|respond|repl(?:y|ies)|discussion", re.IGNORECASE)
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _is_meta_line(text: str, title_norm: str) -> bool:
+    """A line that is a byline, a date, a junk label or the headline, not running text."""
+    words = text.split()
+    n = len(words)
+    if n <= 12 and len(text) < 120:
+        if JUNK_LINE.match(text) or _READ_TIME.search(text) or _COUNTER.match(text):
+            return True
+        if n <= 10 and BYLINE_LINE.match(text):
+            return True
+        date = DATE_IN_LINE.search(text)
+        if date and len(date.group(0).split()) + 4 >= n and not text.rstrip().endswith("."):
+            return True
+    if title_norm and n <= 40 and _norm(text) == title_norm:
+        return True
+    return False
+
+
+def _drop_repeats(blocks: list[str]) -> list[str]:
+    """Drop paragraphs that repeat an earlier one exactly or nearly; keep short refrains."""
+    kept: list[str] = []
+    seen_exact: set[str] = set()
+    index: dict[tuple[str, str, str], list[int]] = {}
+    long_words: list[list[str]] = []
+    long_pos: list[int] = []
+    for text in blocks:
+        words = _WORD.findall(text.lower())
+        if len(words) < _MIN_DUP_WORDS:
+            kept.append(text)
+            continue
+        key = " ".join(words)
+        if key in seen_exact:
+            continue
+        grams = {(words[i], words[i + 1], words[i + 2]) for i in range(len(words) - 2)}
+        hits: dict[int, int] = {}
+        for gram in grams:
+            for j in index.get(gram, ()):
+                hits[j] = hits.get(j, 0) + 1
+        duplicate = False
+        for j, count in hits.items():
+            if count < 0.4 * len(grams):
+                continue
+            other = long_words[j]
+            if not 0.75 <= len(other) / len(words) <= 1.33:
+                continue
+            if SequenceMatcher(None, other, words, autojunk=False).ratio() >= 0.85:
+                duplicate = True
+                break
+        if duplicate:
+            continue
+        seen_exact.add(key)
+        j = len(long_words)
+        long_words.append(words)
+        long_pos.append(len(kept))
+        for gram in grams:
+            index.setdefault(gram, []).append(j)
+        kept.append(text)
+    return kept
+
+
+def _clean_blocks(
+    chosen: list[_Block], title: str | None, description: str | None = None
+) -> list[str]:
+    """Texts of the chosen blocks minus link lists, meta lines, the dek and repeats."""
+    title_norm = _norm(title) if title else ""
+    desc_norm = _norm(description) if description else ""
+    out: list[_Block] = []
+    for block in chosen:
+        if desc_norm and block.kind in HEADING_TAGS and _norm(block.text) == desc_norm:
+            continue  # the standfirst shown under the headline
+        text = block.text
+        density = block.link_len / block.size if block.size else 0.0
+        words = len(text.split())
+        if density > 0.5 and words < 40:
+            continue
+        if block.kind == "li" and density > 0.3 and words < 15:
+            continue
+        if _is_meta_line(text, title_norm):
+            continue
+        out.append(block)
+    # A trailing heading introduces something that was cut (comments, related posts).
+    while out and len(out[-1].text) < 80 and (
+        out[-1].kind in HEADING_TAGS or out[-1].text.rstrip().endswith(("...", "…", ":"))
+    ):
+        out.pop()
+    return _drop_repeats([b.text for b in out])
+
+
+# ---------------------------------------------------------------------------------------
+# Metadata
+
+_A_TAG = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_ANY_TAG = re.compile(r"<[^>]*>")
+_BODY_START = re.compile(r"<body\b", re.IGNORECASE)
+
+
+def _visible_len(fragment: str) -> int:
+    return len("".join(_ANY_TAG.sub(" ", fragment).split()))
+
+
+def _link_density(cleaned_html: str) -> float:
+    """Share of the body's visible characters that sit inside ``<a>`` elements."""
+    start = _BODY_START.search(cleaned_html)
+    body = cleaned_html[start.start() :] if start else cleaned_html
+    total = _visible_len(body)
+    if not total:
+        return 0.0
+    linked = sum(_visible_len(m.group(1)) for m in _A_TAG.finditer(body))
+    return round(min(1.0, linked / total), 4)
+
+
+def _meta_map(metas: list[dict[str, Any]]) -> dict[str, str]:
+    """``property``/``name``/``itemprop``/``http-equiv`` (lower-case) -> first content."""
+    out: dict[str, str] = {}
+    for attrs in metas:
+        content = attrs.get("content")
+        if content is None:
+            continue
+        if not isinstance(content, str):
+            content = " ".join(content)
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = attrs.get(attr)
+            if key and isinstance(key, str):
+                out.setdefault(key.strip().lower(), content.strip())
+    return out
+
+
+_DATE_META_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "published_time",
+    "article.published",
+    "publish-date",
+    "publish_date",
+    "publishdate",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date.created",
+    "dcterms.created",
+    "dc.date",
+    "dcterms.date",
+    "date",
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "last-modified",
+)
+_AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl")
+
+
+_DATE_ATTRS = ("datetime", "content", "title", "data-timestamp", "data-date")
+_DATE_CLASS = re.compile(r"date|time|published|posted", re.IGNORECASE)
+_AUTHOR_CLASS = re.compile(r"author|byline|creator", re.IGNORECASE)
+
+
+def _scan_tree(soup: BeautifulSoup, want_date: bool, want_author: bool) -> tuple[list[Tag], list[Tag]]:
+    """Date and author elements anywhere in the page, boilerplate included (one pass)."""
+    dates: list[Tag] = []
+    authors: list[Tag] = []
+    for tag in soup.find_all(True):
+        attrs = tag.attrs
+        if not attrs:
+            continue
+        itemprop = attrs.get("itemprop")
+        itemprop = itemprop.lower() if isinstance(itemprop, str) else ""
+        marks = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        if want_date and len(dates) < 20 and (
+            "datepublished" in itemprop or (tag.name in ("time", "abbr") or _DATE_CLASS.search(marks))
+        ):
+            dates.append(tag)
+        if want_author and len(authors) < 20:
+            rel = attrs.get("rel")
+            rel = rel if isinstance(rel, str) else " ".join(rel or ())
+            if "author" in itemprop or "author" in rel or _AUTHOR_CLASS.search(marks):
+                authors.append(tag)
+    return dates, authors
+
+
+def _date_from_tags(tags: list[Tag]) -> datetime | None:
+    for tag in tags:
+        for attr in _DATE_ATTRS:
+            stamp = tag.attrs.get(attr)
+            if isinstance(stamp, str):
+                dt = meta.parse_date(stamp)
+                if dt:
+                    return dt
+    for tag in tags:
+        text = tag.get_text(" ", strip=True)
+        if text and len(text) < 200:
+            dt = meta.find_date_in_text(text)
+            if dt:
+                return dt
+    return None
+
+
+def _author_from_tags(tags: list[Tag]) -> list[str]:
+    for tag in tags:
+        attrs = tag.attrs
+        inner = tag.find(attrs={"itemprop": "name"}) if tag.name != "a" else None
+        content = attrs.get("content")
+        if inner is None and isinstance(content, str) and content.strip():
+            text = content
+        else:
+            text = (inner or tag).get_text(" ", strip=True)
+        if text and len(text) < 120:
+            found = meta.clean_authors([text])
+            if found:
+                return found
+    return []
+
+
+def _find_published(
+    article_ld: dict[str, Any], metas: dict[str, str], walker: _Walker
+) -> datetime | None:
+    for value in (article_ld.get("datePublished"), article_ld.get("dateCreated")):
+        dt = meta.parse_date(value)
+        if dt:
+            return dt
+    for key in _DATE_META_KEYS[:-3]:
+        dt = meta.parse_date(metas.get(key))
+        if dt:
+            return dt
+    for stamp in walker.times:
+        dt = meta.parse_date(stamp)
+        if dt:
+            return dt
+    dt = _date_from_tags(walker.bylines[:10])
+    if dt:
+        return dt
+    if walker.soup is not None:
+        dt = _date_from_tags(_scan_tree(walker.soup, True, False)[0])
+        if dt:
+            return dt
+    for value in (article_ld.get("dateModified"),):
+        dt = meta.parse_date(value)
+        if dt:
+            return dt
+    for key in _DATE_META_KEYS[-3:]:
+        dt = meta.parse_date(metas.get(key))
+        if dt:
+            return dt
+    return None
+
+
+def _find_authors(article_ld: dict[str, Any], metas: dict[str, str], walker: _Walker) -> list[str]:
+    found = meta.clean_authors(meta.jsonld_authors(article_ld)) if article_ld else []
+    if found:
+        return found
+    for key in _AUTHOR_META_KEYS:
+        value = metas.get(key)
+        if value:
+            found = meta.clean_authors([value])
+            if found:
+                return found
+    found = meta.clean_authors(walker.author_links)
+    if found:
+        return found
+    if walker.soup is not None:
+        return _author_from_tags(_scan_tree(walker.soup, False, True)[1])
+    return []
+
+
+def _find_language(
+    html_tag: Tag | None, metas: dict[str, str], content_language: str | None, text: str
+) -> str | None:
+    candidates = [
+        html_tag.attrs.get("lang") if html_tag is not None else None,
+        html_tag.attrs.get("xml:lang") if html_tag is not None else None,
+        content_language,
+        metas.get("content-language"),
+        metas.get("og:locale"),
+        metas.get("language"),
+        metas.get("dc.language"),
+    ]
+    for value in candidates:
+        if isinstance(value, str):
+            lang = meta.normalize_language(value)
+            if lang:
+                return lang
+    return meta.detect_language(text)
+
+
+# ---------------------------------------------------------------------------------------
+# Entry point
+
+
+def extract_article(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    encoding_hint: str | None = None,
+    content_language: str | None = None,
+) -> Extracted:
+    """Extract the article from one HTML page.
+
+    Returns an ``Extracted`` with metadata, evidence and the clean body text (blocks
+    separated by one blank line). Never raises: unusable input gives empty text.
+    """
+    try:
+        return _extract(html, url, encoding_hint, content_language)
+    except Exception:  # noqa: BLE001 - one bad page must not stop a run
+        return Extracted(url=url)
+
+
+def _extract(
+    html: str | bytes, url: str | None, encoding_hint: str | None, content_language: str | None
+) -> Extracted:
+    if isinstance(html, bytes | bytearray):
+        html = decode_html(bytes(html), encoding_hint)
+    elif not isinstance(html, str):
+        return Extracted(url=url)
+    else:
+        html = html.replace("\x00", "")
+    if not html.strip():
+        return Extracted(url=url)
+
+    jsonld = meta.find_jsonld(html)
+    article_ld = meta.jsonld_article(jsonld)
+    cleaned = strip_non_content(html).replace(_BR, " ")
+    soup = BeautifulSoup(cleaned, "lxml", multi_valued_attributes=None)
+    html_tag = soup.find("html") if soup.contents else None
+    if not isinstance(html_tag, Tag):
+        html_tag = None
+
+    walker = _Walker()
+    walker.soup = soup
+    head = html_tag.find("head", recursive=False) if html_tag is not None else None
+    if isinstance(head, Tag):
+        for child in head.find_all(["meta", "link", "title"]):
+            walker._note_skipped(child, child.name)
+    body = soup.body or html_tag or soup
+    walker.walk(body)
+    metas = _meta_map(walker.metas)
+
+    site_name = metas.get("og:site_name")
+    h1 = walker.h1s[0] if walker.h1s else None
+    raw_title = (
+        metas.get("og:title")
+        or (article_ld.get("headline") if isinstance(article_ld.get("headline"), str) else None)
+        or h1
+        or walker.title
+        or metas.get("twitter:title")
+    )
+    title = meta.clean_title(raw_title, site_name, h1)
+
+    chosen = _choose_blocks(walker.blocks, walker)
+    description = metas.get("og:description") or metas.get("description")
+    paragraphs = _clean_blocks(chosen, title, description)
+    text = "\n\n".join(paragraphs)
+
+    ld_body = article_ld.get("articleBody") if article_ld else None
+    if isinstance(ld_body, str) and len(ld_body.split()) >= 50:
+        if len(text.split()) < 0.5 * len(ld_body.split()):
+            paragraphs = _drop_repeats(
+                [" ".join(p.split()) for p in re.split(r"\n\s*\n|\r\n\s*\r\n|\n", ld_body) if p.strip()]
+            )
+            text = "\n\n".join(paragraphs)
+    words = len(text.split())
+    if words < 250:
+        # Little text: maybe the article sits inside a wrapper whose class reads as
+        # boilerplate ("share-wrapper"). Walk again entering such wrappers.
+        lenient = _Walker(strict=False)
+        lenient.walk(body)
+        retry = _clean_blocks(_choose_blocks(lenient.blocks, lenient), title, description)
+        retry_text = "\n\n".join(retry)
+        if len(retry_text.split()) > 1.5 * words + 30:
+            paragraphs, text = retry, retry_text
+
+    canonical = None
+    for attrs in walker.links:
+        rel = attrs.get("rel")
+        rel = rel if isinstance(rel, str) else " ".join(rel or ())
+        if "canonical" in rel.lower().split() and attrs.get("href"):
+            canonical = str(attrs["href"]).strip()
+            break
+    if not canonical:
+        canonical = metas.get("og:url") or None
+    if canonical:
+        canonical = urljoin(url, canonical) if url else canonical
+    is_amp = html_tag is not None and ("amp" in html_tag.attrs or "⚡" in html_tag.attrs)
+    return Extracted(
+        url=url,
+        title=title,
+        authors=_find_authors(article_ld, metas, walker),
+        published_at=_find_published(article_ld, metas, walker),
+        language=_find_language(html_tag, metas, content_language, text),
+        text=text,
+        canonical_url=canonical,
+        amp_of=canonical if is_amp else None,
+        jsonld_types=meta.jsonld_types(jsonld),
+        og_type=metas.get("og:type") or None,
+        paragraph_count=len(paragraphs),
+        link_density=_link_density(cleaned),
+    )

@@ -1,0 +1,213 @@
+"""Run one crawl in this process and write its output folder.
+
+    python -m spiders.crawl --out DIR --max-pages N [--no-delay] [--allow-offsite]
+        [--include REGEX ...] [--exclude REGEX ...] [--user-agent UA] URL [URL ...]
+
+Writes ``DIR/pages.jsonl`` (one FetchedPage per fetch attempt, flushed per line),
+``DIR/bodies/<sha1>.html`` (raw HTML bodies) and ``DIR/stats.json`` (our counts at the top
+level, Scrapy's stats under ``"scrapy"``). Prints ``crawl: N pages fetched, H html, E
+errors`` on stderr about every 2 s. Exit 0 when the crawl ran (even if pages failed: read
+stats.json), 2 on bad arguments.
+
+``run_crawl`` is the same as a function. It starts a Twisted reactor via CrawlerProcess, and
+a reactor cannot be restarted: call it once per process (the flows run it in a child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["main", "run_crawl", "validate_url"]
+
+_QUIET_LOGGERS = ("scrapy.utils.log", "scrapy.crawler", "scrapy.middleware", "scrapy.addons")
+
+
+class _BelowWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+def validate_url(url: str) -> str | None:
+    """Why ``url`` cannot be a start URL, or None when it is fine."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"not an http(s) URL: {url!r}"
+    if not parts.hostname:
+        return f"URL has no host: {url!r}"
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return f"URL has a bad port: {url!r}"
+    return None
+
+
+def crawl_settings(
+    *, polite: bool = True, user_agent: str | None = None, overrides: dict[str, Any] | None = None
+) -> Any:
+    """Settings from ``spiders.settings`` plus the per-run overrides."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("spiders.settings", priority="project")
+    if not polite:
+        # Only for servers we own (tests, benchmarks on 127.0.0.1).
+        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+        settings.set("DOWNLOAD_DELAY_JITTER", 0, priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+        settings.set("CONCURRENT_REQUESTS", 32, priority="cmdline")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="cmdline")
+        settings.set("NEWSETL_RETRY_AFTER_MAX", 2.0, priority="cmdline")
+    if user_agent:
+        settings.set("USER_AGENT", user_agent, priority="cmdline")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    start_urls: Sequence[str],
+    out_dir: str | Path,
+    max_pages: int = 200,
+    polite: bool = True,
+    allow_offsite: bool = False,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    user_agent: str | None = None,
+    settings_overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Crawl and write ``out_dir``; return the contents of stats.json.
+
+    Raises ValueError for bad arguments (no start URL, a non-http URL, a bad regex,
+    max_pages < 1).
+    """
+    urls = [u.strip() for u in start_urls if u and u.strip()]
+    if not urls:
+        raise ValueError("no start URL given")
+    for url in urls:
+        problem = validate_url(url)
+        if problem:
+            raise ValueError(problem)
+    if int(max_pages) < 1:
+        raise ValueError("max_pages must be at least 1")
+    include, exclude = list(include), list(exclude)
+    for pattern in (*include, *exclude):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.news import NewsSpider, write_stats
+
+    started = time.monotonic()
+    # Keep stderr readable for the parent: no version banner, settings dump or middleware
+    # lists (warnings and errors from these loggers still show).
+    # (A filter, not a level: CrawlerProcess's logging setup resets these loggers' levels.)
+    for name in _QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _BelowWarning) for f in logger.filters):
+            logger.addFilter(_BelowWarning())
+    settings = crawl_settings(polite=polite, user_agent=user_agent, overrides=settings_overrides)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(
+        crawler,
+        start_urls=urls,
+        out_dir=str(out),
+        max_pages=int(max_pages),
+        allow_offsite=allow_offsite,
+        include=include,
+        exclude=exclude,
+    )
+    process.start()
+    spider = crawler.spider
+    scrapy_stats = crawler.stats.get_stats() if crawler.stats else {}
+    if spider is None:  # the spider never opened
+        ours: dict[str, Any] = {"finish_reason": "not_started", "start_urls": urls}
+    else:
+        ours = spider.summary(scrapy_stats.get("finish_reason"))
+    ours["elapsed_s"] = round(time.monotonic() - started, 3)
+    ours["polite"] = polite
+    return write_stats(out, scrapy_stats, ours)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"crawl: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m spiders.crawl", description="Crawl news sites into DIR.")
+    p.add_argument(
+        "urls",
+        nargs="+",
+        metavar="URL",
+        help="start URLs (site root, listing, article, sitemap, sitemap index or feed)",
+    )
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--max-pages", type=int, default=200, help="HTML page fetches (default 200)")
+    p.add_argument(
+        "--no-delay",
+        action="store_true",
+        help="no download delay/AutoThrottle, more concurrency (own servers only)",
+    )
+    p.add_argument("--allow-offsite", action="store_true", help="follow links to other sites")
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="discovered page URLs must match one of these (repeatable)",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="skip discovered URLs matching any of these (repeatable)",
+    )
+    p.add_argument("--user-agent", default=None, help="User-Agent header (default from settings)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        stats = run_crawl(
+            args.urls,
+            args.out,
+            max_pages=args.max_pages,
+            polite=not args.no_delay,
+            allow_offsite=args.allow_offsite,
+            include=args.include,
+            exclude=args.exclude,
+            user_agent=args.user_agent,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+        return 2  # not reached
+    print(
+        f"crawl: done ({stats.get('finish_reason')}): {stats.get('pages_fetched', 0)} pages "
+        f"fetched, {stats.get('html_pages', 0)} html, {stats.get('errors', 0)} errors "
+        f"in {stats.get('elapsed_s')} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

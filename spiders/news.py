@@ -1,0 +1,1280 @@
+"""The "news" spider: discovers a news site's pages from any start URL and fetches them politely.
+
+What a start URL is gets decided from the response (content type and root element), never
+from its name: an HTML page, a sitemap (``<urlset>``), a sitemap index, an RSS/RDF/Atom feed,
+gzipped or not. From a site root or a listing page the spider also reads robots.txt
+``Sitemap:`` lines, tries ``/sitemap.xml``, follows advertised feeds, pagination and
+same-site links. Pages that look like articles (og:type / JSON-LD Article, or an article-shaped
+URL) and sitemap/feed entries are fetched but not expanded, so a single-article start URL
+fetches just that article (and robots.txt).
+
+Every fetch attempt becomes one :class:`newsetl.models.FetchedPage` JSON line in
+``<out>/pages.jsonl`` (flushed per line); kept HTML bodies go to
+``<out>/bodies/<sha1(final url)>.html`` as raw bytes. ``spiders.crawl`` runs it.
+
+``scrapy crawl news -a start_urls=https://example.com/ -a out_dir=out -a max_pages=50``
+works too (``start_urls`` may be comma- or space-separated).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import re
+import sys
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import scrapy
+from lxml import etree, html
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, StopDownload
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url, safe_url_string
+
+from newsetl.classify import url_shape
+from newsetl.models import FetchedPage
+
+from .middlewares import BudgetExhausted, RobotsDisallowed
+
+# ---------------------------------------------------------------------------------------
+# Pure helpers: what a response is and what it lists (no Scrapy; easy to test).
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Types a discovery document (sitemap, feed) may come with.
+XML_TYPES = frozenset(
+    {
+        "text/xml",
+        "application/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/x-rss+xml",
+    }
+)
+GZIP_TYPES = frozenset(
+    {"application/gzip", "application/x-gzip", "application/octet-stream", "binary/octet-stream"}
+)
+MAX_GUNZIP = 50 * 1024 * 1024  # sitemaps are at most 50 MB uncompressed by the protocol
+
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+
+
+def split_content_type(header: str | bytes | None) -> tuple[str | None, str | None]:
+    """``text/html; charset=UTF-8`` -> (``text/html``, ``UTF-8``)."""
+    if not header:
+        return None, None
+    text = header.decode("latin-1") if isinstance(header, bytes) else header
+    mime = text.split(";", 1)[0].strip().lower() or None
+    match = _CHARSET.search(text)
+    return mime, (match.group(1) if match else None)
+
+
+def gunzip(body: bytes, limit: int = MAX_GUNZIP) -> bytes | None:
+    """Decompress a gzip body up to ``limit`` bytes; None if it is not valid gzip."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
+            data = fh.read(limit + 1)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return data[:limit]
+
+
+def root_element(body: bytes) -> str | None:
+    """Local name (lower case) of the first element in a markup document, skipping the
+    XML declaration, processing instructions, comments and the doctype."""
+    head = body[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
+    pos = 0
+    while True:
+        lt = head.find(b"<", pos)
+        if lt < 0:
+            return None
+        nxt = head[lt + 1 : lt + 4]
+        if nxt.startswith(b"!--"):
+            end = head.find(b"-->", lt + 4)
+            if end < 0:
+                return None
+            pos = end + 3
+            continue
+        if nxt[:1] in (b"?", b"!"):
+            end = head.find(b">", lt + 1)
+            if end < 0:
+                return None
+            pos = end + 1
+            continue
+        match = _ROOT.match(head, lt)
+        if not match:
+            pos = lt + 1
+            continue
+        name = match.group(1).decode("ascii", "replace").lower()
+        return name.rsplit(":", 1)[-1]
+
+
+def sniff(content_type: str | None, body: bytes) -> tuple[str, bytes]:
+    """Decide from the response (not the URL) what a document is.
+
+    Returns (kind, body) where kind is ``html``, ``urlset``, ``sitemapindex``, ``rss``,
+    ``atom``, ``rdf``, ``text`` (plain text) or ``other``; body is gunzipped when the
+    payload was a gzip file (``sitemap.xml.gz``).
+    """
+    mime = (content_type or "").lower()
+    if body[:2] == b"\x1f\x8b":
+        unzipped = gunzip(body)
+        if unzipped is not None:
+            body, mime = unzipped, ""  # the header described the archive, not its content
+    xmlish = mime in XML_TYPES or mime.endswith("+xml")
+    if mime and not (
+        mime in HTML_TYPES or xmlish or mime.startswith("text/") or mime in GZIP_TYPES
+    ):
+        return "other", body  # PDF, images, ...
+    root = root_element(body)
+    if root in ("urlset", "sitemapindex", "rss", "rdf"):
+        return root, body
+    if root == "feed":
+        return "atom", body
+    if mime in HTML_TYPES or root in ("html", "head", "body"):
+        return "html", body
+    if xmlish:
+        return "other", body  # an XML document we do not know
+    return "text", body
+
+
+@dataclass(slots=True)
+class Entry:
+    """One URL listed by a sitemap or feed, with what the listing says about it."""
+
+    url: str
+    lastmod: str | None = None
+    title: str | None = None
+    published: str | None = None
+
+
+def _xml_root(body: bytes) -> etree._Element | None:
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(body, parser=parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _local(tag: object) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _child_text(el: etree._Element, *names: str) -> str | None:
+    for child in el:
+        if _local(child.tag) in names:
+            text = (child.text or "").strip()
+            if text:
+                return text
+    return None
+
+
+def _find_desc(el: etree._Element, name: str) -> etree._Element | None:
+    for child in el.iter():
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry]]:
+    """Entries of a ``<urlset>`` or ``<sitemapindex>``; returns (root kind, entries)."""
+    root = _xml_root(body)
+    if root is None:
+        return "urlset", []
+    kind = _local(root.tag)
+    item_tag = "sitemap" if kind == "sitemapindex" else "url"
+    entries: list[Entry] = []
+    for el in root:
+        if _local(el.tag) != item_tag:
+            continue
+        loc = _child_text(el, "loc")
+        if not loc:
+            continue
+        entry = Entry(url=urljoin(base_url, loc), lastmod=_child_text(el, "lastmod"))
+        news = _find_desc(el, "news")
+        if news is not None:
+            pub = _find_desc(news, "publication_date")
+            title = _find_desc(news, "title")
+            entry.published = (pub.text or "").strip() or None if pub is not None else None
+            entry.title = (title.text or "").strip() or None if title is not None else None
+        entries.append(entry)
+    return kind, entries
+
+
+def parse_text_sitemap(body: bytes, base_url: str) -> list[Entry]:
+    """A plain-text sitemap: one absolute URL per line."""
+    out = []
+    for line in body.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line.startswith(("http://", "https://")):
+            out.append(Entry(url=line))
+    return out
+
+
+def _to_iso(value: str | None) -> str | None:
+    """RSS dates are RFC 822; convert to ISO 8601 when possible, else keep as found."""
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return value
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Entry]:
+    """Items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
+    root = _xml_root(body)
+    if root is None:
+        return []
+    entries: list[Entry] = []
+    for el in root.iter():
+        name = _local(el.tag)
+        if name == "item":  # RSS 2.0 and 1.0
+            link = _child_text(el, "link")
+            if not link:
+                guid = next((c for c in el if _local(c.tag) == "guid"), None)
+                if guid is not None and (guid.get("isPermaLink", "true") != "false"):
+                    link = (guid.text or "").strip() or None
+            if not link:
+                about = el.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
+                link = about or None
+            if not link:
+                continue
+            published = _child_text(el, "pubdate") or _child_text(el, "date")
+            entries.append(
+                Entry(
+                    url=urljoin(base_url, link),
+                    title=_child_text(el, "title"),
+                    published=_to_iso(published),
+                )
+            )
+        elif name == "entry":  # Atom
+            href = None
+            for child in el:
+                if _local(child.tag) != "link":
+                    continue
+                rel = child.get("rel", "alternate")
+                if rel == "alternate" and child.get("href"):
+                    href = child.get("href")
+                    break
+            if not href:
+                continue
+            entries.append(
+                Entry(
+                    url=urljoin(base_url, href),
+                    title=_child_text(el, "title"),
+                    published=_child_text(el, "published") or _child_text(el, "updated"),
+                    lastmod=_child_text(el, "updated"),
+                )
+            )
+    return entries
+
+
+_SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
+
+
+def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
+    """URLs from the ``Sitemap:`` lines of a robots.txt."""
+    text = body[: 512 * 1024].decode("utf-8", "replace")
+    return [urljoin(base_url, m.group(1)) for m in _SITEMAP_LINE.finditer(text)]
+
+
+# ---------------------------------------------------------------------------------------
+# HTML pages: evidence for "is this an article", and the links worth following.
+
+_ARTICLE_JSONLD = re.compile(
+    r"\"@type\"\s*:\s*\[?\s*\"(?:[\w:/.]*/)?"
+    r"(Article|NewsArticle|BlogPosting|ReportageNewsArticle|AnalysisNewsArticle|"
+    r"OpinionNewsArticle|ReviewNewsArticle|BackgroundNewsArticle|LiveBlogPosting|"
+    r"TechArticle|ScholarlyArticle|SocialMediaPosting)\"",
+)
+_NEXT_TEXTS = frozenset(
+    {
+        "next",
+        "next page",
+        "next »",
+        "next ›",
+        "next →",
+        "older",
+        "older posts",
+        "older entries",
+        "older articles",
+        "more posts",
+        "›",
+        "»",
+        "→",
+        ">",
+        ">>",
+        "more",
+        "load more",
+    }
+)
+# A URL that is a listing page by itself, and weaker forms that count only for links whose
+# text is a page number (``?p=123`` is also WordPress's short link to a post).
+_PAGE_URL = re.compile(r"/page/\d+/?$|[?&](page|paged)=\d+", re.I)
+_PAGE_URL_WEAK = re.compile(r"[?&](pg|p|offset|start|pagenum)=\d+|/\d+/?$", re.I)
+_SKIP_EXT = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|ico|bmp|tiff?|css|js|mjs|json|woff2?|ttf|eot|otf|mp[34]|"
+    r"m4[av]|mov|avi|wmv|webm|ogg|wav|flac|zip|gz|tgz|rar|7z|exe|dmg|apk|iso)$",
+    re.I,
+)
+FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
+
+
+@dataclass(slots=True)
+class PageLinks:
+    article_like: bool
+    evidence: str
+    feeds: list[str]
+    pagination: list[str]
+    links: list[str]
+
+
+def _norm_text(text: str) -> str:
+    return " ".join(text.split()).strip().lower()
+
+
+def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLinks:
+    """Links of an HTML page split into feeds, pagination and other links, plus whether the
+    page itself carries article markup (og:type article or a JSON-LD Article type)."""
+    try:
+        parser = html.HTMLParser(encoding=encoding) if encoding else None
+        doc = html.fromstring(body, base_url=url, parser=parser)
+    except (etree.ParserError, ValueError, LookupError):
+        try:
+            doc = html.fromstring(body, base_url=url)
+        except (etree.ParserError, ValueError):
+            return PageLinks(False, "unparsable", [], [], [])
+    base = url
+    for b in doc.iter("base"):
+        if b.get("href"):
+            base = urljoin(url, b.get("href"))
+            break
+    article_like, evidence = False, ""
+    for meta in doc.iter("meta"):
+        prop = (meta.get("property") or meta.get("name") or "").lower()
+        if prop == "og:type":
+            og = (meta.get("content") or "").strip().lower()
+            if og == "article" or og.startswith("article:"):
+                article_like, evidence = True, "og_article"
+            break
+    if not article_like:
+        for script in doc.iter("script"):
+            if (script.get("type") or "").lower() == "application/ld+json":
+                if _ARTICLE_JSONLD.search(script.text or ""):
+                    article_like, evidence = True, "jsonld_article"
+                    break
+    feeds: list[str] = []
+    pagination: list[str] = []
+    for link in doc.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        href = link.get("href")
+        if not href:
+            continue
+        if "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
+            feeds.append(urljoin(base, href))
+        elif "next" in rel:
+            pagination.append(urljoin(base, href))
+    links: list[str] = []
+    for a in doc.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
+            continue
+        absolute = urljoin(base, href)
+        path = urlsplit(absolute).path
+        if _SKIP_EXT.search(path):
+            continue
+        rel = (a.get("rel") or "").lower().split()
+        text = _norm_text(a.text_content() or "")
+        label = _norm_text(a.get("aria-label") or "")
+        classes = (a.get("class") or "").lower()
+        if (
+            "next" in rel
+            or text in _NEXT_TEXTS
+            or label in _NEXT_TEXTS
+            or "next" in classes.split()
+            or (text.isdigit() and len(text) <= 4 and _PAGE_URL_WEAK.search(absolute))
+            or _PAGE_URL.search(absolute)
+        ):
+            pagination.append(absolute)
+        else:
+            links.append(absolute)
+    return PageLinks(article_like, evidence, feeds, pagination, links)
+
+
+# ---------------------------------------------------------------------------------------
+# URL helpers
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_OWN_META = ("nl_", "newsetl_", "dont_redirect", "handle_httpstatus_all")
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_POSTISH = re.compile(r"post|article|news|blog|story|stories", re.I)
+
+# Reasons that mean "a page we wanted could not be had" (counted as errors). Others, such as
+# robots_disallowed, not_html, offsite_redirect or max_pages, are deliberate skips.
+ERROR_REASONS_PREFIX = ("http_",)
+ERROR_REASONS = frozenset(
+    {
+        "timeout",
+        "connection_error",
+        "dns_error",
+        "too_large",
+        "redirect_loop",
+        "download_error",
+        "bad_redirect",
+    }
+)
+
+
+def is_error_reason(reason: str | None) -> bool:
+    return bool(reason) and (reason in ERROR_REASONS or reason.startswith(ERROR_REASONS_PREFIX))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in: the unit a crawl stays on."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def url_key(url: str) -> str:
+    """Dedupe key: w3lib canonical form (sorted query, no fragment)."""
+    try:
+        return canonicalize_url(url, keep_fragments=False)
+    except (ValueError, UnicodeError):
+        return urldefrag(url)[0]
+
+
+def clean_url(url: str) -> str:
+    """The URL we request: made safe (percent-encoded) and without its fragment."""
+    return urldefrag(safe_url_string(url.strip()))[0]
+
+
+def body_name(final_url: str) -> str:
+    return "bodies/" + hashlib.sha1(final_url.encode("utf-8")).hexdigest() + ".html"
+
+
+def reason_for(exc: BaseException) -> str:
+    """Map a download failure to a short reason code."""
+    name = type(exc).__name__
+    if isinstance(exc, RobotsDisallowed):
+        return "robots_disallowed"
+    if isinstance(exc, BudgetExhausted):
+        return "max_pages"
+    if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeout"):
+        return "timeout"
+    if name in ("CannotResolveHostError", "DNSLookupError"):
+        return "dns_error"
+    if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: too big once decompressed
+        return "too_large"
+    if name in ("DownloadCancelledError", "CancelledError"):
+        return "too_large"  # DOWNLOAD_MAXSIZE is the only thing that cancels a download here
+    if name in (
+        "DownloadConnectionRefusedError",
+        "ConnectionRefusedError",
+        "ConnectError",
+        "ConnectionLost",
+        "ConnectionDone",
+        "DownloadFailedError",
+        "ResponseFailed",
+        "ResponseDataLossError",
+        "TunnelError",
+        "ResponseNeverReceived",
+    ):
+        return "connection_error"
+    if isinstance(exc, OSError):
+        return "connection_error"
+    return "download_error"
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class Site:
+    """One start URL and the origins (scheme, host, port) its crawl may visit."""
+
+    start_url: str
+    origins: set[tuple[str, str, int | None]]
+    index_fetches: int = 0
+    expanded: bool = False  # site-wide discovery (robots sitemaps, /sitemap.xml) scheduled
+    counts: Counter = field(default_factory=Counter)
+
+
+# Request priorities: discovery documents first, then what they list, then plain links.
+PRIO_START = 100
+PRIO_INDEX = 50
+PRIO_ENTRY = 30
+PRIO_PAGINATION = 20
+PRIO_LINK = 0
+MAX_PAGINATION_CHAIN = 200
+
+
+@dataclass(slots=True)
+class Gate:
+    """Per origin: start URLs, sitemaps and feeds sent and not yet answered. While any are
+    out, new page requests for the origin wait in ``held``, so the listings' evidence
+    (in_sitemap, lastmod, feed title) reaches each page's record and listed entries get the
+    page budget before plain links."""
+
+    inflight: int = 0
+    held: list = field(default_factory=list)
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(
+        self,
+        start_urls: Any = None,
+        out_dir: str | Path = "crawl-output",
+        max_pages: int | str = 200,
+        allow_offsite: Any = False,
+        include: Any = None,
+        exclude: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(start_urls, str):
+            start_urls = start_urls.replace(",", " ").split()
+        self.start_urls = [clean_url(u) for u in start_urls or []]
+        self.out_dir = Path(out_dir)
+        self.max_pages = int(max_pages)
+        self.allow_offsite = _as_bool(allow_offsite)
+        self.include = [re.compile(p) for p in _as_list(include)]
+        self.exclude = [re.compile(p) for p in _as_list(exclude)]
+        # Tunables, overwritten from settings in from_crawler.
+        self.depth_limit = 4
+        self.max_index_fetches = 50
+        self.max_skipped_records = 1000
+        self.max_redirects = 5
+        self.max_sitemap_size = 50 * 1024 * 1024
+        # State
+        self.sites: dict[str, Site] = {}
+        self.seen: set[str] = set()
+        self.evidence: dict[str, dict[str, Any]] = {}
+        self.pending: dict[str, dict[str, Any]] = {}  # budgeted requests not yet recorded
+        self.robots_sitemaps: dict[str, list[str]] = {}
+        self.gates: dict[tuple[str, str, int | None], Gate] = {}
+        self.pages_reserved = 0
+        self.budget_exhausted = False  # no more page requests are scheduled
+        self.budget_hit = False  # some known page was not fetched because of the budget
+        self.counts: Counter = Counter()
+        self.errors_by_reason: Counter = Counter()
+        self.skipped_by_reason: Counter = Counter()
+        self.discovery_by_reason: Counter = Counter()
+        self.not_scheduled: Counter = Counter()
+        self._out: Any = None
+        self._progress_loop: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.depth_limit = settings.getint("DEPTH_LIMIT", 4)
+        spider.max_index_fetches = settings.getint("NEWSETL_MAX_INDEX_FETCHES_PER_SITE", 50)
+        spider.max_skipped_records = settings.getint("NEWSETL_MAX_SKIPPED_RECORDS", 1000)
+        spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 5)
+        spider.max_sitemap_size = max(
+            settings.getint("NEWSETL_MAX_SITEMAP_SIZE", 50 * 1024 * 1024),
+            settings.getint("DOWNLOAD_MAXSIZE"),
+        )
+        # Bound methods: Scrapy keeps weak references, the spider keeps them alive.
+        crawler.signals.connect(spider._on_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        return spider
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def _on_opened(self, spider: Any = None) -> None:
+        (self.out_dir / "bodies").mkdir(parents=True, exist_ok=True)
+        self._out = open(self.out_dir / "pages.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+        from twisted.internet.task import LoopingCall
+
+        self._progress_loop = LoopingCall(self.print_progress)
+        self._progress_loop.start(2.0, now=False)
+
+    def _on_closed(self, spider: Any = None, reason: str = "") -> None:
+        if self._progress_loop is not None and self._progress_loop.running:
+            self._progress_loop.stop()
+        # Requests still queued when the crawl stopped (interrupted, or the budget was
+        # spent while they waited): record them so the log says what was not fetched.
+        leftover = "max_pages" if self.budget_hit else "not_fetched"
+        for info in list(self.pending.values()):
+            self._skip(info["url"], leftover, info)
+        self.pending.clear()
+        self.print_progress()
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        try:
+            write_stats(self.out_dir, self.crawler.stats.get_stats(), self.summary(reason))
+        except OSError:
+            self.logger.exception("could not write stats.json")
+
+    def print_progress(self) -> None:
+        c = self.counts
+        print(
+            f"crawl: {c['pages_fetched']} pages fetched, {c['html_pages']} html, "
+            f"{c['errors']} errors",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def summary(self, scrapy_reason: str | None = None) -> dict[str, Any]:
+        """Our counts for stats.json (JSON-safe)."""
+        finish = scrapy_reason or "unknown"
+        if self.budget_hit and finish == "finished":
+            finish = "max_pages"
+        return {
+            "finish_reason": finish,
+            "scrapy_finish_reason": scrapy_reason,
+            "start_urls": list(self.start_urls),
+            "max_pages": self.max_pages,
+            "budget_exhausted": self.budget_hit,
+            "pages_fetched": self.counts["pages_fetched"],
+            "html_pages": self.counts["html_pages"],
+            "errors": self.counts["errors"],
+            "records": self.counts["records"],
+            "sitemaps_fetched": self.counts["sitemaps_fetched"],
+            "feeds_fetched": self.counts["feeds_fetched"],
+            "robots_fetched": self.counts["robots_fetched"],
+            "errors_by_reason": dict(self.errors_by_reason),
+            "skipped_by_reason": dict(self.skipped_by_reason),
+            "discovery_by_reason": dict(self.discovery_by_reason),
+            "not_scheduled": dict(self.not_scheduled),
+            "sites": {
+                url: {"origins": sorted(f"{s}://{h}:{p}" for s, h, p in site.origins)}
+                | dict(site.counts)
+                for url, site in self.sites.items()
+            },
+        }
+
+    # -- budget (called by PageBudgetMiddleware) --------------------------------------
+
+    def reserve_page(self, request: Request) -> bool:
+        if self.pages_reserved >= self.max_pages:
+            self.budget_exhausted = self.budget_hit = True
+            return False
+        self.pages_reserved += 1
+        if self.pages_reserved >= self.max_pages:
+            self.budget_exhausted = True
+        return True
+
+    def _as_index(self, response: Response, site: Site) -> bool:
+        """A sitemap or feed arrived. If it was requested as a page (a start URL, a link to
+        /feed/), move it from the page budget to the site's sitemap/feed budget; return
+        whether its entries may be followed (False once that budget is spent)."""
+        if response.meta.get("nl_kind") in ("sitemap", "feed"):
+            return True  # counted when scheduled
+        if site.index_fetches >= self.max_index_fetches:
+            self.not_scheduled["index_limit"] += 1
+            return False  # keeps its page-budget unit
+        site.index_fetches += 1
+        if response.meta.get("newsetl_reserved"):
+            response.meta["newsetl_reserved"] = False
+            self.pages_reserved -= 1
+            self.budget_exhausted = self.pages_reserved >= self.max_pages
+        return True
+
+    # -- scheduling -----------------------------------------------------------------
+
+    async def start(self):  # type: ignore[override]
+        for url in self.start_urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                self.logger.error("not an http(s) URL, skipped: %s", url)
+                continue
+            site = self.sites.setdefault(url, Site(url, {origin(url)}))
+            request = self._request(url, site, kind="start", via="start", depth=0)
+            if request is not None:
+                yield request
+
+    def _on_site(self, url: str, site: Site) -> bool:
+        return self.allow_offsite or origin(url) in site.origins
+
+    def _request(
+        self,
+        url: str,
+        site: Site,
+        *,
+        kind: str,
+        via: str,
+        depth: int,
+        priority: int | None = None,
+        evidence: dict[str, Any] | None = None,
+        pagination: int = 0,
+    ) -> Request | None:
+        """A request for ``url`` found on ``site``, or None when it is not to be fetched
+        (already seen, offsite, filtered, over a budget; budget skips are recorded)."""
+        url = clean_url(url)
+        if urlsplit(url).scheme not in ("http", "https"):
+            return None
+        key = url_key(url)
+        if evidence:
+            merged = self.evidence.setdefault(key, {})
+            for name, value in evidence.items():
+                if value and not merged.get(name):
+                    merged[name] = value
+        if key in self.seen:
+            return None
+        if kind != "start":
+            if not self._on_site(url, site):
+                self.not_scheduled["offsite"] += 1
+                return None
+            if any(p.search(url) for p in self.exclude):
+                self.not_scheduled["excluded"] += 1
+                return None
+            if (
+                self.include
+                and kind == "page"
+                and via != "pagination"
+                and not any(p.search(url) for p in self.include)
+            ):
+                self.not_scheduled["not_included"] += 1
+                return None
+        if kind in ("sitemap", "feed"):
+            if self.budget_exhausted:
+                self.not_scheduled["index_after_budget"] += 1
+                return None
+            if site.index_fetches >= self.max_index_fetches:
+                self.not_scheduled["index_limit"] += 1
+                return None
+            site.index_fetches += 1
+        budgeted = kind in ("page", "start")
+        info = {
+            "url": url,
+            "kind": kind,
+            "via": via,
+            "depth": depth,
+            "start_url": site.start_url,
+        }
+        if budgeted and kind == "page" and self.budget_exhausted:
+            self.budget_hit = True
+            self.seen.add(key)
+            self._skip(url, "max_pages", info)
+            return None
+        self.seen.add(key)
+        if budgeted:
+            self.pending[key] = info
+        if kind in ("sitemap", "feed", "start"):
+            self.gates.setdefault(origin(url), Gate()).inflight += 1
+        if priority is None:
+            priority = {
+                "start": PRIO_START,
+                "sitemap": PRIO_INDEX,
+                "feed": PRIO_INDEX,
+            }.get(kind, PRIO_LINK)
+        meta = {
+            "nl_kind": kind,
+            "nl_via": via,
+            "nl_depth": depth,
+            "nl_start": site.start_url,
+            "nl_orig": url,
+            "nl_key": key,
+            "nl_chain": [],
+            "nl_pagination": pagination,
+            "nl_gate": kind in ("sitemap", "feed", "start"),
+            "newsetl_budget": budgeted,
+            # The spider follows redirects itself (loops and offsite targets get recorded)
+            # and wants every status (4xx/5xx get recorded).
+            "dont_redirect": True,
+            "handle_httpstatus_all": True,
+        }
+        if kind in ("sitemap", "start"):
+            # The sitemap protocol allows 50 MB uncompressed; pages stay at DOWNLOAD_MAXSIZE.
+            meta["download_maxsize"] = self.max_sitemap_size
+        return Request(
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            priority=priority,
+            meta=meta,
+        )
+
+    # -- recording ------------------------------------------------------------------
+
+    def _write(self, rec: FetchedPage, key: str | None = None) -> None:
+        keys = [k for k in (key, url_key(rec.url)) if k]
+        if rec.final_url and rec.final_url != rec.url:
+            keys.append(url_key(rec.final_url))
+        for k in keys:
+            ev = self.evidence.get(k)
+            if ev:
+                rec.in_sitemap = rec.in_sitemap or bool(ev.get("in_sitemap"))
+                rec.in_feed = rec.in_feed or bool(ev.get("in_feed"))
+                rec.listed_title = rec.listed_title or ev.get("listed_title")
+                rec.listed_published = rec.listed_published or ev.get("listed_published")
+                rec.lastmod = rec.lastmod or ev.get("lastmod")
+        for k in keys[:2]:
+            self.pending.pop(k, None)
+        site = self.sites.get(rec.start_url or "")
+        self.counts["records"] += 1
+        if rec.kind == "page":
+            if rec.status is not None:
+                self.counts["pages_fetched"] += 1
+                if site:
+                    site.counts["pages_fetched"] += 1
+            if rec.body_path:
+                self.counts["html_pages"] += 1
+                if site:
+                    site.counts["html_pages"] += 1
+            if is_error_reason(rec.reason):
+                self.counts["errors"] += 1
+                self.errors_by_reason[rec.reason] += 1
+                if site:
+                    site.counts["errors"] += 1
+            elif rec.reason:
+                self.skipped_by_reason[rec.reason] += 1
+        else:
+            if rec.status is not None:
+                self.counts[
+                    f"{rec.kind}s_fetched" if rec.kind != "robots" else "robots_fetched"
+                ] += 1
+            if rec.reason:
+                self.discovery_by_reason[f"{rec.kind}:{rec.reason}"] += 1
+        if self._out is not None:
+            self._out.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
+            self._out.flush()
+
+    def _skip(self, url: str, reason: str, info: dict[str, Any]) -> None:
+        """Record a URL that was known but not fetched (capped: see NEWSETL_MAX_SKIPPED_RECORDS)."""
+        key = url_key(url)
+        self.pending.pop(key, None)
+        written = self.skipped_by_reason[reason]
+        if written >= self.max_skipped_records:
+            self.not_scheduled[f"{reason}_unrecorded"] += 1
+            return
+        kind = info.get("kind", "page")
+        rec = FetchedPage(
+            url=url,
+            kind="page" if kind == "start" else kind,
+            discovered_via=info.get("via", "link"),
+            depth=info.get("depth", 0),
+            reason=reason,
+            start_url=info.get("start_url"),
+            fetched_at=_now(),
+        )
+        self._write(rec, key)
+
+    def _base_record(self, response: Response) -> FetchedPage:
+        meta = response.meta
+        mime, charset = split_content_type(response.headers.get(b"Content-Type"))
+        kind = meta.get("nl_kind", "page")
+
+        def header(name: bytes) -> str | None:
+            value = response.headers.get(name)
+            return value.decode("latin-1") if value else None
+
+        return FetchedPage(
+            url=meta.get("nl_orig", response.url),
+            final_url=response.url,
+            status=response.status,
+            content_type=mime,
+            bytes=len(response.body),
+            fetched_at=_now(),
+            kind="page" if kind == "start" else kind,
+            discovered_via=meta.get("nl_via", "start"),
+            depth=meta.get("nl_depth", 0),
+            encoding_hint=charset,
+            etag=header(b"ETag"),
+            last_modified=header(b"Last-Modified"),
+            content_language=header(b"Content-Language"),
+            start_url=meta.get("nl_start"),
+        )
+
+    # -- callbacks ------------------------------------------------------------------
+
+    def parse(self, response: Response, **kwargs: Any):
+        site = self.sites[response.meta["nl_start"]]
+        out = list(self._parse(response, site))
+        done = not response.meta.get("nl_followed")
+        yield from self._gate(out, response.meta if done else None)
+
+    def _gate(self, out: list[Request], finished_meta: dict | None):
+        """Pass requests on, holding page requests while their origin's start URLs,
+        sitemaps or feeds are unanswered (see :class:`Gate`)."""
+        if finished_meta is not None and finished_meta.get("nl_gate"):
+            finished_meta["nl_gate"] = False
+            gate = self.gates.get(origin(finished_meta["nl_orig"]))
+            if gate is not None:
+                gate.inflight = max(0, gate.inflight - 1)
+        for request in out:
+            gate = self.gates.get(origin(request.url))
+            if gate is not None and gate.inflight > 0 and request.meta.get("nl_kind") == "page":
+                gate.held.append(request)
+            else:
+                yield request
+        for gate in self.gates.values():
+            if gate.inflight == 0 and gate.held:
+                held, gate.held = gate.held, []
+                yield from held
+
+    def _on_idle(self, spider: Any = None) -> None:
+        """Safety net: if a gated request vanished without an answer (it should not),
+        release the pages held for it rather than finish without them."""
+        held = []
+        for gate in self.gates.values():
+            held.extend(gate.held)
+            gate.held = []
+            gate.inflight = 0
+        if not held:
+            return
+        self.logger.warning("releasing %d held requests at idle", len(held))
+        for request in held:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _parse(self, response: Response, site: Site):
+        meta = response.meta
+        key = meta.get("nl_key")
+        if response.status in REDIRECT_STATUSES and b"Location" in response.headers:
+            yield from self._redirect(response, site)
+            return
+        rec = self._base_record(response)
+        if not 200 <= response.status < 300:
+            rec.reason = f"http_{response.status}"
+            self._write(rec, key)
+            return
+        if meta.get("nl_chain"):
+            self.seen.add(url_key(response.url))  # reached via redirects: do not fetch again
+        if "download_stopped" in response.flags:
+            doc, body = "other", response.body
+        else:
+            doc, body = sniff(rec.content_type, response.body)
+        kind = meta["nl_kind"]
+        if doc == "html" and kind in ("page", "start"):
+            path = body_name(response.url)
+            (self.out_dir / path).write_bytes(body)  # as received (gunzipped if it was a .gz)
+            rec.body_path = path
+            self._write(rec, key)
+            yield from self._expand_html(response, body, rec, site)
+        elif doc in ("urlset", "sitemapindex") or (doc == "text" and kind == "sitemap"):
+            rec.kind = "sitemap"
+            self._write(rec, key)
+            if self._as_index(response, site):
+                yield from self._sitemap_entries(response, body, doc, site)
+        elif doc in ("rss", "atom", "rdf"):
+            rec.kind = "feed"
+            self._write(rec, key)
+            if self._as_index(response, site):
+                yield from self._feed_entries(response, body, site)
+        else:
+            if kind in ("sitemap", "feed"):
+                rec.reason = f"not_{kind}"
+            else:
+                rec.reason = "not_html"
+            self._write(rec, key)
+
+    def on_error(self, failure: Failure):
+        request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta
+        exc = failure.value
+        reason = reason_for(exc)
+        info = {
+            "url": meta.get("nl_orig", request.url),
+            "kind": meta.get("nl_kind", "page"),
+            "via": meta.get("nl_via", "start"),
+            "depth": meta.get("nl_depth", 0),
+            "start_url": meta.get("nl_start"),
+        }
+        if reason == "max_pages":
+            self._skip(info["url"], reason, info)
+            yield from self._gate([], meta)
+            return
+        kind = info["kind"]
+        rec = FetchedPage(
+            url=info["url"],
+            final_url=request.url,
+            fetched_at=_now(),
+            kind="page" if kind == "start" else kind,
+            discovered_via=info["via"],
+            depth=info["depth"],
+            reason=reason,
+            start_url=info["start_url"],
+        )
+        if reason not in ("robots_disallowed",):
+            self.logger.info("fetch failed (%s): %s", reason, request.url)
+        self._write(rec, meta.get("nl_key"))
+        yield from self._gate([], meta)
+
+    def _on_headers(self, headers: Any, body_length: int, request: Request, **kwargs: Any) -> None:
+        """Stop downloading bodies we will not keep (PDF, images, ...) once headers arrive."""
+        kind = request.meta.get("nl_kind")
+        if kind is None:
+            return
+        mime, _ = split_content_type(headers.get(b"Content-Type"))
+        if not mime:
+            return
+        if mime in HTML_TYPES or mime in XML_TYPES or mime.endswith("+xml"):
+            return
+        if mime.startswith("text/"):
+            return
+        if mime in GZIP_TYPES and kind in ("start", "sitemap", "feed"):
+            return
+        raise StopDownload(fail=False)
+
+    def robots_fetched(
+        self,
+        netloc: str,
+        request: Request | None,
+        *,
+        response: Response | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """Called by RecordingRobotsTxtMiddleware for every robots.txt it fetched."""
+        site = next(
+            (s for s in self.sites.values() if urlsplit(s.start_url).netloc == netloc), None
+        )
+        if request is not None:
+            scheme = urlsplit(request.url).scheme
+        elif site is not None:
+            scheme = urlsplit(site.start_url).scheme
+        else:
+            scheme = "http"
+        url = f"{scheme}://{netloc}/robots.txt"
+        rec = FetchedPage(
+            url=url,
+            kind="robots",
+            discovered_via="start",
+            fetched_at=_now(),
+            start_url=site.start_url if site else None,
+        )
+        if response is not None:
+            mime, charset = split_content_type(response.headers.get(b"Content-Type"))
+            rec.final_url = response.url
+            rec.status = response.status
+            rec.content_type = mime
+            rec.bytes = len(response.body)
+            rec.encoding_hint = charset
+            if 200 <= response.status < 300:
+                self.robots_sitemaps[netloc] = robots_sitemaps(response.body, response.url)
+            else:
+                rec.reason = f"http_{response.status}"
+        else:
+            rec.reason = reason_for(error) if error is not None else "download_error"
+        self._write(rec)
+
+    # -- discovery ------------------------------------------------------------------
+
+    def _redirect(self, response: Response, site: Site):
+        meta = response.meta
+        rec = self._base_record(response)
+        location = response.headers[b"Location"].decode("latin-1")
+        target = clean_url(urljoin(response.url, location))
+        rec.final_url = target
+        key = meta.get("nl_key")
+        if urlsplit(target).scheme not in ("http", "https"):
+            rec.reason = "bad_redirect"
+            self._write(rec, key)
+            return
+        chain = [*meta.get("nl_chain", []), response.url]
+        target_key = url_key(target)
+        if target_key in {url_key(u) for u in chain} or len(chain) > self.max_redirects:
+            rec.reason = "redirect_loop"
+            self._write(rec, key)
+            return
+        if not self._on_site(target, site):
+            if meta.get("nl_kind") == "start" and _same_host_family(response.url, target):
+                # http -> https or example.com -> www.example.com on the start URL: the
+                # site lives there; adopt the new origin.
+                site.origins.add(origin(target))
+            else:
+                rec.reason = "offsite_redirect"
+                self._write(rec, key)
+                return
+        if target_key in self.seen and target_key not in {url_key(u) for u in chain}:
+            rec.reason = "redirect_duplicate"  # the target is fetched on its own
+            self._write(rec, key)
+            return
+        # The target is not marked seen here: another path to it (a link, or the other end
+        # of a loop) still gets its own record; a 2xx final URL is marked seen in _parse.
+        # Carry only our own keys: Scrapy's (download_latency, retry_times, ...) belong to
+        # the previous hop.
+        new_meta = {k: v for k, v in meta.items() if k.startswith(_OWN_META)}
+        new_meta["nl_chain"] = chain
+        meta["nl_followed"] = True
+        new_meta.pop("nl_followed", None)
+        yield response.request.replace(url=target, meta=new_meta, dont_filter=True)
+
+    def _discover_site(self, response: Response, site: Site):
+        """From a site root or listing start page: robots.txt sitemaps and /sitemap.xml."""
+        if site.expanded:
+            return
+        site.expanded = True
+        netloc = urlsplit(response.url).netloc
+        scheme = urlsplit(response.url).scheme
+        for url in self.robots_sitemaps.get(netloc, []):
+            prio = PRIO_INDEX + (5 if _POSTISH.search(url) else 0)
+            req = self._request(url, site, kind="sitemap", via="robots", depth=1, priority=prio)
+            if req is not None:
+                yield req
+        req = self._request(
+            f"{scheme}://{netloc}/sitemap.xml", site, kind="sitemap", via="start", depth=1
+        )
+        if req is not None:
+            yield req
+
+    def _expand_html(self, response: Response, body: bytes, rec: FetchedPage, site: Site):
+        meta = response.meta
+        kind, via, depth = meta["nl_kind"], meta["nl_via"], meta["nl_depth"]
+        if kind != "start" and via in ("sitemap", "feed"):
+            return  # a listed entry: an article candidate, not a listing
+        info = analyse_html(body, response.url, rec.encoding_hint)
+        shape = url_shape(response.url)
+        if info.article_like or shape == "article":
+            return  # do not crawl into an article's outgoing links
+        if kind == "start":
+            yield from self._discover_site(response, site)
+        for url in info.feeds:
+            req = self._request(url, site, kind="feed", via="listing", depth=depth + 1)
+            if req is not None:
+                yield req
+        chain = meta.get("nl_pagination", 0)
+        if chain < MAX_PAGINATION_CHAIN:
+            for url in info.pagination:
+                req = self._request(
+                    url,
+                    site,
+                    kind="page",
+                    via="pagination",
+                    depth=depth,
+                    priority=PRIO_PAGINATION,
+                    pagination=chain + 1,
+                )
+                if req is not None:
+                    yield req
+        if depth >= self.depth_limit:
+            return
+        link_via = (
+            "listing" if (kind == "start" or shape == "listing" or via == "pagination") else "link"
+        )
+        for url in info.links:
+            req = self._request(url, site, kind="page", via=link_via, depth=depth + 1)
+            if req is not None:
+                yield req
+
+    def _sitemap_entries(self, response: Response, body: bytes, doc: str, site: Site):
+        depth = response.meta.get("nl_depth", 0) + 1
+        if doc == "text":
+            root, entries = "urlset", parse_text_sitemap(body, response.url)
+        else:
+            root, entries = parse_sitemap(body, response.url)
+        if root == "sitemapindex":
+            # Post sitemaps first, newest first; all of them within the per-site bound.
+            entries.sort(key=lambda e: e.lastmod or "", reverse=True)
+            entries.sort(key=lambda e: not _POSTISH.search(e.url))
+            for e in entries:
+                prio = PRIO_INDEX + (5 if _POSTISH.search(e.url) else 0)
+                req = self._request(
+                    e.url, site, kind="sitemap", via="sitemap", depth=depth, priority=prio
+                )
+                if req is not None:
+                    yield req
+            return
+        entries.sort(key=lambda e: e.lastmod or e.published or "", reverse=True)
+        for e in entries:
+            req = self._request(
+                e.url,
+                site,
+                kind="page",
+                via="sitemap",
+                depth=depth,
+                priority=PRIO_ENTRY,
+                evidence={
+                    "in_sitemap": True,
+                    "lastmod": e.lastmod,
+                    "listed_title": e.title,
+                    "listed_published": e.published,
+                },
+            )
+            if req is not None:
+                yield req
+
+    def _feed_entries(self, response: Response, body: bytes, site: Site):
+        depth = response.meta.get("nl_depth", 0) + 1
+        for e in parse_feed(body, response.url):
+            req = self._request(
+                e.url,
+                site,
+                kind="page",
+                via="feed",
+                depth=depth,
+                priority=PRIO_ENTRY,
+                evidence={
+                    "in_feed": True,
+                    "lastmod": e.lastmod,
+                    "listed_title": e.title,
+                    "listed_published": e.published,
+                },
+            )
+            if req is not None:
+                yield req
+
+
+def _same_host_family(a: str, b: str) -> bool:
+    """Same host up to a leading ``www.`` and an http -> https upgrade."""
+    sa, sb = urlsplit(a), urlsplit(b)
+    ha = (sa.hostname or "").lower().removeprefix("www.")
+    hb = (sb.hostname or "").lower().removeprefix("www.")
+    if ha != hb:
+        return False
+    return sa.scheme == sb.scheme or (sa.scheme, sb.scheme) == ("http", "https")
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_json_safe(v) for v in value]
+    return str(value)
+
+
+def write_stats(
+    out_dir: Path, scrapy_stats: dict[str, Any], ours: dict[str, Any]
+) -> dict[str, Any]:
+    """Write ``stats.json``: our counts at the top level, Scrapy's under ``"scrapy"``."""
+    data = dict(ours)
+    data["scrapy"] = _json_safe(dict(scrapy_stats))
+    tmp = Path(out_dir) / "stats.json.tmp"
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(Path(out_dir) / "stats.json")
+    return data

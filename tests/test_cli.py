@@ -1,0 +1,166 @@
+"""The ``newsetl`` command line as a user runs it: real child processes, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, newsetl_cmd
+
+COMMANDS = ["scrape", "run", "serve", "extract", "demo"]
+
+
+def _run(args: list[str], env: dict[str, str] | None = None, timeout: float = 120, **kw):
+    return subprocess.run(
+        newsetl_cmd(*args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or {**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=kw.pop("cwd", ROOT),
+        **kw,
+    )
+
+
+def test_help_for_every_command():
+    top = _run(["--help"])
+    assert top.returncode == 0
+    for cmd in COMMANDS:
+        assert cmd in top.stdout
+        sub = _run([cmd, "--help"])
+        assert sub.returncode == 0, sub.stderr
+        assert "usage: newsetl " + cmd in sub.stdout
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.com/", "file:///etc/passwd", "javascript:alert(1)", "data:text/html,hi"],
+)
+def test_scrape_refuses_non_http_urls(url, tmp_path):
+    res = _run(["scrape", url, "--data-dir", str(tmp_path / "d")])
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert "http" in lines[0] and "Traceback" not in res.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_scrape_without_url_and_unwritable_data_dir(tmp_path):
+    res = _run(["scrape"])
+    assert res.returncode == 2
+    assert "no URL given" in res.stderr
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    res = _run(["scrape", "https://example.com/", "--data-dir", str(blocker / "data")])
+    assert res.returncode == 2
+    assert "--data-dir" in res.stderr and "not writable" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_run_without_configured_sources_names_the_fix(tmp_path):
+    cfg = tmp_path / "prefect.yaml"
+    cfg.write_text(
+        "deployments:\n  - name: adhoc\n    entrypoint: flows/etl.py:scrape\n"
+        "    parameters: {max_pages: 5}\n"
+    )
+    res = _run(["run", "--config", str(cfg)])
+    assert res.returncode == 2
+    assert "no sources configured" in res.stderr and "newsetl scrape" in res.stderr
+
+
+def test_run_with_a_bad_config_names_file_and_field(tmp_path):
+    cfg = tmp_path / "prefect.yaml"
+    cfg.write_text(
+        "deployments:\n  - name: s\n    entrypoint: flows/etl.py:scrape\n"
+        "    parameters: {source: s, start_urls: ['https://e.com/']}\n"
+        "    schedules: [{cron: 'every hour'}]\n"
+    )
+    res = _run(["run", "--config", str(cfg)])
+    assert res.returncode == 2
+    assert str(cfg) in res.stderr and "schedules[0].cron" in res.stderr
+
+
+def test_extract_jsonl_many_files_one_process(tmp_path):
+    pages = []
+    for i in range(200):
+        p = tmp_path / f"p{i}.html"
+        p.write_text(
+            "<html lang='en'><head><title>Post %d | Blog</title>"
+            "<meta property='article:published_time' content='2024-03-0%dT10:00:00+02:00'>"
+            "</head><body><nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
+            "<article><h1>Post %d</h1>%s</article><footer>© Blog</footer></body></html>"
+            % (
+                i,
+                1 + i % 9,
+                i,
+                "".join(
+                    f"<p>Paragraph {j} of post {i} says something worth reading about the "
+                    f"river, the bridge and the town council meeting number {j}.</p>"
+                    for j in range(6)
+                ),
+            )
+        )
+        pages.append(str(p))
+    res = _run(["extract", "--jsonl", *pages])
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [r["path"] for r in rows] == pages
+    first = rows[0]
+    assert set(first) >= {"path", "url", "title", "authors", "published_at", "language", "text"}
+    assert first["title"] == "Post 0"
+    assert first["published_at"].startswith("2024-03-01T08:00:00")
+    assert "Home" not in first["text"] and "© Blog" not in first["text"]
+    assert first["text"].count("\n\n") == 5
+
+
+def test_extract_missing_file_is_reported(tmp_path):
+    good = tmp_path / "good.html"
+    good.write_text("<html><body><p>" + "word " * 80 + "</p></body></html>")
+    res = _run(["extract", "--jsonl", str(tmp_path / "nope.html"), str(good)])
+    assert res.returncode == 0
+    assert "cannot read" in res.stderr
+    assert len(res.stdout.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_scrape_cli_end_to_end(cli_env, wix_server, error_server, tmp_path):
+    data = tmp_path / "data"
+    res = _run(
+        [
+            "scrape",
+            wix_server.url + "/",
+            error_server.url + "/",
+            "--data-dir",
+            str(data),
+            "--no-delay",
+            "--max-pages",
+            "60",
+        ],
+        env=cli_env,
+        timeout=240,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "new articles" in res.stdout
+    articles = pd.read_parquet(data / "articles")
+    assert len(articles) >= 6
+    sources = set(articles["source"].astype(str))
+    assert len(sources) == 2  # one per site, named after host and port
+    pages = pd.read_parquet(data / "pages")
+    reasons = set(pages["reason"].dropna())
+    assert {"http_404", "http_500"} <= reasons
+    # The crawl's progress reached the terminal.
+    assert "crawl:" in res.stderr
+    assert not list(Path(data).glob("_work/*"))
+
+
+def test_module_entry_point_matches_console_script():
+    exe = Path(sys.executable).with_name("newsetl")
+    assert exe.exists(), "the console script is installed by `make setup`"
+    res = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and res.stdout.startswith("newsetl ")

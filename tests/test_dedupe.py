@@ -1,0 +1,387 @@
+"""Deduplication: exact, near-duplicate and same-URL decisions, order independence, persistence."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsetl.dedupe import (
+    Candidate,
+    DedupeIndex,
+    content_hash,
+    fingerprint,
+    normalize_text,
+    signature_of,
+)
+from newsetl.urls import article_id
+
+QUOTE = (
+    '"We have listened to residents on both banks of the river, we have looked at every '
+    "option the engineers put in front of us, and we are convinced that doing nothing is no "
+    "longer an option for this city, because the next flood will not wait for us to finish "
+    'arguing about who should pay for the defences," Mayor Helen Okafor said.'
+)
+
+STORY_A = [
+    "The city council of Riverton voted 31 to 9 on Tuesday night to approve a 240 million "
+    "dollar flood defence scheme for the lower Aldwater valley, ending three years of "
+    "public consultation and two rejected proposals.",
+    "The plan includes a four kilometre embankment along the eastern bank, a pumping station "
+    "near the old brewery site and a network of storage ponds in the parks upstream of the "
+    "railway bridge. Construction is due to begin in the spring and last about six years.",
+    QUOTE,
+    "Opposition councillors argued that the cost estimate was too optimistic. Councillor "
+    "Daniel Moreau said the last major infrastructure project in the city had run forty per "
+    "cent over budget and that residents deserved a realistic figure before the vote.",
+    "Homeowners in the Millbrook district, where more than 400 properties were flooded in "
+    "2021, welcomed the decision. Several of them had attended the meeting and applauded "
+    "when the result was announced shortly before eleven o'clock.",
+    "The scheme will be paid for by a mix of national grants, a regional levy and borrowing. "
+    "The council's finance director told members that annual repayments would equal roughly "
+    "two per cent of the city's current budget for the next twenty five years.",
+    "Environmental groups have raised concerns about the storage ponds, which would "
+    "occupy part of a meadow that is home to several rare species of orchid. The council "
+    "said it would commission a separate ecological survey before work starts there.",
+    "A final design is expected to be published in January, after which residents will "
+    "have eight weeks to comment on the detailed route of the embankment.",
+]
+
+STORY_B = [
+    "Residents of Riverton's Millbrook district packed a community hall on Thursday to "
+    "question engineers about how the new flood defences will change their streets during "
+    "the six years of building work.",
+    "Many of those present had been flooded in 2021, and several said they still had not "
+    "received full insurance payouts. A retired teacher described spending eleven months "
+    "living in a caravan on her driveway while her kitchen was rebuilt.",
+    "Engineers from the contractor showed maps of lorry routes and temporary road closures, "
+    "and said that the pumping station near the old brewery site would be built first.",
+    QUOTE,
+    "Councillor Daniel Moreau, who voted against the scheme, attended the meeting and told "
+    "residents that he would keep pressing for an independent review of the budget.",
+    "The contractor promised a telephone line staffed around the clock during construction "
+    "and a monthly newsletter. Residents asked for compensation for lost parking, which the "
+    "engineers said was a matter for the council.",
+    "A second meeting for households on the western bank is planned for next month.",
+]
+
+
+def _join(paragraphs: list[str]) -> str:
+    return "\n\n".join(paragraphs)
+
+
+def cand(url: str, text: str, title: str | None = None) -> Candidate:
+    return Candidate(article_id=article_id(url), canonical_url=url, url=url, text=text, title=title)
+
+
+def republished_a() -> str:
+    """Story A as a partner site runs it: new headline and byline, a paragraph cut, one added,
+    a sentence reworded, a boilerplate line."""
+    paras = list(STORY_A)
+    del paras[6]  # the environmental paragraph is cut
+    paras[3] = paras[3].replace(
+        "argued that the cost estimate was too optimistic", "warned the estimate was too rosy"
+    )
+    paras.insert(5, "Riverton, a city of about 300,000 people, has flooded four times since 2000.")
+    header = [
+        "Riverton says yes to flood wall",
+        "By Staff Reporter, Regional Wire",
+        "Updated 2 hours ago",
+    ]
+    return _join(header + paras + ["Copyright Regional Wire. All rights reserved."])
+
+
+def truncated(text: str, share: float) -> str:
+    words = text.split()
+    return " ".join(words[: int(len(words) * share)])
+
+
+# ---------------------------------------------------------------- text normalisation
+
+
+def test_normalize_text() -> None:
+    assert (
+        normalize_text("  Hello,\n\tWORLD!!  ﬁne —  café_au lait ")
+        == "hello world fine café au lait"
+    )
+    assert normalize_text("") == ""
+
+
+def test_content_hash_ignores_case_whitespace_and_punctuation() -> None:
+    a = content_hash("The mayor said: \u201cyes\u201d.\n\nThen left.")
+    b = content_hash("the mayor said yes   then left")
+    assert a == b and len(a) == 32
+    assert content_hash("the mayor said no then left") != a
+
+
+def test_signature_is_deterministic_and_estimates_jaccard() -> None:
+    text = _join(STORY_A)
+    sig = signature_of(text)
+    assert sig.dtype == np.uint32 and sig.shape == (128,)
+    assert np.array_equal(sig, signature_of(text))
+    assert np.array_equal(sig, fingerprint(text.upper()).signature)
+    other = signature_of(_join(STORY_B))
+    assert (sig == other).mean() < 0.2
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def test_exact_near_and_same_url_decisions() -> None:
+    index = DedupeIndex()
+    a = _join(STORY_A)
+    first = index.decide([cand("https://a.com/flood", a)])
+    assert first[0].kept and first[0].kind is None and first[0].cluster_id == first[0].article_id
+    aid = first[0].article_id
+
+    later = index.decide(
+        [
+            cand("https://a.com/flood", a + "\n\nUpdate: corrected a figure."),  # same URL
+            cand("https://b.com/copy", a.upper().replace(".", " .")),  # same text
+            cand("https://c.com/rewrite", republished_a()),  # near duplicate
+            cand("https://d.com/other", _join(STORY_B)),  # different story
+        ]
+    )
+    kinds = [(d.kept, d.kind, d.duplicate_of) for d in later]
+    assert kinds[0] == (False, "same_url", aid)
+    assert kinds[1] == (False, "exact_text", aid)
+    assert later[1].similarity == 1.0
+    assert kinds[2] == (False, "near_duplicate", aid)
+    assert 0.5 < later[2].similarity <= 1.0
+    assert kinds[3] == (True, None, None)
+    assert all(d.cluster_id == aid for d in later[:3])
+    assert len(index) == 2
+
+
+def test_republished_story_detected_within_one_batch_and_fullest_copy_kept() -> None:
+    index = DedupeIndex()
+    full = _join(STORY_A)
+    d_short, d_full = index.decide(
+        [cand("https://partner.com/x", republished_a()), cand("https://a.com/x", full)]
+    )
+    # the original has more words than the republished copy: it is the representative
+    assert len(full.split()) > len(republished_a().split())
+    assert d_full.kept
+    assert d_short.kind == "near_duplicate" and d_short.duplicate_of == d_full.article_id
+
+
+@pytest.mark.parametrize("share", [0.7, 0.75, 0.9])
+def test_truncated_copy_is_detected(share: float) -> None:
+    index = DedupeIndex()
+    index.decide([cand("https://a.com/flood", _join(STORY_A))])
+    (d,) = index.decide([cand("https://b.com/teaser", truncated(_join(STORY_A), share))])
+    assert d.kind == "near_duplicate"
+
+
+def test_first_stored_article_stays_across_runs() -> None:
+    index = DedupeIndex()
+    (short,) = index.decide([cand("https://b.com/teaser", truncated(_join(STORY_A), 0.8))])
+    (full,) = index.decide([cand("https://a.com/flood", _join(STORY_A))])
+    assert short.kept and not full.kept and full.duplicate_of == short.article_id
+
+
+def test_same_topic_stories_sharing_names_and_a_long_quote_are_not_merged() -> None:
+    index = DedupeIndex()
+    decisions = index.decide(
+        [cand("https://a.com/vote", _join(STORY_A)), cand("https://a.com/meeting", _join(STORY_B))]
+    )
+    assert all(d.kept for d in decisions)
+    # nor a short brief built around the quote
+    brief = _join([STORY_B[0], QUOTE])
+    (d,) = index.decide([cand("https://a.com/brief", brief)])
+    assert d.kept
+
+
+def test_short_texts_only_match_exactly() -> None:
+    index = DedupeIndex()
+    ds = index.decide(
+        [cand("https://a.com/1", "Watch the video"), cand("https://a.com/2", "Watch the video now")]
+    )
+    assert [d.kept for d in ds] == [True, True]
+    ds = index.decide([cand("https://a.com/3", "watch THE video!")])
+    assert ds[0].kind == "exact_text"
+
+
+def test_same_url_twice_in_one_batch_keeps_the_fuller_text() -> None:
+    index = DedupeIndex()
+    ds = index.decide(
+        [
+            cand("https://a.com/x", truncated(_join(STORY_B), 0.3)),
+            cand("https://a.com/x", _join(STORY_B)),
+        ]
+    )
+    assert [d.kept for d in ds] == [False, True]
+    assert ds[0].kind == "same_url"
+
+
+def test_duplicate_ids_are_remembered_as_aliases() -> None:
+    index = DedupeIndex()
+    index.decide(
+        [cand("https://a.com/x", _join(STORY_A)), cand("https://b.com/x", republished_a())]
+    )
+    assert "https://b.com/x" not in index  # ids, not URLs
+    assert article_id("https://b.com/x") in index
+    assert index.representative_of(article_id("https://b.com/x")) == article_id("https://a.com/x")
+
+
+def test_add_then_decide() -> None:
+    index = DedupeIndex()
+    fp = index.fingerprint(_join(STORY_A))
+    index.add("orig", "https://a.com/x", fp.content_hash, fp.signature, fp.shingle_count)
+    index.add(
+        "orig2", "https://a.com/y", content_hash(_join(STORY_B)), signature_of(_join(STORY_B))
+    )
+    ds = index.decide(
+        [
+            cand("https://c.com/x", republished_a()),
+            cand("https://c.com/y", truncated(_join(STORY_B), 0.85)),
+        ]
+    )
+    assert [d.duplicate_of for d in ds] == ["orig", "orig2"]
+    with pytest.raises(ValueError, match="signature_of"):
+        index.add("bad", "https://a.com/z", "h", np.zeros(64, dtype=np.uint32))
+
+
+def test_precomputed_fingerprint_is_used() -> None:
+    index = DedupeIndex()
+    c = cand("https://a.com/x", _join(STORY_A))
+    c.fingerprint = index.fingerprint(c.text)
+    c.text = ""  # not looked at again
+    assert index.decide([c])[0].kept
+    (d,) = index.decide([cand("https://b.com/x", _join(STORY_A))])
+    assert d.kind == "exact_text"
+
+
+# ---------------------------------------------------------------- properties
+
+POOL = [
+    _join(STORY_A),
+    _join(STORY_B),
+    republished_a(),
+    truncated(_join(STORY_A), 0.75),
+    truncated(_join(STORY_B), 0.8),
+    _join(STORY_A[2:]),
+    _join(STORY_B[::-1]),
+    "Watch the video",
+    _join([STORY_B[0], QUOTE]),
+    _join(STORY_A).lower(),
+]
+URLS = [f"https://{host}/{path}" for host in ("a.com", "b.org") for path in ("x", "y", "z")]
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[Candidate]:
+    n = draw(st.integers(min_value=1, max_value=10))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(URLS), st.sampled_from(range(len(POOL)))),
+            min_size=n,
+            max_size=n,
+            unique=True,
+        )
+    )
+    return [cand(u, POOL[t]) for u, t in pairs]
+
+
+def _decide_map(history: list[Candidate], batch: list[Candidate]) -> dict[tuple[str, str], tuple]:
+    index = DedupeIndex()
+    index.decide(history)
+    return {
+        (c.url, c.text): (d.kept, d.kind, d.duplicate_of, d.similarity, d.cluster_id)
+        for c, d in zip(batch, index.decide(batch), strict=True)
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=batches(), batch=batches(), seed=st.integers(0, 2**32 - 1))
+def test_decisions_do_not_depend_on_arrival_order(
+    history: list[Candidate], batch: list[Candidate], seed: int
+) -> None:
+    shuffled = list(batch)
+    random.Random(seed).shuffle(shuffled)
+    assert _decide_map(history, batch) == _decide_map(history, shuffled)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=batches())
+def test_deduplication_is_idempotent(batch: list[Candidate]) -> None:
+    index = DedupeIndex()
+    first = index.decide(batch)
+    size = len(index)
+    again = index.decide(batch)
+    assert len(index) == size == sum(d.kept for d in first)
+    assert all(d.kind == "same_url" and not d.kept for d in again)
+    for d1, d2 in zip(first, again, strict=True):
+        assert d2.duplicate_of == d1.cluster_id == d2.cluster_id
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=batches(), batch=batches())
+def test_arrow_round_trip_gives_the_same_decisions(
+    history: list[Candidate], batch: list[Candidate]
+) -> None:
+    index = DedupeIndex()
+    index.decide(history)
+    restored = DedupeIndex.from_arrow(index.to_arrow())
+    assert restored.to_arrow().equals(index.to_arrow())
+    assert [(d.kind, d.duplicate_of) for d in restored.decide(batch)] == [
+        (d.kind, d.duplicate_of) for d in index.decide(batch)
+    ]
+
+
+def test_parquet_round_trip(tmp_path) -> None:
+    index = DedupeIndex()
+    index.decide(
+        [
+            cand("https://a.com/x", _join(STORY_A)),
+            cand("https://b.com/x", republished_a()),
+            cand("https://a.com/y", _join(STORY_B)),
+        ]
+    )
+    table = index.to_arrow()
+    assert table.schema.field("signature").type == pa.binary(512)
+    assert table.column_names == [
+        "article_id",
+        "canonical_url",
+        "content_hash",
+        "signature",
+        "shingle_count",
+        "duplicate_of",
+    ]
+    pq.write_table(table, tmp_path / "index.parquet")
+    restored = DedupeIndex.from_arrow(pq.read_table(tmp_path / "index.parquet"))
+    assert len(restored) == 2
+    (d,) = restored.decide([cand("https://c.com/x", truncated(_join(STORY_B), 0.9))])
+    assert d.duplicate_of == article_id("https://a.com/y")
+    (d,) = restored.decide([cand("https://b.com/x", "anything")])
+    assert d.kind == "same_url" and d.duplicate_of == article_id("https://a.com/x")
+
+
+def test_from_arrow_refuses_other_hashing_parameters() -> None:
+    table = DedupeIndex().to_arrow()
+    with pytest.raises(ValueError, match="num_perm"):
+        DedupeIndex.from_arrow(table, num_perm=64)
+
+
+def test_from_arrow_accepts_list_signatures_without_metadata() -> None:
+    index = DedupeIndex()
+    index.decide([cand("https://a.com/x", _join(STORY_A))])
+    fp = index.fingerprint(_join(STORY_A))
+    table = pa.table(
+        {
+            "article_id": ["x"],
+            "canonical_url": ["https://a.com/x"],
+            "content_hash": [fp.content_hash],
+            "signature": pa.FixedSizeListArray.from_arrays(
+                pa.array(fp.signature.astype(np.uint64)), 128
+            ),
+        }
+    )
+    restored = DedupeIndex.from_arrow(table)
+    (d,) = restored.decide([cand("https://c.com/x", republished_a())])
+    assert d.duplicate_of == "x"

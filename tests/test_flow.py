@@ -1,0 +1,207 @@
+"""End to end under Prefect's test harness: real crawls of the fixture sites, real Parquet.
+
+One flow run scrapes the Wix-like blog, the WordPress-like news site that republishes the
+blog's story, and the site of failing pages; a second run of the same scrape follows. The
+assertions read the Parquet files back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pytest
+
+from newsetl.demo.sites import DUPLICATES, EXPECTED
+from newsetl.urls import canonicalize_url
+
+pytestmark = pytest.mark.slow
+
+SEED_PATH = DUPLICATES[0][0][1]
+REPUBLISHED_PATH = DUPLICATES[0][1][1]
+BOILERPLATE = ("top of page", "Post: Blog2_Post", "bottom of page")
+
+
+@pytest.fixture(scope="module")
+def data(scraped):
+    d = scraped["data"]
+    return {
+        "articles": pd.read_parquet(d / "articles"),
+        "duplicates": pd.read_parquet(d / "duplicates"),
+        "pages": pd.read_parquet(d / "pages"),
+        **scraped,
+    }
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _by_site(data, server) -> pd.DataFrame:
+    arts = data["articles"]
+    return arts[arts["url"].str.startswith(server.url + "/")]
+
+
+def test_exactly_the_sites_articles_are_stored(data, wix_server, news_server, error_server):
+    for name, server in (("wix", wix_server), ("news", news_server), ("errors", error_server)):
+        expected = set(EXPECTED[name]["articles"])
+        if name == "news":
+            expected.discard(REPUBLISHED_PATH)  # a copy of the blog's story: a duplicate
+        got = {_path(u) for u in _by_site(data, server)["url"]}
+        # A moved article is stored under the URL it was reached at.
+        got = {
+            EXPECTED[name]["redirects"].get(p, p) if p not in expected else p for p in got
+        }
+        assert got == expected, name
+        assert not got & EXPECTED[name]["non_articles"], "a listing/about/profile page was stored"
+    assert data["articles"]["article_id"].is_unique
+
+
+def test_seed_article_body_is_clean(data, wix_server):
+    arts = data["articles"]
+    seed = arts[arts["url"] == wix_server.url + SEED_PATH]
+    assert len(seed) == 1
+    text = seed.iloc[0]["text"]
+    for junk in BOILERPLATE:
+        assert junk not in text
+    # The paragraph repeated with a word changed is kept once: the first occurrence.
+    assert text.count("Though the unrest was triggered by") == 1
+    assert "Though the unrest was triggered by the price rise" in text
+    paragraphs = EXPECTED["wix"]["articles"][SEED_PATH]["paragraphs"]
+    kept = [p for p in paragraphs if not p.startswith("Though the unrest was triggered by a fuel")]
+    assert len(kept) == len(paragraphs) - 1
+    for para in kept:
+        assert para in text, para[:60]
+    assert "\n\n" in text
+
+
+def test_metadata_matches_the_truth(data, wix_server, news_server, error_server):
+    checked = 0
+    for name, server in (("wix", wix_server), ("news", news_server), ("errors", error_server)):
+        for _, row in _by_site(data, server).iterrows():
+            path = _path(row["url"])
+            truth = EXPECTED[name]["articles"][path]
+            assert row["title"] == truth["title"], path
+            assert list(row["authors"]) == truth["authors"], path
+            assert row["published_at"] == pd.Timestamp(
+                datetime.fromisoformat(truth["published_at"])
+            ), path
+            assert row["language"] == truth["language"], path
+            assert row["word_count"] == len(row["text"].split())
+            checked += 1
+    assert checked >= 12
+    assert str(data["articles"]["published_at"].dt.tz) == "UTC"
+
+
+def test_republished_story_is_recorded_as_a_duplicate(data, wix_server, news_server):
+    dups = data["duplicates"]
+    first_run = dups[dups["run_id"] == data["first"]["run_id"]]
+    row = first_run[first_run["url"] == news_server.url + REPUBLISHED_PATH]
+    assert len(row) == 1
+    arts = data["articles"]
+    seed_id = arts.loc[arts["url"] == wix_server.url + SEED_PATH, "article_id"].item()
+    assert row.iloc[0]["duplicate_of"] == seed_id
+    assert row.iloc[0]["kind"] == "near_duplicate"
+    assert 0.5 < row.iloc[0]["similarity"] <= 1.0
+    # Nothing silently lost: every article page is either stored or recorded as a duplicate.
+    pages = data["pages"]
+    first_pages = pages[pages["run_id"] == data["first"]["run_id"]]
+    assert set(first_pages["fate"]) >= {"article", "duplicate"}
+    assert (first_pages["fate"] == "duplicate").sum() == len(first_run)
+
+
+def test_second_run_adds_nothing(data):
+    assert data["first"]["articles_new"] == len(data["articles"])
+    assert data["second"]["articles_new"] == 0
+    assert data["second"]["duplicates"] == 0
+    assert data["second"]["unchanged"] == len(data["articles"]) + data["first"]["duplicates"]
+    second = data["duplicates"][data["duplicates"]["run_id"] == data["second"]["run_id"]]
+    assert second.empty
+
+
+def test_fetch_log_records_every_failure(data, error_server):
+    pages = data["pages"]
+    first = pages[pages["run_id"] == data["first"]["run_id"]]
+    site = first[first["url"].str.startswith(error_server.url + "/")]
+    reasons = {_path(u): r for u, r in zip(site["url"], site["reason"], strict=True)}
+    for path, reason in EXPECTED["errors"]["errors"].items():
+        if path == "/loop-b":
+            continue  # reached only inside the loop that starts at /loop-a
+        assert reasons.get(path) == reason, path
+    # robots.txt obeyed: the disallowed page was never requested.
+    assert error_server.count("/private/secret-post/") == 0
+    # The flaky page failed twice (503), was retried, and became an article.
+    flaky = site[site["url"] == error_server.url + "/flaky"]
+    assert flaky.iloc[0]["status"] == 200 and flaky.iloc[0]["fate"] == "article"
+    assert error_server.count("/flaky") >= 3
+    assert set(first["kind"]) >= {"page", "robots", "sitemap", "feed"}
+    for col in ("url", "status", "content_type", "bytes", "fetched_at", "reason"):
+        assert col in pages.columns
+    assert str(pages["fetched_at"].dt.tz) == "UTC"
+
+
+def test_polite_identity_seen_by_server(data, wix_server):
+    agents = {r.user_agent for r in wix_server.requests}
+    assert agents and all(a and a.startswith("newsetl/") for a in agents)
+
+
+def test_summary_counts(data):
+    s = data["first"]
+    assert s["pages_fetched"] >= 40
+    assert s["articles_new"] == len(data["articles"])
+    assert s["duplicates"] == 1
+    assert s["errors_by_reason"]["http_500"] == 1
+    assert s["crawl_finish_reason"] == "finished"
+
+
+def test_readers_agree(data):
+    d = data["data"]
+    n = len(data["articles"])
+    con = duckdb.connect()
+    got = con.execute(
+        f"select count(*), count(distinct source) from "
+        f"read_parquet('{d}/articles/**/*.parquet', hive_partitioning=true)"
+    ).fetchone()
+    assert got == (n, 3)
+    lf = pl.scan_parquet(f"{d}/articles/**/*.parquet", hive_partitioning=True)
+    assert lf.select(pl.len()).collect().item() == n
+    pages = con.execute(
+        f"select count(*) from read_parquet('{d}/pages/**/*.parquet', hive_partitioning=true)"
+    ).fetchone()[0]
+    assert pages == len(data["pages"]) > n
+
+
+def test_flow_runs_and_artifacts_in_prefect(data, prefect_api):
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+        artifacts = client.read_artifacts()
+    ids = {data["first"]["run_id"], data["second"]["run_id"]}
+    names = [r.name for r in runs]
+    assert sum(1 for n in names if n.startswith("scrape-127.0.0.1-")) >= 2
+    assert all(r.state.is_completed() for r in runs if r.name.startswith("scrape-"))
+    bodies = [a.data for a in artifacts if a.type == "markdown"]
+    assert any(any(i in (b or "") for i in ids) for b in bodies)
+    assert any("Errors by reason" in (b or "") for b in bodies)
+
+
+def test_amp_twin_is_the_same_article(prefect_api, news_server, tmp_path):
+    from flows.etl import scrape
+
+    story = news_server.url + REPUBLISHED_PATH
+    summary = scrape(
+        start_urls=[story, story + "amp/"], data_dir=str(tmp_path / "d"), polite=False
+    )
+    assert summary["articles_new"] == 1
+    assert summary["duplicates"] == 1
+    dups = pd.read_parquet(tmp_path / "d" / "duplicates")
+    assert dups.iloc[0]["kind"] == "same_url"
+    arts = pd.read_parquet(tmp_path / "d" / "articles")
+    assert dups.iloc[0]["duplicate_of"] == arts.iloc[0]["article_id"]
+    assert arts.iloc[0]["canonical_url"] == canonicalize_url(story)
+    assert "amp" not in arts.iloc[0]["canonical_url"]
