@@ -17,7 +17,7 @@ $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 
 $(BIN)/newsetl: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 setup: $(BIN)/newsetl ## create .venv with the pinned dependencies
@@ -40,7 +40,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench-extract: setup ## extraction quality and speed vs trafilatura and readability-lxml
-	$(UV) sync --locked --group bench --python $(PYTHON)
+	$(UV) sync --locked --compile-bytecode --group bench --python $(PYTHON)
 	$(BIN)/python benchmarks/extraction.py --devset $(DEVSET)
 
 bench-dedupe: setup ## deduplication quality and scale

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import re
 import resource
@@ -285,21 +284,33 @@ def run_quality(args: argparse.Namespace) -> int:
     merged = sum(_c2(len(s)) for s in stories_of.values())
 
     original_of = {it.story: i for i, it in enumerate(items) if it.edits == "original"}
-    copies = [(i, it) for i, it in enumerate(items) if it.kept_share is not None and it.edits != "original"]
+    copies = [
+        (i, it)
+        for i, it in enumerate(items)
+        if it.kept_share is not None and it.edits != "original"
+    ]
     caught = [pred[i] == pred[original_of[it.story]] for i, it in copies]
     hi = [(i, it) for i, it in copies if it.kept_share >= 0.7]
     caught_hi = [pred[i] == pred[original_of[it.story]] for i, it in hi]
 
-    print(f"items {len(items)}: stories {len(set(truth))}, copies {len(copies)} "
-          f"(keeping >= 70%: {len(hi)}), hard negatives "
-          f"{sum(it.edits in ('quote', 'brief', 'footer') for it in items)}")
-    print(f"parameters: threshold {index.threshold}, containment {index.containment_threshold}, "
-          f"min length ratio {index.min_length_ratio}, shingle {index.shingle_size} words, "
-          f"{index.num_perm} permutations, {index.bands} bands x {index.rows_per_band} rows")
-    print(f"pair precision {precision:.4f}  pair recall {recall:.4f}  "
-          f"(pairs: true {true_pairs}, predicted {pred_pairs}, both {tp})")
-    print(f"copy recall {np.mean(caught):.4f}  on copies keeping >= 70%: {np.mean(caught_hi):.4f} "
-          f"({sum(caught_hi)}/{len(hi)})")
+    print(
+        f"items {len(items)}: stories {len(set(truth))}, copies {len(copies)} "
+        f"(keeping >= 70%: {len(hi)}), hard negatives "
+        f"{sum(it.edits in ('quote', 'brief', 'footer') for it in items)}"
+    )
+    print(
+        f"parameters: threshold {index.threshold}, containment {index.containment_threshold}, "
+        f"min length ratio {index.min_length_ratio}, shingle {index.shingle_size} words, "
+        f"{index.num_perm} permutations, {index.bands} bands x {index.rows_per_band} rows"
+    )
+    print(
+        f"pair precision {precision:.4f}  pair recall {recall:.4f}  "
+        f"(pairs: true {true_pairs}, predicted {pred_pairs}, both {tp})"
+    )
+    print(
+        f"copy recall {np.mean(caught):.4f}  on copies keeping >= 70%: {np.mean(caught_hi):.4f} "
+        f"({sum(caught_hi)}/{len(hi)})"
+    )
     print(f"adjusted Rand index {adjusted_rand_index(truth, labels):.4f}")
     print(f"distinct stories merged: {merged}")
     print(f"decide time {elapsed:.2f} s for {len(items)} items")
@@ -309,7 +320,9 @@ def run_quality(args: argparse.Namespace) -> int:
                 print(f"  missed (keeps {it.kept_share:.2f}): {it.edits}")
         for p, s in stories_of.items():
             if len(s) > 1:
-                print(f"  merged stories {sorted(s)}: {[items[i].edits for i in range(len(items)) if pred[i] == p]}")
+                print(
+                    f"  merged stories {sorted(s)}: {[items[i].edits for i in range(len(items)) if pred[i] == p]}"
+                )
     return 0
 
 
@@ -336,6 +349,7 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float) -> dict[str, flo
     t_fp = t_decide = 0.0
     dropped = 0
     made = 0
+    copies = 0
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     while made < n:
         size = min(batch, n - made)
@@ -348,6 +362,7 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float) -> dict[str, flo
                 for _ in range(10):
                     words[pyrng.randrange(len(words))] = vocab[int(row[0])]
                 texts.append(" ".join(words))
+                copies += 1
             else:
                 text = " ".join(vocab[i] for i in row)
                 texts.append(text)
@@ -359,7 +374,9 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float) -> dict[str, flo
         t = time.perf_counter()
         for k, text in enumerate(texts):
             url = f"https://site{(made + k) % 97}.example/a/{made + k}"
-            cands.append(Candidate(article_id(url), url, url, text, fingerprint=index.fingerprint(text)))
+            cands.append(
+                Candidate(article_id(url), url, url, text, fingerprint=index.fingerprint(text))
+            )
         t_fp += time.perf_counter() - t
         t = time.perf_counter()
         dropped += sum(not d.kept for d in index.decide(cands))
@@ -371,11 +388,16 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float) -> dict[str, flo
         "fingerprint_s": t_fp,
         "decide_s": t_decide,
         "dropped": dropped,
+        "copies": copies,
         "kept": len(index),
         "peak_rss_mb": rss / 1024,
         "start_rss_mb": rss0 / 1024,
-        "index_arrays_mb": (index._sigs.nbytes + index._counts.nbytes
-                            + sum(s.keys.nbytes + s.rows.nbytes for s in index._segments)) / 2**20,
+        "index_arrays_mb": (
+            index._sigs.nbytes
+            + index._counts.nbytes
+            + sum(s.keys.nbytes + s.rows.nbytes for s in index._segments)
+        )
+        / 2**20,
     }
 
 
@@ -384,27 +406,44 @@ def run_scale(args: argparse.Namespace) -> int:
     results = []
     for n in sizes:
         out = subprocess.run(
-            [sys.executable, __file__, "--scale-one", str(n), "--batch", str(args.batch),
-             "--seed", str(args.seed)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--scale-one",
+                str(n),
+                "--batch",
+                str(args.batch),
+                "--seed",
+                str(args.seed),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(r)
         total = r["fingerprint_s"] + r["decide_s"]
-        print(f"{n:>9,} articles: {total:8.1f} s ({n / total:,.0f} articles/s; fingerprint "
-              f"{r['fingerprint_s']:.1f} s, decide {r['decide_s']:.1f} s), kept {r['kept']:,}, "
-              f"dropped {r['dropped']:,}, peak RSS {r['peak_rss_mb']:,.0f} MB "
-              f"(index arrays {r['index_arrays_mb']:,.0f} MB)", flush=True)
+        print(
+            f"{n:>9,} articles: {total:8.1f} s ({n / total:,.0f} articles/s; fingerprint "
+            f"{r['fingerprint_s']:.1f} s, decide {r['decide_s']:.1f} s), kept {r['kept']:,}, "
+            f"dropped {r['dropped']:,} (copies made {r['copies']:,}), peak RSS {r['peak_rss_mb']:,.0f} MB "
+            f"(index arrays {r['index_arrays_mb']:,.0f} MB)",
+            flush=True,
+        )
     for a, b in zip(results, results[1:], strict=False):
         ta, tb = a["fingerprint_s"] + a["decide_s"], b["fingerprint_s"] + b["decide_s"]
-        print(f"{a['n']:,} -> {b['n']:,}: size x{b['n'] / a['n']:.1f}, time x{tb / ta:.2f}, "
-              f"decide time x{b['decide_s'] / a['decide_s']:.2f}")
+        print(
+            f"{a['n']:,} -> {b['n']:,}: size x{b['n'] / a['n']:.1f}, time x{tb / ta:.2f}, "
+            f"decide time x{b['decide_s'] / a['decide_s']:.2f}"
+        )
     if results:
         last = results[-1]
         per = (last["fingerprint_s"] + last["decide_s"]) / last["n"]
-        mem = last["index_arrays_mb"] / last["kept"] * 1_000_000 * math.log2(4) / 2
-        print(f"projection to 1,000,000 (linear, one core): {per * 1e6:,.0f} s; "
-              f"index arrays about {mem:,.0f} MB")
+        mem = last["index_arrays_mb"] / last["n"] * 1_000_000
+        print(
+            f"projection to 1,000,000 (linear, one core): {per * 1e6:,.0f} s; "
+            f"index arrays about {mem:,.0f} MB"
+        )
     return 0
 
 

@@ -72,13 +72,7 @@ def readability_extractor() -> Extractor | None:
 
     def run(html: str, url: str | None) -> str:
         summary = Document(html, url=url).summary(html_partial=True)
-        tree = lxml.html.fromstring(summary)
-        blocks = []
-        for el in tree.iter("p", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "td"):
-            text = " ".join(el.text_content().split())
-            if text:
-                blocks.append(text)
-        return "\n\n".join(blocks) or " ".join(tree.text_content().split())
+        return lxml.html.fromstring(summary).text_content()
 
     return run
 

@@ -133,30 +133,45 @@ def extract(crawl_dir: str, source_for: dict[str, str] | str, run_id: str) -> di
     return {"pages": pages, "extraction": extraction}
 
 
-def _load_index(ds: Dataset, threshold: float | None) -> tuple[dedupe.DedupeIndex, dict[str, str]]:
-    """The near-duplicate index of everything stored, rebuilt from the articles if needed."""
+def _load_index(
+    ds: Dataset, threshold: float | None
+) -> tuple[dedupe.DedupeIndex, dict[str, str], bool]:
+    """The index of everything stored, the known content hashes, and whether it was rebuilt.
+
+    The index is rebuilt from ``data/articles`` when its files are missing, damaged or out
+    of step; the next commit then replaces the stored index with the rebuilt one.
+    """
     table = ds.read_index()
     stored = ds.read("articles", columns=["article_id", "canonical_url", "content_hash", "text"])
     kwargs = {} if threshold is None else {"threshold": threshold}
-    if table is None or set(table.column("article_id").to_pylist()) != set(
-        stored.column("article_id").to_pylist()
-    ):
+    index = None
+    if table is not None:
+        kept = table.filter(pc.is_null(table["duplicate_of"]))
+        if set(kept.column("article_id").to_pylist()) == set(
+            stored.column("article_id").to_pylist()
+        ):
+            try:
+                index = dedupe.DedupeIndex.from_arrow(table, **kwargs)
+            except (ValueError, KeyError, pa.ArrowException) as exc:
+                get_run_logger().warning("near-duplicate index unusable (%s)", exc)
+    rebuilt = index is None
+    if index is None:
+        index = dedupe.DedupeIndex(**kwargs)
         if stored.num_rows:
             get_run_logger().warning(
-                "near-duplicate index missing or out of step with data/articles: rebuilding "
-                "it from %d stored article(s)",
+                "near-duplicate index missing, damaged or out of step with data/articles: "
+                "rebuilding it from %d stored article(s)",
                 stored.num_rows,
             )
-        index = dedupe.DedupeIndex(**kwargs)
         for row in stored.to_pylist():
+            fp = index.fingerprint(row["text"] or "")
             index.add(
                 row["article_id"],
                 row["canonical_url"],
                 row["content_hash"],
-                dedupe.signature_of(row["text"] or ""),
+                fp.signature,
+                shingle_count=fp.shingle_count,
             )
-    else:
-        index = dedupe.DedupeIndex.from_arrow(table, **kwargs)
     # Copies recorded as duplicates earlier are known too: a rerun must not record them again.
     dups = ds.read("duplicates", columns=["article_id", "content_hash"])
     known = dict(
@@ -173,7 +188,7 @@ def _load_index(ds: Dataset, threshold: float | None) -> tuple[dedupe.DedupeInde
             strict=True,
         )
     )
-    return index, known
+    return index, known, rebuilt
 
 
 @task(name="deduplicate", cache_policy=NONE)
@@ -183,7 +198,7 @@ def deduplicate(
     """Decide which articles are new, against this run and everything stored."""
     ds = Dataset(data_dir)
     generation = ds.generation()
-    index, known = _load_index(ds, threshold)
+    index, known, rebuilt = _load_index(ds, threshold)
     outcome = pipeline.deduplicate(articles, index, known)
     get_run_logger().info(
         "%d new, %d duplicate(s), %d unchanged",
@@ -191,7 +206,7 @@ def deduplicate(
         len(outcome.duplicates),
         len(outcome.unchanged),
     )
-    return {"outcome": outcome, "generation": generation, "index": index}
+    return {"outcome": outcome, "generation": generation, "index": index, "rebuilt": rebuilt}
 
 
 @task(name="write", cache_policy=NONE)
@@ -208,20 +223,23 @@ def write(
     logger = get_run_logger()
     ds = Dataset(data_dir)
     with ds.lock():
-        outcome, index = decided["outcome"], decided["index"]
+        outcome, index, rebuilt = decided["outcome"], decided["index"], decided["rebuilt"]
         if ds.generation() != decided["generation"]:
             logger.info("another run committed to %s meanwhile: deduplicating again", data_dir)
-            index, known = _load_index(ds, threshold)
+            index, known, rebuilt = _load_index(ds, threshold)
             outcome = pipeline.deduplicate(extraction.articles, index, known)
         tables = pipeline.build_tables(
             pages, extraction, outcome, source_for=source_for, run_id=run_id
         )
-        kept_ids = [a["article_id"] for a in outcome.kept]
+        # The index rows this run added: its kept articles and the copies linked to them.
+        new_ids = [a["article_id"] for a in outcome.kept + outcome.duplicates]
         index_rows = None
-        if kept_ids:
+        if rebuilt:
+            index_rows = index.to_arrow()  # the whole rebuilt index replaces the old files
+        elif new_ids:
             full = index.to_arrow()
-            index_rows = full.filter(pc.is_in(full["article_id"], pa.array(kept_ids)))
-        result = ds.commit(run_id, tables, index_rows=index_rows)
+            index_rows = full.filter(pc.is_in(full["article_id"], pa.array(new_ids)))
+        result = ds.commit(run_id, tables, index_rows=index_rows, replace_index=rebuilt)
     logger.info("wrote %s to %s", result.rows, data_dir)
     return {"tables": tables, "outcome": outcome, "files": result.files}
 

@@ -271,7 +271,6 @@ NEGATIVE_JOINED = (
     "visuallyhidden",
     "screenreader",
     "srtext",
-    "readmore",
     "morestories",
     "youmayalso",
     "youmightalso",

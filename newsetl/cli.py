@@ -231,7 +231,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     rel = os.path.relpath(data_dir)
     print("load it:")
     print(
-        f"  .venv/bin/python -c \"import pandas as pd; "
+        f'  .venv/bin/python -c "import pandas as pd; '
         f"print(pd.read_parquet('{rel}/articles')[['source', 'title', 'word_count']])\""
     )
     return EXIT_OK

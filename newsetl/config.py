@@ -168,7 +168,9 @@ def load_sources(path: str | Path) -> list[Source]:
             try:
                 urls.validate_start_url(url if isinstance(url, str) else repr(url))
             except ValueError as exc:
-                raise _fail(path, f"{where}.parameters.start_urls[{j}]", str(exc), "fix the URL")
+                raise _fail(
+                    path, f"{where}.parameters.start_urls[{j}]", str(exc), "fix the URL"
+                ) from exc
         if params.get("source") is not None:
             try:
                 check_partition_value(params["source"])

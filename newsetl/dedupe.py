@@ -1,9 +1,9 @@
 """Deduplication: the same URL, the same text, or a near-duplicate copy of a kept article.
 
 Texts are compared by MinHash signatures of their word shingles (``shingle_size`` words),
-computed with numpy: each word is hashed once (blake2b, cached), shingle hashes are rolled
-from word hashes, and the ``num_perm`` permutations are one ``(a * h + b) mod 2**64`` matrix
-operation whose row minima (high 32 bits) form the signature. Candidate pairs come from banded
+computed with numpy: word hashes come from prefix sums over the UTF-8 bytes of the normalised
+text, shingle hashes are rolled from word hashes, and the ``num_perm`` permutations are one
+``(a * h + b) mod 2**64`` matrix operation whose row minima (high 32 bits) form the signature. Candidate pairs come from banded
 LSH (``bands`` bands of ``num_perm // bands`` rows) and are verified on the signatures:
 
     duplicate  if  jaccard >= threshold
@@ -15,9 +15,10 @@ Jaccard estimate and the two shingle counts. Two different stories that share na
 quote share few 5-word shingles: both scores stay far below the thresholds.
 
 Which copy is kept: across runs, the article stored first stays; within one call to
-``DedupeIndex.decide`` the candidates are ordered by (most words first, canonical URL,
-article id, content hash, URL, fetched_at, raw text), so the fullest copy becomes the representative and
-the result does not depend on the order of the batch.
+``DedupeIndex.decide`` the candidates are ordered by (earliest publication time first,
+unknown last; then most words; canonical URL, article id, content hash, URL, fetched_at,
+raw text), so the original of a republished story (or, without dates, the fullest copy)
+becomes the representative and the result does not depend on the order of the batch.
 """
 
 from __future__ import annotations
@@ -64,8 +65,6 @@ _NON_WORD = re.compile(r"[\W_]+")
 _U64 = np.uint64
 _MAX32 = np.uint32(0xFFFFFFFF)
 _ROLL = _U64(0x9E3779B97F4A7C15)  # odd multiplier for rolling word hashes into shingles
-_WORD_CACHE: dict[str, int] = {}
-_WORD_CACHE_LIMIT = 2_000_000
 
 
 def normalize_text(text: str) -> str:
@@ -87,26 +86,52 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _U64(31))
 
 
-def _word_hashes(words: list[str]) -> np.ndarray:
-    cache = _WORD_CACHE
-    try:
-        return np.fromiter(map(cache.__getitem__, words), dtype=_U64, count=len(words))
-    except KeyError:
-        if len(cache) > _WORD_CACHE_LIMIT:
-            cache.clear()
-        for w in words:
-            if w not in cache:
-                cache[w] = int.from_bytes(
-                    hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little"
-                )
-        return np.fromiter(map(cache.__getitem__, words), dtype=_U64, count=len(words))
+_POLY = 0x100000001B3  # odd: invertible mod 2**64
+_powers: tuple[np.ndarray, np.ndarray] = (np.ones(1, dtype=_U64), np.ones(1, dtype=_U64))
 
 
-def _shingle_hashes(words: list[str], shingle_size: int) -> np.ndarray:
-    """Distinct 64-bit hashes of the ``shingle_size``-word shingles (one if the text is shorter)."""
-    if not words:
+def _poly_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_POLY**k`` and ``_POLY**-k`` mod 2**64 for k < n (grown on demand, never shrunk)."""
+    global _powers
+    if len(_powers[0]) < n:
+        size = max(n, 2 * len(_powers[0]), 1 << 14)
+        up = np.full(size, _POLY, dtype=_U64)
+        down = np.full(size, pow(_POLY, -1, 2**64), dtype=_U64)
+        up[0] = down[0] = 1
+        _powers = (np.cumprod(up, dtype=_U64), np.cumprod(down, dtype=_U64))
+    return _powers
+
+
+def _word_hashes(norm: str) -> np.ndarray:
+    """64-bit hash of each word of a normalised text, computed on its UTF-8 bytes at once.
+
+    A word's hash is its polynomial hash ``sum(byte[j] * P**(len-1-j))`` mod 2**64, taken
+    from prefix sums of ``byte[j] * P**-j`` (P is odd, so invertible), then mixed with its
+    length. No Python loop over words.
+    """
+    if not norm:
         return np.empty(0, dtype=_U64)
-    wh = _word_hashes(words)
+    data = np.frombuffer(norm.encode("utf-8"), dtype=np.uint8)
+    n = len(data)
+    up, down = _poly_powers(n)
+    prefix = np.zeros(n + 1, dtype=_U64)
+    np.cumsum(data.astype(_U64) * down[:n], out=prefix[1:])
+    spaces = np.flatnonzero(data == 32)  # normalised: words are separated by one space
+    starts = np.empty(len(spaces) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = spaces + 1
+    ends = np.empty(len(spaces) + 1, dtype=np.int64)
+    ends[:-1] = spaces
+    ends[-1] = n
+    poly = up[ends - 1] * (prefix[ends] - prefix[starts])
+    return _mix64(poly ^ (ends - starts).astype(_U64))
+
+
+def _shingle_hashes(norm: str, shingle_size: int) -> np.ndarray:
+    """Distinct 64-bit hashes of the ``shingle_size``-word shingles (one if the text is shorter)."""
+    wh = _word_hashes(norm)
+    if len(wh) == 0:
+        return wh
     k = min(shingle_size, len(wh))
     m = len(wh) - k + 1
     acc = wh[:m].copy()
@@ -160,13 +185,12 @@ def fingerprint(
 ) -> Fingerprint:
     """Content hash, MinHash signature and sizes of ``text``."""
     norm = normalize_text(text or "")
-    words = norm.split()
-    shingles = _shingle_hashes(words, shingle_size)
+    shingles = _shingle_hashes(norm, shingle_size)
     return Fingerprint(
         content_hash=hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32],
         signature=_minhash(shingles, num_perm, seed),
         shingle_count=len(shingles),
-        word_count=len(words),
+        word_count=norm.count(" ") + 1 if norm else 0,
     )
 
 
@@ -192,6 +216,9 @@ class Candidate:
     title: str | None = None
     fetched_at: Any = None  # ISO string or datetime; only breaks ties
     fingerprint: Fingerprint | None = None
+    # Publication time (aware datetime or ISO string); the earliest-published copy of a
+    # story is its original, so it is preferred as the representative within a batch.
+    published_at: Any = None
 
 
 @dataclass(slots=True)
@@ -239,6 +266,26 @@ def _expand_ranges(lo: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndar
     owner = np.repeat(nz, c)
     starts = np.repeat(lo[nz] - (np.cumsum(c) - c), c)
     return owner, starts + np.arange(total)
+
+
+_NO_TIME = float("inf")
+
+
+def _time_key(value: Any) -> float:
+    """Sort key of a publication time: earlier first, unknown last."""
+    if value is None or value == "":
+        return _NO_TIME
+    if isinstance(value, str):
+        from datetime import datetime
+
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return _NO_TIME
+    try:
+        return float(value.timestamp())
+    except (AttributeError, OverflowError, OSError, ValueError):
+        return _NO_TIME
 
 
 class DedupeIndex:
@@ -469,8 +516,8 @@ class DedupeIndex:
 
         Returns one ``Decision`` per candidate, in the order given. Same article id as a known
         article -> ``same_url``; same normalised text -> ``exact_text``; near-duplicate ->
-        ``near_duplicate``. Within the batch the fullest copy is the representative (see the
-        module docstring); an article already in the index always stays the representative.
+        ``near_duplicate``. Within the batch the earliest-published, then fullest copy is the
+        representative (see the module docstring); an article already in the index always stays the representative.
         """
         self._index_pending()
         m = len(candidates)
@@ -489,6 +536,7 @@ class DedupeIndex:
         order = sorted(
             range(m),
             key=lambda i: (
+                _time_key(candidates[i].published_at),
                 -fps[i].word_count,
                 candidates[i].canonical_url,
                 candidates[i].article_id,
@@ -709,9 +757,9 @@ class DedupeIndex:
 
         ``options`` are constructor arguments (thresholds); hashing parameters come from the
         table's metadata when present. Only ``article_id``, ``canonical_url``,
-        ``content_hash`` and ``signature`` are required (then every row is a kept article).
-        Raises ``ValueError`` if the stored signatures were made with other hashing
-        parameters than requested.
+        ``content_hash`` and ``signature`` are required (then every row is a kept article);
+        rows may come in any order (e.g. one file per run). Raises ``ValueError`` if the
+        stored signatures were made with other hashing parameters than requested.
         """
         meta = (table.schema.metadata or {}).get(b"newsetl.dedupe")
         if meta is not None:
@@ -740,22 +788,31 @@ class DedupeIndex:
             counts = np.array([_estimate_count(s) for s in sigs], dtype=np.uint32)
         n = rows.num_rows
         dups = rows["duplicate_of"].to_pylist() if "duplicate_of" in names else [None] * n
-        for a, u, h, d, sig, c in zip(
-            rows["article_id"].to_pylist(),
-            rows["canonical_url"].to_pylist(),
-            rows["content_hash"].to_pylist(),
-            dups,
-            sigs,
-            counts.tolist(),
-            strict=True,
-        ):
-            rep = None if d is None else index._by_id.get(d)
-            if d is not None and rep is None:
-                raise ValueError(
-                    f"dedupe index row {a!r} duplicates {d!r}, which is not stored before it: "
-                    "write the table in to_arrow's row order"
-                )
-            index._append_row(a, u, h, sig, c, rep)
+        fields = list(
+            zip(
+                rows["article_id"].to_pylist(),
+                rows["canonical_url"].to_pylist(),
+                rows["content_hash"].to_pylist(),
+                dups,
+                sigs,
+                counts.tolist(),
+                strict=True,
+            )
+        )
+        # in table order; a copy read before its representative (parts read in another
+        # order) waits for it, and one whose representative is not in the table is left out
+        kept_ids = {a for a, _, _, d, _, _ in fields if d is None}
+        waiting = []
+        for a, u, h, d, sig, c in fields:
+            if d is None:
+                index._append_row(a, u, h, sig, c)
+            elif d in index._by_id:
+                index._append_row(a, u, h, sig, c, index._by_id[d])
+            elif d in kept_ids:
+                waiting.append((a, u, h, d, sig, c))
+        for a, u, h, d, sig, c in waiting:
+            if a not in index._by_id:
+                index._append_row(a, u, h, sig, c, index._by_id[d])
         if "duplicate_of" in names:
             aliases = table.filter(pc.invert(has_sig))
             for a, u, h, d in zip(

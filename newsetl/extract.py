@@ -52,7 +52,9 @@ from newsetl.models import Extracted
 __all__ = ["extract_article", "strip_non_content"]
 
 _BR = "\x01"  # marks a <br> inside collected text
-_MIN_DUP_WORDS = 12  # paragraphs shorter than this may repeat (refrains, "Reporting by")
+_MIN_DUP_WORDS = 12
+CLIMB_LEVELS = 3
+CLIMB_RATIO = 2.0
 
 # ---------------------------------------------------------------------------------------
 # Pre-pass on the raw HTML
@@ -402,6 +404,7 @@ def _choose_blocks(blocks: list[_Block], walker: _Walker) -> list[_Block]:
     chars: dict[int, int] = {}
     links: dict[int, int] = {}
     totals: dict[int, float] = {}
+    parents: dict[int, int | None] = {}
     block_scores = [_block_score(b) for b in blocks]
     for block, score in zip(blocks, block_scores, strict=True):
         path = block.path
@@ -410,8 +413,11 @@ def _choose_blocks(blocks: list[_Block], walker: _Walker) -> list[_Block]:
             links[key] = links.get(key, 0) + block.link_len
         if not score:
             continue
+        prev = None
         for key in path:
             totals[key] = totals.get(key, 0.0) + score
+            parents[key] = prev
+            prev = key
         # The owner of a <p> is the <p>: its container is one level up.
         start = len(path) - (2 if block.kind in ("p", "li", "blockquote", "pre") else 1)
         for level in range(5):
@@ -432,14 +438,42 @@ def _choose_blocks(blocks: list[_Block], walker: _Walker) -> list[_Block]:
     assert best_key is not None
     # A platform marker that holds most of the article text wins over the raw best.
     best_total = totals.get(best_key, 0.0)
+    best_plain = chars.get(best_key, 0) - links.get(best_key, 0)
     marked = sorted(
         (rank, -totals.get(key, 0.0), key)
         for key, rank in walker.markers.items()
-        if totals.get(key, 0.0) >= 0.5 * best_total and totals.get(key, 0.0) > 0
+        if (totals.get(key, 0.0) >= 0.5 * best_total and totals.get(key, 0.0) > 0)
+        or (chars.get(key, 0) - links.get(key, 0) >= max(400, 0.5 * best_plain))
     )
     if marked:
         best_key = marked[0][2]
+    best_key = _climb(best_key, parents, totals, chars, links, walker)
     return _gather(blocks, block_scores, best_key, scores, walker)
+
+
+def _climb(
+    key: int,
+    parents: dict[int, int | None],
+    totals: dict[int, float],
+    chars: dict[int, int],
+    links: dict[int, int],
+    walker: _Walker,
+) -> int:
+    """Move up to an ancestor that holds much more good text with few links.
+
+    Articles split into sections ("step 1", "step 2" ...) give each section its own
+    container; the best one alone would lose the rest.
+    """
+    for _ in range(CLIMB_LEVELS):
+        parent = parents.get(key)
+        if parent is None or parents.get(parent) is None:  # never the <body> itself
+            break
+        density = links.get(parent, 0) / max(1, chars.get(parent, 1))
+        if totals.get(parent, 0.0) >= CLIMB_RATIO * totals.get(key, 0.0) and density < 0.25:
+            key = parent
+        else:
+            break
+    return key
 
 
 def _gather(
@@ -584,7 +618,7 @@ def _clean_blocks(
         text = block.text
         density = block.link_len / block.size if block.size else 0.0
         words = len(text.split())
-        if density > 0.5 and words < 40:
+        if density > 0.8 and words < 15:
             continue
         if block.kind == "li" and density > 0.3 and words < 15:
             continue

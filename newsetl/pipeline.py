@@ -94,9 +94,7 @@ def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any
         body = Path(body_path).read_bytes()
     except OSError:
         return None
-    ex = extract_article(
-        body, url, encoding_hint=encoding_hint, content_language=content_language
-    )
+    ex = extract_article(body, url, encoding_hint=encoding_hint, content_language=content_language)
     return {
         "title": ex.title,
         "authors": list(ex.authors),
@@ -242,6 +240,8 @@ def deduplicate(
             url=a["url"],
             text=a["text"],
             title=a["title"],
+            fetched_at=a["fetched_at"],
+            published_at=a["published_at"],
         )
         for a in fresh
     ]
@@ -327,14 +327,39 @@ def build_tables(
     }
 
 
+# Fetch outcomes that are decisions, not failures: reported as skips, not errors.
+SKIP_REASONS = frozenset(
+    {
+        "robots_disallowed",
+        "not_html",
+        "offsite_redirect",
+        "max_pages",
+        "redirect_duplicate",
+        "not_fetched",
+    }
+)
+
+
 def summarize(
     pages: list[FetchedPage], tables: dict[str, pa.Table], outcome: DedupeOutcome
 ) -> dict[str, Any]:
-    """Counts for the run report: pages fetched, articles new, duplicates, errors by reason."""
-    errors = Counter(p.reason for p in pages if p.reason)
+    """Counts for the run report: pages fetched, articles new, duplicates, errors by reason.
+
+    Errors are failed page fetches; skips (robots.txt, not HTML, off-site redirects, the
+    page budget) and failed discovery fetches (a missing ``/sitemap.xml``) are counted apart.
+    """
+    errors: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    discovery: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
     for p in pages:
-        if p.reason and len(examples.setdefault(p.reason, [])) < 3:
+        if not p.reason:
+            continue
+        if p.kind != "page":
+            discovery[f"{p.kind}:{p.reason}"] += 1
+            continue
+        (skipped if p.reason in SKIP_REASONS else errors)[p.reason] += 1
+        if len(examples.setdefault(p.reason, [])) < 3:
             examples[p.reason].append(p.url)
     return {
         "pages_fetched": sum(1 for p in pages if p.status is not None),
@@ -344,6 +369,8 @@ def summarize(
         "unchanged": len(outcome.unchanged),
         "errors": sum(errors.values()),
         "errors_by_reason": dict(sorted(errors.items())),
+        "skipped_by_reason": dict(sorted(skipped.items())),
+        "discovery_failures": dict(sorted(discovery.items())),
         "error_examples": examples,
         "articles_added": [
             {"title": a["title"], "url": a["url"], "source": a["source"]} for a in outcome.kept

@@ -23,13 +23,17 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     ]
     for key in ("pages_fetched", "html_pages", "articles_new", "duplicates", "unchanged", "errors"):
         lines.append(f"| {key.replace('_', ' ')} | {summary.get(key, 0)} |")
-    errors = summary.get("errors_by_reason") or {}
-    if errors:
-        lines += ["", "## Errors by reason", "", "| reason | pages | examples |", "|---|---:|---|"]
-        examples = summary.get("error_examples") or {}
-        for reason, n in errors.items():
-            ex = ", ".join(_cell(u) for u in examples.get(reason, []))
-            lines.append(f"| {_cell(reason)} | {n} | {ex} |")
+    examples = summary.get("error_examples") or {}
+    for heading, key in (
+        ("Errors by reason", "errors_by_reason"),
+        ("Skipped", "skipped_by_reason"),
+    ):
+        counts = summary.get(key) or {}
+        if counts:
+            lines += ["", f"## {heading}", "", "| reason | pages | examples |", "|---|---:|---|"]
+            for reason, n in counts.items():
+                ex = ", ".join(_cell(u) for u in examples.get(reason, []))
+                lines.append(f"| {_cell(reason)} | {n} | {ex} |")
     added = summary.get("articles_added") or []
     if added:
         lines += ["", "## Articles added", "", "| title | url |", "|---|---|"]
@@ -42,12 +46,15 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 
 def summary_text(summary: dict[str, Any]) -> str:
     """A few lines for the terminal."""
-    errors = summary.get("errors_by_reason") or {}
-    err = ", ".join(f"{k} {v}" for k, v in errors.items()) or "none"
+
+    def fmt(key: str) -> str:
+        return ", ".join(f"{k} {v}" for k, v in (summary.get(key) or {}).items()) or "none"
+
     return (
         f"run {summary.get('run_id')}: {summary.get('pages_fetched', 0)} pages fetched, "
         f"{summary.get('articles_new', 0)} new articles, {summary.get('duplicates', 0)} "
         f"duplicates, {summary.get('unchanged', 0)} unchanged\n"
-        f"errors: {err}\n"
+        f"errors: {fmt('errors_by_reason')}\n"
+        f"skipped: {fmt('skipped_by_reason')}\n"
         f"data: {summary.get('data_dir')}"
     )

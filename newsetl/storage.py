@@ -86,7 +86,9 @@ PAGES_SCHEMA = pa.schema(
         pa.field("kind", pa.string()),
         pa.field("discovered_via", pa.string()),
         pa.field("reason", pa.string()),  # why the fetch failed or was skipped; null if fine
-        pa.field("fate", pa.string()),  # article | duplicate | unchanged | not_article | failed | ...
+        pa.field(
+            "fate", pa.string()
+        ),  # article | duplicate | unchanged | not_article | failed | ...
         pa.field("article_id", pa.string()),
         pa.field("run_id", pa.string()),
     ],

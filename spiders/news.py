@@ -1247,13 +1247,13 @@ class NewsSpider(scrapy.Spider):
 
 
 def _same_host_family(a: str, b: str) -> bool:
-    """Same host up to a leading ``www.`` and an http -> https upgrade."""
-    sa, sb = urlsplit(a), urlsplit(b)
-    ha = (sa.hostname or "").lower().removeprefix("www.")
-    hb = (sb.hostname or "").lower().removeprefix("www.")
-    if ha != hb:
+    """Same site up to a leading ``www.`` and an http -> https upgrade (default ports)."""
+    (sa, ha, pa), (sb, hb, pb) = origin(a), origin(b)
+    if ha.removeprefix("www.") != hb.removeprefix("www."):
         return False
-    return sa.scheme == sb.scheme or (sa.scheme, sb.scheme) == ("http", "https")
+    if sa == sb:
+        return pa == pb
+    return (sa, pa, sb, pb) == ("http", 80, "https", 443)
 
 
 def _json_safe(value: Any) -> Any:

@@ -93,8 +93,12 @@ def test_bad_fields_are_named(tmp_path, edit, field, fix):
 
 
 def test_unknown_deployment_key_and_missing_file(tmp_path):
-    path = _write(tmp_path, GOOD.replace("    entrypoint: flows/etl.py:scrape\n", "    entrypont: x\n", 1))
-    with pytest.raises(ConfigError, match=r"deployments\[0\] \(blog-hourly\)\.entrypont: unknown key"):
+    path = _write(
+        tmp_path, GOOD.replace("    entrypoint: flows/etl.py:scrape\n", "    entrypont: x\n", 1)
+    )
+    with pytest.raises(
+        ConfigError, match=r"deployments\[0\] \(blog-hourly\)\.entrypont: unknown key"
+    ):
         load_sources(path)
     with pytest.raises(ConfigError, match="no such file"):
         load_sources(tmp_path / "missing.yaml")

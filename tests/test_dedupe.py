@@ -385,3 +385,31 @@ def test_from_arrow_accepts_list_signatures_without_metadata() -> None:
     restored = DedupeIndex.from_arrow(table)
     (d,) = restored.decide([cand("https://c.com/x", republished_a())])
     assert d.duplicate_of == "x"
+
+
+def test_batch_copies_linked_to_a_stored_article_join_its_cluster() -> None:
+    index = DedupeIndex()
+    (first,) = index.decide([cand("https://teaser.com/a", _join(STORY_A[:4]))])
+    longer = _join(STORY_A + [p for p in STORY_B if p != QUOTE])
+    # ``longer`` is decided first (more words) and does not match the teaser by itself; the
+    # original links it to the teaser's cluster
+    ds = index.decide([cand("https://a.com/a", _join(STORY_A)), cand("https://b.com/a", longer)])
+    assert [d.cluster_id for d in ds] == [first.article_id, first.article_id]
+    assert len(index) == 1
+
+
+def test_from_arrow_accepts_parts_in_any_order() -> None:
+    index = DedupeIndex()
+    index.decide([cand("https://a.com/x", _join(STORY_A))])
+    index.decide(
+        [cand("https://b.com/x", republished_a()), cand("https://a.com/y", _join(STORY_B))]
+    )
+    table = index.to_arrow()
+    assert table["duplicate_of"].to_pylist() == [None, article_id("https://a.com/x"), None]
+    restored = DedupeIndex.from_arrow(pa.concat_tables([table.slice(1), table.slice(0, 1)]))
+    assert len(restored) == 2
+    assert restored.representative_of(article_id("https://b.com/x")) == article_id(
+        "https://a.com/x"
+    )
+    # a copy whose representative is missing is left out
+    assert len(DedupeIndex.from_arrow(table.slice(1, 1))) == 0

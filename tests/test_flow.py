@@ -53,9 +53,7 @@ def test_exactly_the_sites_articles_are_stored(data, wix_server, news_server, er
             expected.discard(REPUBLISHED_PATH)  # a copy of the blog's story: a duplicate
         got = {_path(u) for u in _by_site(data, server)["url"]}
         # A moved article is stored under the URL it was reached at.
-        got = {
-            EXPECTED[name]["redirects"].get(p, p) if p not in expected else p for p in got
-        }
+        got = {EXPECTED[name]["redirects"].get(p, p) if p not in expected else p for p in got}
         assert got == expected, name
         assert not got & EXPECTED[name]["non_articles"], "a listing/about/profile page was stored"
     assert data["articles"]["article_id"].is_unique
@@ -194,9 +192,7 @@ def test_amp_twin_is_the_same_article(prefect_api, news_server, tmp_path):
     from flows.etl import scrape
 
     story = news_server.url + REPUBLISHED_PATH
-    summary = scrape(
-        start_urls=[story, story + "amp/"], data_dir=str(tmp_path / "d"), polite=False
-    )
+    summary = scrape(start_urls=[story, story + "amp/"], data_dir=str(tmp_path / "d"), polite=False)
     assert summary["articles_new"] == 1
     assert summary["duplicates"] == 1
     dups = pd.read_parquet(tmp_path / "d" / "duplicates")
@@ -205,3 +201,27 @@ def test_amp_twin_is_the_same_article(prefect_api, news_server, tmp_path):
     assert dups.iloc[0]["duplicate_of"] == arts.iloc[0]["article_id"]
     assert arts.iloc[0]["canonical_url"] == canonicalize_url(story)
     assert "amp" not in arts.iloc[0]["canonical_url"]
+
+
+def test_damaged_index_is_rebuilt_with_a_log_line(prefect_api, wix_server, tmp_path, caplog):
+    import pyarrow.parquet as pq
+
+    from flows.etl import scrape
+
+    d = tmp_path / "d"
+    feed = [wix_server.url + "/blog-feed.xml"]
+    first = scrape(start_urls=feed, data_dir=str(d), polite=False)
+    assert first["articles_new"] == 6
+    index_files = list((d / "_index").glob("*.parquet"))
+    assert index_files
+    index_files[0].write_bytes(b"PAR1 damaged")
+    caplog.clear()
+    second = scrape(start_urls=feed, data_dir=str(d), polite=False)
+    assert "rebuilding it from 6 stored article(s)" in caplog.text
+    assert (second["articles_new"], second["unchanged"]) == (0, 6)
+    for path in (d / "_index").glob("*.parquet"):
+        assert pq.read_table(path).num_rows >= 6  # the damaged file was replaced
+    caplog.clear()
+    third = scrape(start_urls=feed, data_dir=str(d), polite=False)
+    assert "rebuilding" not in caplog.text
+    assert third["articles_new"] == 0

@@ -19,7 +19,7 @@ import pytest
 
 from newsetl.demo.server import Resource, SiteServer
 from newsetl.demo.sites import EXPECTED, error_site, news_site, wix_blog
-from newsetl.models import FetchedPage
+from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, FetchedPage
 from spiders.middlewares import retry_after_seconds
 from spiders.news import analyse_html, parse_feed, parse_sitemap, robots_sitemaps, sniff
 
@@ -35,6 +35,8 @@ def crawl(out: Path, urls: list[str], *extra: str, max_pages: int = 200) -> dict
     lines = (out / "pages.jsonl").read_text(encoding="utf-8").splitlines()
     records = [FetchedPage.from_dict(json.loads(line)) for line in lines]
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    for rec in records:  # the fixed vocabularies of newsetl.models
+        assert rec.kind in PAGE_KINDS and rec.discovered_via in DISCOVERY_KINDS, rec
     return {"records": records, "stats": stats, "stderr": proc.stderr, "out": out}
 
 

@@ -141,7 +141,9 @@ def test_concurrent_commits_lose_nothing(tmp_path):
         try:
             for j in range(5):
                 with Dataset(tmp_path).lock():
-                    Dataset(tmp_path).commit(f"w{k}-{j}", {"articles": _articles(2, run=f"w{k}-{j}")})
+                    Dataset(tmp_path).commit(
+                        f"w{k}-{j}", {"articles": _articles(2, run=f"w{k}-{j}")}
+                    )
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
