@@ -223,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     print(header + f" {'pages/s':>8}")
     print("-" * (len(header) + 9))
     for name, res, speed in rows:
-        per = " ".join(f"{res.get('by_source', {}).get(s, {}).get('f1', 0.0):>16.3f}" for s in sources)
+        per = " ".join(
+            f"{res.get('by_source', {}).get(s, {}).get('f1', 0.0):>16.3f}" for s in sources
+        )
         print(
             f"{name:<18} {res['f1']:>6.3f} {res['precision']:>6.3f} {res['recall']:>6.3f} "
             f"{per} {speed:>8.1f}"

@@ -138,7 +138,7 @@ def clean_authors(raw: Iterable[str]) -> list[str]:
         for part in _AUTHOR_SPLIT.split(text):
             name = _BY_PREFIX.sub("", part).strip(" ,.:;|-–—()[]\"'")
             name = _AUTHOR_TAIL.sub("", name).strip(" ,.:;|-–—()[]\"'")
-            if not name or _URLISH.search(name) or DATE_IN_LINE.search(name):
+            if not name or _URLISH.search(name) or any(c.isdigit() for c in name):
                 continue
             words = name.split()
             if len(words) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
@@ -287,7 +287,9 @@ def detect_language(text: str) -> str | None:
     return normalize_language(lang)
 
 
-def clean_title(title: str | None, site_name: str | None = None, h1: str | None = None) -> str | None:
+def clean_title(
+    title: str | None, site_name: str | None = None, h1: str | None = None
+) -> str | None:
     """Strip a " | Site Name" style suffix (or prefix) from a page title."""
     if not title:
         return None

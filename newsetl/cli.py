@@ -228,7 +228,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for srv in servers:
             srv.stop()
     _print_summary(summary)
+    print("articles stored:")
+    for art in summary.get("articles_added", []):
+        print(f"  [{art['source']}] {art['title']}")
     rel = os.path.relpath(data_dir)
+    if rel.startswith(".."):
+        rel = data_dir
     print("load it:")
     print(
         f'  .venv/bin/python -c "import pandas as pd; '
@@ -324,7 +329,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Only newsetl's own loggers: Prefect has its console handler, Scrapy runs in a child.
+    own = logging.getLogger("newsetl")
+    if not own.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        own.addHandler(handler)
+        own.setLevel(logging.WARNING)
+        own.propagate = False
     try:
         return args.func(args)
     except UsageError as exc:

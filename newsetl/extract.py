@@ -464,16 +464,16 @@ def _climb(
     Articles split into sections ("step 1", "step 2" ...) give each section its own
     container; the best one alone would lose the rest.
     """
+    best, base, node = key, totals.get(key, 0.0), key
     for _ in range(CLIMB_LEVELS):
-        parent = parents.get(key)
+        parent = parents.get(node)
         if parent is None or parents.get(parent) is None:  # never the <body> itself
             break
-        density = links.get(parent, 0) / max(1, chars.get(parent, 1))
-        if totals.get(parent, 0.0) >= CLIMB_RATIO * totals.get(key, 0.0) and density < 0.25:
-            key = parent
-        else:
-            break
-    return key
+        node = parent
+        density = links.get(node, 0) / max(1, chars.get(node, 1))
+        if totals.get(node, 0.0) >= CLIMB_RATIO * base and density < 0.25:
+            best, base = node, totals.get(node, 0.0)
+    return best
 
 
 def _gather(
@@ -518,7 +518,9 @@ def _gather(
         if ok is None:
             sib_score = scores.get(sib, 0.0)
             tag = walker.elements.get(sib)
-            same_class = bool(best_class) and tag is not None and tag.attrs.get("class") == best_class
+            same_class = (
+                bool(best_class) and tag is not None and tag.attrs.get("class") == best_class
+            )
             ok = sib_score + (best_score * 0.2 if same_class else 0.0) >= threshold
             sibling_ok[sib] = ok
         if ok:
@@ -626,8 +628,10 @@ def _clean_blocks(
             continue
         out.append(block)
     # A trailing heading introduces something that was cut (comments, related posts).
-    while out and len(out[-1].text) < 80 and (
-        out[-1].kind in HEADING_TAGS or out[-1].text.rstrip().endswith(("...", "…", ":"))
+    while (
+        out
+        and len(out[-1].text) < 80
+        and (out[-1].kind in HEADING_TAGS or out[-1].text.rstrip().endswith(("...", "…", ":")))
     ):
         out.pop()
     return _drop_repeats([b.text for b in out])
@@ -696,7 +700,14 @@ _DATE_META_KEYS = (
     "datemodified",
     "last-modified",
 )
-_AUTHOR_META_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl")
+_AUTHOR_META_KEYS = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "byl",
+)
 
 
 _DATE_ATTRS = ("datetime", "content", "title", "data-timestamp", "data-date")
@@ -704,7 +715,9 @@ _DATE_CLASS = re.compile(r"date|time|published|posted", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|byline|creator", re.IGNORECASE)
 
 
-def _scan_tree(soup: BeautifulSoup, want_date: bool, want_author: bool) -> tuple[list[Tag], list[Tag]]:
+def _scan_tree(
+    soup: BeautifulSoup, want_date: bool, want_author: bool
+) -> tuple[list[Tag], list[Tag]]:
     """Date and author elements anywhere in the page, boilerplate included (one pass)."""
     dates: list[Tag] = []
     authors: list[Tag] = []
@@ -715,14 +728,21 @@ def _scan_tree(soup: BeautifulSoup, want_date: bool, want_author: bool) -> tuple
         itemprop = attrs.get("itemprop")
         itemprop = itemprop.lower() if isinstance(itemprop, str) else ""
         marks = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if want_date and len(dates) < 20 and (
-            "datepublished" in itemprop or (tag.name in ("time", "abbr") or _DATE_CLASS.search(marks))
+        if (
+            want_date
+            and len(dates) < 20
+            and (
+                "datepublished" in itemprop
+                or (tag.name in ("time", "abbr") or _DATE_CLASS.search(marks))
+            )
         ):
             dates.append(tag)
         if want_author and len(authors) < 20:
             rel = attrs.get("rel")
             rel = rel if isinstance(rel, str) else " ".join(rel or ())
-            if "author" in itemprop or "author" in rel or _AUTHOR_CLASS.search(marks):
+            if (
+                "author" in itemprop or "author" in rel or _AUTHOR_CLASS.search(marks)
+            ) and not _COMMENTISH.search(marks):
                 authors.append(tag)
     return dates, authors
 
@@ -903,7 +923,11 @@ def _extract(
     if isinstance(ld_body, str) and len(ld_body.split()) >= 50:
         if len(text.split()) < 0.5 * len(ld_body.split()):
             paragraphs = _drop_repeats(
-                [" ".join(p.split()) for p in re.split(r"\n\s*\n|\r\n\s*\r\n|\n", ld_body) if p.strip()]
+                [
+                    " ".join(p.split())
+                    for p in re.split(r"\n\s*\n|\r\n\s*\r\n|\n", ld_body)
+                    if p.strip()
+                ]
             )
             text = "\n\n".join(paragraphs)
     words = len(text.split())

@@ -374,7 +374,9 @@ def test_language_detected_for_german_text() -> None:
         "Die Stadtverwaltung hat am Montag mitgeteilt, dass das neue Hallenbad erst im "
         "nächsten Frühjahr eröffnet wird, weil sich die Lieferung der Stahlträger verzögert hat."
     )
-    assert extract_article(page(article(text, text + " Noch einmal."), html_attrs="")).language == "de"
+    assert (
+        extract_article(page(article(text, text + " Noch einmal."), html_attrs="")).language == "de"
+    )
 
 
 def test_title_suffix_and_canonical_and_amp() -> None:
