@@ -132,22 +132,37 @@ _MEMORY_PROBE = r"""
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[1])
 from newsetl.extract import extract_article
-para = ("<p>The council voted on Tuesday to extend the programme, which has run since 2019, "
-        "after a long debate about costs, staffing and the needs of families in the area.</p>\n")
+words = ("council harbour ferry budget school river market winter bridge library station "
+         "festival hospital museum garden farmers nurses drivers").split()
+def para(i):
+    a, b, c = words[i % 17], words[(i * 7) % 17], words[(i * 11) % 17]
+    return (f"<p>Item {i}: the {a} committee voted on Tuesday to extend the {b} programme, "
+            f"which has run since {1990 + i % 30}, after a debate about the {c} and costs.</p>\n")
 nav = "<nav><ul>" + "".join(f'<li><a href="/s/{i}">Section {i}</a></li>' for i in range(40)) + "</ul></nav>"
 side = '<aside class="sidebar"><h3>Related</h3><ul>' + "".join(
     f'<li><a href="/a/{i}">Another story number {i}</a></li>' for i in range(30)) + "</ul></aside>"
-chunk = ("<div class='row'><div class='article-body'>" + para * 40 + "</div>" + side +
-         "<script>var x = '" + "y" * 2000 + "';</script></div>\n")
-parts, size = [], 0
+parts, size, n = [], 0, 0
 while size < 10 * 1024 * 1024:
+    chunk = ("<div class='row'><div class='article-body'>" + "".join(para(n + k) for k in range(40))
+             + "</div>" + side + "<script>var x = '" + "y" * 2000 + "';</script></div>\n")
+    n += 40
     parts.append(chunk)
     size += len(chunk)
 html = ("<!doctype html><html lang='en'><head><title>Big page</title></head><body>" + nav +
         "<main><article><h1>Big page</h1>" + "".join(parts) + "</article></main></body></html>")
 data = html.encode("utf-8")
 del parts, html
+def high_water_kb():
+    # VmHWM is this process's own peak; ru_maxrss can carry the forking parent's peak.
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base_hwm = high_water_kb()
 tracemalloc.start()
 t0 = time.perf_counter()
 result = extract_article(data, "https://example.com/big")
@@ -160,6 +175,9 @@ t0 = time.perf_counter()
 result = extract_article(data, "https://example.com/big")
 plain_seconds = time.perf_counter() - t0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = base_hwm if base_hwm is not None else base
+hwm = high_water_kb()
+rss = hwm if hwm is not None else rss
 print(json.dumps({"page_mb": len(data) / 1048576, "peak_rss_mb": rss / 1024,
                   "rss_before_mb": base / 1024, "tracemalloc_peak_mb": peak / 1048576,
                   "seconds": plain_seconds, "words": result.word_count}))

@@ -142,7 +142,7 @@ def _load_index(
     of step; the next commit then replaces the stored index with the rebuilt one.
     """
     table = ds.read_index()
-    stored = ds.read("articles", columns=["article_id", "canonical_url", "content_hash", "text"])
+    stored = ds.read("articles", columns=["article_id", "content_hash"])
     kwargs = {} if threshold is None else {"threshold": threshold}
     index = None
     if table is not None:
@@ -163,7 +163,9 @@ def _load_index(
                 "rebuilding it from %d stored article(s)",
                 stored.num_rows,
             )
-        for row in stored.to_pylist():
+        # Only a rebuild reads the texts; a normal run never recomputes stored signatures.
+        texts = ds.read("articles", columns=["article_id", "canonical_url", "content_hash", "text"])
+        for row in texts.to_pylist():
             fp = index.fingerprint(row["text"] or "")
             index.add(
                 row["article_id"],

@@ -237,7 +237,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("load it:")
     print(
         f'  .venv/bin/python -c "import pandas as pd; '
-        f"print(pd.read_parquet('{rel}/articles')[['source', 'title', 'word_count']])\""
+        f"print(pd.read_parquet('{rel}/articles')[['source', 'title', 'word_count']].to_string())\""
     )
     return EXIT_OK
 

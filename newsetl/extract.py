@@ -54,6 +54,7 @@ __all__ = ["extract_article", "strip_non_content"]
 _BR = "\x01"  # marks a <br> inside collected text
 _MIN_DUP_WORDS = 12
 CLIMB_LEVELS = 3
+LENIENT_BELOW_WORDS = 120  # less text than this: try again entering "boilerplate" wrappers
 CLIMB_RATIO = 2.0
 
 # ---------------------------------------------------------------------------------------
@@ -67,6 +68,26 @@ _PREPASS_OPEN = re.compile(
 _PREPASS_CLOSE = {
     name: re.compile(r"</" + name + r"\s*>", re.IGNORECASE) for name in PREPASS_DROP_TAGS
 }
+
+
+# Above this many characters (after the pre-pass) a page is cut down before parsing: a
+# BeautifulSoup tree costs roughly 40-60 times its HTML in memory, and no article needs
+# more than a few hundred thousand characters of markup.
+MAX_PARSE_CHARS = 2_500_000
+_HEAVY_ATTR = re.compile(
+    r"""\s(?:style|src|srcset|sizes|data-(?!hook)[\w.:-]+|on\w+|alt|width|height|tabindex|"""
+    r"""aria-(?!hidden)[\w-]+|target|loading|decoding)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""",
+    re.IGNORECASE,
+)
+
+
+def _shrink(html: str) -> str:
+    """Cut an oversized page: drop heavy attributes, then keep the first MAX_PARSE_CHARS."""
+    html = _HEAVY_ATTR.sub("", html)
+    if len(html) <= MAX_PARSE_CHARS:
+        return html
+    cut = html.rfind("<", 0, MAX_PARSE_CHARS)
+    return html[: cut if cut > 0 else MAX_PARSE_CHARS]
 
 
 def strip_non_content(html: str) -> str:
@@ -149,8 +170,23 @@ def _attr_verdict(value: str) -> int:
     return verdict
 
 
+_marker_cache: dict[tuple[Any, ...], int] = {}
+
+
 def _marker_rank(attrs: dict[str, Any]) -> int:
     """Index (0 = strongest) of the platform content marker this element carries, or -1."""
+    key = (attrs.get("class"), attrs.get("id"), attrs.get("itemprop"), attrs.get("data-hook"))
+    if key == (None, None, None, None):
+        return -1
+    cached = _marker_cache.get(key)
+    if cached is None:
+        if len(_marker_cache) > 50_000:
+            _marker_cache.clear()
+        cached = _marker_cache[key] = _find_marker_rank(attrs)
+    return cached
+
+
+def _find_marker_rank(attrs: dict[str, Any]) -> int:
     for rank, (attr, value) in enumerate(CONTENT_MARKERS):
         got = attrs.get(attr)
         if not got or not isinstance(got, str):
@@ -208,6 +244,7 @@ class _Walker:
         self.author_links: list[str] = []
         self.title: str | None = None
         self.soup: BeautifulSoup | None = None
+        self.scanned: tuple[list[Tag], list[Tag]] | None = None
 
     # text collection ------------------------------------------------------------------
     def _flush(self, kind: str) -> None:
@@ -715,10 +752,14 @@ _DATE_CLASS = re.compile(r"date|time|published|posted", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|byline|creator", re.IGNORECASE)
 
 
-def _scan_tree(
-    soup: BeautifulSoup, want_date: bool, want_author: bool
-) -> tuple[list[Tag], list[Tag]]:
-    """Date and author elements anywhere in the page, boilerplate included (one pass)."""
+def _scan_tree(walker: _Walker) -> tuple[list[Tag], list[Tag]]:
+    """Date and author elements anywhere in the page, boilerplate included (one pass, cached)."""
+    if walker.scanned is not None:
+        return walker.scanned
+    soup = walker.soup
+    if soup is None:
+        return [], []
+    want_date = want_author = True
     dates: list[Tag] = []
     authors: list[Tag] = []
     for tag in soup.find_all(True):
@@ -744,7 +785,8 @@ def _scan_tree(
                 "author" in itemprop or "author" in rel or _AUTHOR_CLASS.search(marks)
             ) and not _COMMENTISH.search(marks):
                 authors.append(tag)
-    return dates, authors
+    walker.scanned = (dates, authors)
+    return walker.scanned
 
 
 def _date_from_tags(tags: list[Tag]) -> datetime | None:
@@ -799,7 +841,7 @@ def _find_published(
     if dt:
         return dt
     if walker.soup is not None:
-        dt = _date_from_tags(_scan_tree(walker.soup, True, False)[0])
+        dt = _date_from_tags(_scan_tree(walker)[0])
         if dt:
             return dt
     for value in (article_ld.get("dateModified"),):
@@ -827,7 +869,7 @@ def _find_authors(article_ld: dict[str, Any], metas: dict[str, str], walker: _Wa
     if found:
         return found
     if walker.soup is not None:
-        return _author_from_tags(_scan_tree(walker.soup, False, True)[1])
+        return _author_from_tags(_scan_tree(walker)[1])
     return []
 
 
@@ -888,6 +930,9 @@ def _extract(
     jsonld = meta.find_jsonld(html)
     article_ld = meta.jsonld_article(jsonld)
     cleaned = strip_non_content(html).replace(_BR, " ")
+    del html  # a 10 MB page: keep one copy alive, not three
+    if len(cleaned) > MAX_PARSE_CHARS:
+        cleaned = _shrink(cleaned)
     soup = BeautifulSoup(cleaned, "lxml", multi_valued_attributes=None)
     html_tag = soup.find("html") if soup.contents else None
     if not isinstance(html_tag, Tag):
@@ -931,7 +976,7 @@ def _extract(
             )
             text = "\n\n".join(paragraphs)
     words = len(text.split())
-    if words < 250:
+    if words < LENIENT_BELOW_WORDS:
         # Little text: maybe the article sits inside a wrapper whose class reads as
         # boilerplate ("share-wrapper"). Walk again entering such wrappers.
         lenient = _Walker(strict=False)

@@ -163,3 +163,75 @@ def test_module_entry_point_matches_console_script():
     assert exe.exists(), "the console script is installed by `make setup`"
     res = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and res.stdout.startswith("newsetl ")
+
+
+@pytest.mark.slow
+def test_run_configured_source(cli_env, wix_server, tmp_path):
+    data = tmp_path / "data"
+    cfg = tmp_path / "prefect.yaml"
+    cfg.write_text(
+        f"""
+deployments:
+  - name: wix-hourly
+    entrypoint: flows/etl.py:scrape
+    parameters:
+      source: wix-blog
+      start_urls: ["{wix_server.url}/"]
+      data_dir: "{data}"
+      max_pages: 40
+      polite: false
+    schedules: [{{cron: "0 * * * *", timezone: Asia/Almaty}}]
+"""
+    )
+    res = _run(["run", "wix-blog", "--config", str(cfg)], env=cli_env, timeout=240)
+    assert res.returncode == 0, res.stderr[-3000:]
+    arts = pd.read_parquet(data / "articles")
+    assert set(arts["source"].astype(str)) == {"wix-blog"}
+    assert len(arts) == 6
+    res = _run(["run", "nope", "--config", str(cfg)], env=cli_env)
+    assert res.returncode == 2 and "no source named 'nope'" in res.stderr
+
+
+@pytest.mark.slow
+def test_demo_command(cli_env, tmp_path):
+    res = _run(
+        ["demo", "--data-dir", str(tmp_path / "data"), "--port", "0"],
+        env=cli_env,
+        timeout=240,
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "10 new articles, 1 duplicates" in res.stdout
+    load_line = res.stdout.strip().splitlines()[-1].strip()
+    assert load_line.startswith(".venv/bin/python -c ")
+    code = load_line.split(" -c ", 1)[1].strip().strip('"')
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Government resigns" in loaded.stdout or "Kazakhstan" in loaded.stdout
+
+
+@pytest.mark.slow
+def test_two_runs_at_once_store_each_article_once(cli_env, wix_server, news_server, tmp_path):
+    data = tmp_path / "data"
+    args = ["scrape", wix_server.url + "/", news_server.url + "/", "--data-dir", str(data)]
+    args += ["--no-delay", "-q"]
+    procs = [
+        subprocess.Popen(
+            newsetl_cmd(*args),
+            env=cli_env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
+    arts = pd.read_parquet(data / "articles")
+    assert arts["article_id"].is_unique
+    assert len(arts) == 10  # 6 blog posts + 5 news posts - 1 republished copy
+    dups = pd.read_parquet(data / "duplicates")
+    assert len(dups) == 1  # the copy, recorded once by whichever run stored second

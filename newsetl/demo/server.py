@@ -405,6 +405,16 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: SiteServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-answer (a crawler cancelling an oversized or slow
+        # download) is normal here, not an error worth a traceback.
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
 
 class SiteServer:
     """Serve one :class:`Site` on ``http://127.0.0.1:<port>`` from a background thread.
