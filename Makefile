@@ -41,7 +41,7 @@ format: setup
 
 bench-extract: setup ## extraction quality and speed vs trafilatura and readability-lxml
 	$(UV) sync --locked --compile-bytecode --group bench --python $(PYTHON)
-	$(BIN)/python benchmarks/extraction.py --devset $(DEVSET)
+	$(BIN)/python benchmarks/extraction.py --peers --devset $(DEVSET)
 
 bench-dedupe: setup ## deduplication quality and scale
 	$(BIN)/python benchmarks/dedupe.py --quality --scale 10000,100000

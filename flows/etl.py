@@ -135,14 +135,15 @@ def extract(crawl_dir: str, source_for: dict[str, str] | str, run_id: str) -> di
 
 def _load_index(
     ds: Dataset, threshold: float | None
-) -> tuple[dedupe.DedupeIndex, dict[str, str], bool]:
-    """The index of everything stored, the known content hashes, and whether it was rebuilt.
+) -> tuple[dedupe.DedupeIndex, dict[str, str], dict[str, int], bool]:
+    """The index of everything stored, known content hashes, stored revisions, and whether
+    the index was rebuilt.
 
     The index is rebuilt from ``data/articles`` when its files are missing, damaged or out
     of step; the next commit then replaces the stored index with the rebuilt one.
     """
     table = ds.read_index()
-    stored = ds.read("articles", columns=["article_id", "content_hash"])
+    stored = ds.read("articles", columns=["article_id", "content_hash", "revision"])
     kwargs = {} if threshold is None else {"threshold": threshold}
     index = None
     if table is not None:
@@ -190,7 +191,14 @@ def _load_index(
             strict=True,
         )
     )
-    return index, known, rebuilt
+    revisions = dict(
+        zip(
+            stored.column("article_id").to_pylist(),
+            [r or 1 for r in stored.column("revision").to_pylist()],
+            strict=True,
+        )
+    )
+    return index, known, revisions, rebuilt
 
 
 @task(name="deduplicate", cache_policy=NONE)
@@ -200,11 +208,12 @@ def deduplicate(
     """Decide which articles are new, against this run and everything stored."""
     ds = Dataset(data_dir)
     generation = ds.generation()
-    index, known, rebuilt = _load_index(ds, threshold)
-    outcome = pipeline.deduplicate(articles, index, known)
+    index, known, revisions, rebuilt = _load_index(ds, threshold)
+    outcome = pipeline.deduplicate(articles, index, known, revisions)
     get_run_logger().info(
-        "%d new, %d duplicate(s), %d unchanged",
+        "%d new, %d revised, %d duplicate(s), %d unchanged",
         len(outcome.kept),
+        len(outcome.revised),
         len(outcome.duplicates),
         len(outcome.unchanged),
     )
@@ -228,8 +237,8 @@ def write(
         outcome, index, rebuilt = decided["outcome"], decided["index"], decided["rebuilt"]
         if ds.generation() != decided["generation"]:
             logger.info("another run committed to %s meanwhile: deduplicating again", data_dir)
-            index, known, rebuilt = _load_index(ds, threshold)
-            outcome = pipeline.deduplicate(extraction.articles, index, known)
+            index, known, revisions, rebuilt = _load_index(ds, threshold)
+            outcome = pipeline.deduplicate(extraction.articles, index, known, revisions)
         tables = pipeline.build_tables(
             pages, extraction, outcome, source_for=source_for, run_id=run_id
         )
@@ -241,7 +250,13 @@ def write(
         elif new_ids:
             full = index.to_arrow()
             index_rows = full.filter(pc.is_in(full["article_id"], pa.array(new_ids)))
-        result = ds.commit(run_id, tables, index_rows=index_rows, replace_index=rebuilt)
+        result = ds.commit(
+            run_id,
+            tables,
+            index_rows=index_rows,
+            replace_index=rebuilt,
+            supersede=[a["article_id"] for a in outcome.revised],
+        )
     logger.info("wrote %s to %s", result.rows, data_dir)
     return {"tables": tables, "outcome": outcome, "files": result.files}
 
@@ -304,10 +319,12 @@ def scrape(
     )
     shutil.rmtree(work_dir, ignore_errors=True)
     logger.info(
-        "run %s: %d pages fetched, %d new articles, %d duplicates, %d unchanged, %d errors %s",
+        "run %s: %d pages fetched, %d new articles, %d revised, %d duplicates, %d unchanged, "
+        "%d errors %s",
         run_id,
         summary["pages_fetched"],
         summary["articles_new"],
+        summary["articles_revised"],
         summary["duplicates"],
         summary["unchanged"],
         summary["errors"],

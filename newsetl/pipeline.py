@@ -131,6 +131,9 @@ def extract_pages(
         if page.kind != "page":
             result.fates[i] = ("failed" if page.reason else page.kind, None)
             continue
+        if page.reason == "not_modified":
+            result.fates[i] = ("unchanged", None)  # a 304: the stored copy is current
+            continue
         if page.reason or not page.body_path:
             result.fates[i] = ("failed" if page.reason else "no_body", None)
             continue
@@ -212,26 +215,44 @@ class DedupeOutcome:
     kept: list[dict[str, Any]]
     duplicates: list[dict[str, Any]]
     unchanged: list[dict[str, Any]]
+    revised: list[dict[str, Any]] = field(default_factory=list)
 
 
 def deduplicate(
     articles: list[dict[str, Any]],
     index: dedupe.DedupeIndex,
     known_hashes: dict[str, str],
+    revisions: dict[str, int] | None = None,
 ) -> DedupeOutcome:
-    """Split a run's articles into kept, duplicates and unchanged re-fetches.
+    """Split a run's articles into kept, duplicates, revised and unchanged re-fetches.
 
     ``index`` holds every stored article (it is updated with the kept ones);
     ``known_hashes`` maps the ids of stored articles and of recorded duplicates to their
     content hash, so a re-fetch of an unchanged page is recognised and neither stored nor
-    reported again.
+    reported again. ``revisions`` maps stored article ids to their latest revision number:
+    a stored article whose text changed becomes its next revision (same ``article_id``).
     """
+    revisions = revisions or {}
     fresh: list[dict[str, Any]] = []
     unchanged: list[dict[str, Any]] = []
+    revised: dict[str, dict[str, Any]] = {}
     for art in articles:
-        if known_hashes.get(art["article_id"]) == art["content_hash"]:
+        aid = art["article_id"]
+        if known_hashes.get(aid) == art["content_hash"]:
             unchanged.append(art)
+        elif aid in revisions:
+            # One new revision per article and run: the fullest text if a run saw several.
+            best = revised.get(aid)
+            if best is None or (art["word_count"], art["url"]) > (best["word_count"], best["url"]):
+                if best is not None:
+                    unchanged.append(best)
+                art["revision"] = revisions[aid] + 1
+                art["cluster_id"] = aid
+                revised[aid] = art
+            else:
+                unchanged.append(art)
         else:
+            art["revision"] = 1
             fresh.append(art)
     candidates = [
         dedupe.Candidate(
@@ -273,7 +294,9 @@ def deduplicate(
                     "_page": art["_page"],
                 }
             )
-    return DedupeOutcome(kept=kept, duplicates=duplicates, unchanged=unchanged)
+    return DedupeOutcome(
+        kept=kept, duplicates=duplicates, unchanged=unchanged, revised=list(revised.values())
+    )
 
 
 def _table(rows: list[dict[str, Any]], schema: pa.Schema, partitions: tuple[str, ...]) -> pa.Table:
@@ -297,6 +320,8 @@ def build_tables(
         fates[d["_page"]] = ("duplicate", d["article_id"])
     for u in outcome.unchanged:
         fates[u["_page"]] = ("unchanged", u["article_id"])
+    for r in outcome.revised:
+        fates[r["_page"]] = ("revised", r["article_id"])
     page_rows = []
     for i, p in enumerate(pages):
         fetched = _parse_time(p.fetched_at) or datetime.now(UTC)
@@ -315,13 +340,15 @@ def build_tables(
                 "reason": p.reason,
                 "fate": fate,
                 "article_id": aid,
+                "etag": p.etag,
+                "last_modified": p.last_modified,
                 "run_id": run_id,
                 "source": source,
                 "date": fetched.strftime("%Y-%m-%d"),
             }
         )
     return {
-        "articles": _table(outcome.kept, ARTICLES_SCHEMA, ("source", "month")),
+        "articles": _table(outcome.kept + outcome.revised, ARTICLES_SCHEMA, ("source", "month")),
         "duplicates": _table(outcome.duplicates, DUPLICATES_SCHEMA, ("source",)),
         "pages": _table(page_rows, PAGES_SCHEMA, ("source", "date")),
     }
@@ -336,6 +363,7 @@ SKIP_REASONS = frozenset(
         "max_pages",
         "redirect_duplicate",
         "not_fetched",
+        "not_modified",
     }
 )
 
@@ -364,7 +392,8 @@ def summarize(
     return {
         "pages_fetched": sum(1 for p in pages if p.status is not None),
         "html_pages": sum(1 for p in pages if p.kind == "page" and p.body_path),
-        "articles_new": tables["articles"].num_rows,
+        "articles_new": len(outcome.kept),
+        "articles_revised": len(outcome.revised),
         "duplicates": tables["duplicates"].num_rows,
         "unchanged": len(outcome.unchanged),
         "errors": sum(errors.values()),
@@ -374,5 +403,9 @@ def summarize(
         "error_examples": examples,
         "articles_added": [
             {"title": a["title"], "url": a["url"], "source": a["source"]} for a in outcome.kept
+        ],
+        "articles_updated": [
+            {"title": a["title"], "url": a["url"], "revision": a["revision"]}
+            for a in outcome.revised
         ],
     }

@@ -21,7 +21,15 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         "| count | value |",
         "|---|---:|",
     ]
-    for key in ("pages_fetched", "html_pages", "articles_new", "duplicates", "unchanged", "errors"):
+    for key in (
+        "pages_fetched",
+        "html_pages",
+        "articles_new",
+        "articles_revised",
+        "duplicates",
+        "unchanged",
+        "errors",
+    ):
         lines.append(f"| {key.replace('_', ' ')} | {summary.get(key, 0)} |")
     examples = summary.get("error_examples") or {}
     for heading, key in (
@@ -41,6 +49,13 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             lines.append(f"| {_cell(art.get('title'))} | {_cell(art.get('url'))} |")
         if len(added) > MAX_LISTED_ARTICLES:
             lines.append(f"| … and {len(added) - MAX_LISTED_ARTICLES} more | |")
+    updated = summary.get("articles_updated") or []
+    if updated:
+        lines += ["", "## Articles revised", "", "| title | url | revision |", "|---|---|---:|"]
+        for art in updated[:MAX_LISTED_ARTICLES]:
+            lines.append(
+                f"| {_cell(art.get('title'))} | {_cell(art.get('url'))} | {art.get('revision')} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -52,7 +67,8 @@ def summary_text(summary: dict[str, Any]) -> str:
 
     return (
         f"run {summary.get('run_id')}: {summary.get('pages_fetched', 0)} pages fetched, "
-        f"{summary.get('articles_new', 0)} new articles, {summary.get('duplicates', 0)} "
+        f"{summary.get('articles_new', 0)} new articles, "
+        f"{summary.get('articles_revised', 0)} revised, {summary.get('duplicates', 0)} "
         f"duplicates, {summary.get('unchanged', 0)} unchanged\n"
         f"errors: {fmt('errors_by_reason')}\n"
         f"skipped: {fmt('skipped_by_reason')}\n"

@@ -50,6 +50,7 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("word_count", pa.int32()),
         pa.field("content_hash", pa.string()),
         pa.field("cluster_id", pa.string()),
+        pa.field("revision", pa.int32()),  # 1 for the first text, +1 for each changed text
         pa.field("fetched_at", TS),
         pa.field("run_id", pa.string()),
     ],
@@ -57,6 +58,14 @@ ARTICLES_SCHEMA = pa.schema(
 )
 # Hive partition columns, kept out of the files themselves.
 ARTICLES_PARTITIONS = ("source", "month")
+
+# Superseded revisions: the rows that ``articles`` held before a newer text replaced them.
+REVISIONS_SCHEMA = pa.schema(
+    [f for f in ARTICLES_SCHEMA]
+    + [pa.field("superseded_at", TS), pa.field("superseded_by_run", pa.string())],
+    metadata={"newsetl.table": "revisions", "newsetl.schema_version": "1"},
+)
+REVISIONS_PARTITIONS = ("source", "month")
 
 DUPLICATES_SCHEMA = pa.schema(
     [
@@ -98,6 +107,7 @@ PAGES_PARTITIONS = ("source", "date")
 
 TABLES = {
     "articles": (ARTICLES_SCHEMA, ARTICLES_PARTITIONS),
+    "revisions": (REVISIONS_SCHEMA, REVISIONS_PARTITIONS),
     "duplicates": (DUPLICATES_SCHEMA, DUPLICATES_PARTITIONS),
     "pages": (PAGES_SCHEMA, PAGES_PARTITIONS),
 }
@@ -138,7 +148,7 @@ class Dataset:
     def ensure_writable(self) -> None:
         """Create the folder tree, or raise DataDirError naming the fix."""
         try:
-            for sub in ("articles", "duplicates", "pages", "_index", "_state"):
+            for sub in ("articles", "revisions", "duplicates", "pages", "_index", "_state"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
             probe = self.state / f".probe-{uuid.uuid4().hex}"
             probe.write_bytes(b"")
@@ -222,16 +232,30 @@ class Dataset:
         tables: dict[str, pa.Table],
         index_rows: pa.Table | None = None,
         replace_index: bool = False,
+        supersede: list[str] | None = None,
     ) -> CommitResult:
         """Write all of a run's rows at once; call while holding ``lock()``.
 
-        ``tables`` maps a table name to rows that include its partition columns. Returns
-        the files written. Raises DataDirError (nothing is added) when writing fails.
+        ``tables`` maps a table name to rows that include its partition columns.
+        ``supersede`` names article ids whose stored row this commit replaces with a new
+        revision: the old rows move to ``revisions/`` and the files that held them are
+        rewritten without them (copy on write, in the same atomic commit). Returns the
+        files written. Raises DataDirError (nothing is added) when writing fails.
         """
         check_partition_value(run_id)
         planned: list[tuple[Path, Path]] = []
         rows: dict[str, int] = {}
+        rewritten: list[Path] = []
         try:
+            if supersede:
+                tables = dict(tables)
+                old_rows, rewrites = self._split_out(set(supersede), run_id)
+                for final, kept in rewrites.items():
+                    rewritten.append(final[0])
+                    if kept.num_rows:
+                        planned.append((self._write_temp(final[1], kept), final[1]))
+                if old_rows is not None and old_rows.num_rows:
+                    tables["revisions"] = old_rows
             for name, table in tables.items():
                 schema, partitions = TABLES[name]
                 rows[name] = table.num_rows
@@ -255,7 +279,7 @@ class Dataset:
             journal = {
                 "run_id": run_id,
                 "renames": [[str(t), str(f)] for t, f in planned],
-                "delete": [str(p) for p in old_index],
+                "delete": [str(p) for p in old_index + rewritten],
             }
             _atomic_write_text(self.state / f"journal-{run_id}.json", json.dumps(journal))
         except OSError as exc:
@@ -270,6 +294,44 @@ class Dataset:
         gen = self.generation() + 1
         _atomic_write_text(self.state / "generation", str(gen))
         return CommitResult(files=[str(f) for _, f in planned], rows=rows, generation=gen)
+
+    def _split_out(
+        self, ids: set[str], run_id: str
+    ) -> tuple[pa.Table | None, dict[tuple[Path, Path], pa.Table]]:
+        """Rows of ``articles`` with these ids (as revisions rows) and each file's remainder."""
+        from datetime import UTC, datetime
+
+        import pyarrow.compute as pc
+
+        wanted = pa.array(sorted(ids), pa.string())
+        base = self.root / "articles"
+        moved: list[pa.Table] = []
+        rewrites: dict[tuple[Path, Path], pa.Table] = {}
+        now = datetime.now(UTC)
+        for n, path in enumerate(self.files("articles")):
+            try:
+                col = pq.read_table(path, columns=["article_id"])["article_id"]
+            except Exception as exc:  # noqa: BLE001
+                log.warning("skipping unreadable file %s: %s", path, exc)
+                continue
+            if not pc.any(pc.is_in(col, wanted)).as_py():
+                continue
+            table = pq.read_table(path)
+            hit = pc.is_in(table["article_id"], wanted)
+            keys = _partition_values(path, base)
+            old = table.filter(hit)
+            old = old.append_column("superseded_at", pa.array([now] * old.num_rows, TS))
+            old = old.append_column(
+                "superseded_by_run", pa.array([run_id] * old.num_rows, pa.string())
+            )
+            for name in REVISIONS_PARTITIONS:
+                old = old.append_column(name, pa.array([keys.get(name)] * old.num_rows))
+            moved.append(old)
+            new_name = path.with_name(f"part-{run_id}-r{n:04d}.parquet")
+            rewrites[(path, new_name)] = table.filter(pc.invert(hit))
+        if not moved:
+            return None, rewrites
+        return pa.concat_tables(moved, promote_options="permissive"), rewrites
 
     def _write_temp(self, final: Path, table: pa.Table) -> Path:
         final.parent.mkdir(parents=True, exist_ok=True)

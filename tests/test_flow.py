@@ -225,3 +225,52 @@ def test_damaged_index_is_rebuilt_with_a_log_line(prefect_api, wix_server, tmp_p
     third = scrape(start_urls=feed, data_dir=str(d), polite=False)
     assert "rebuilding" not in caplog.text
     assert third["articles_new"] == 0
+
+
+def test_an_edited_post_becomes_a_new_revision(prefect_api, tmp_path):
+    from datetime import UTC, datetime
+
+    from flows.etl import scrape
+    from newsetl.demo.server import SiteServer
+    from newsetl.demo.sites import edit_post, find_post, wix_blog
+
+    site = wix_blog()
+    d = tmp_path / "d"
+    with SiteServer(site) as srv:
+        base = srv.url
+        feed = [base + "/blog-feed.xml"]
+        assert scrape(start_urls=feed, data_dir=str(d), polite=False)["articles_new"] == 6
+        post = next(p for p in site.data["posts"] if p.lang == "en" and "government" not in p.slug)
+        old_text = (
+            pd.read_parquet(d / "articles")
+            .set_index("url")
+            .loc[base + f"/post/{post.slug}", "text"]
+        )
+        correction = (
+            "Correction: an earlier version of this post gave the wrong year for the opening."
+        )
+        edit_post(
+            site,
+            post.slug,
+            paragraphs=[*find_post(site, post.slug).paragraphs, correction],
+            updated=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+        second = scrape(start_urls=feed, data_dir=str(d), polite=False)
+    assert (second["articles_new"], second["articles_revised"]) == (0, 1)
+    arts = pd.read_parquet(d / "articles")
+    assert arts["article_id"].is_unique and len(arts) == 6  # the latest revision by default
+    row = arts.set_index("url").loc[base + f"/post/{post.slug}"]
+    assert row["revision"] == 2 and correction in row["text"]
+    revs = pd.read_parquet(d / "revisions")
+    assert len(revs) == 1  # nothing overwritten: the first text is kept
+    old = revs.iloc[0]
+    assert old["article_id"] == row["article_id"] and old["revision"] == 1
+    assert old["text"] == old_text and old["superseded_by_run"] == second["run_id"]
+    # Every revision, queryable in one place.
+    con = duckdb.connect()
+    n = con.execute(
+        f"select count(*) from (select article_id, revision from read_parquet('{d}/articles/**/*.parquet') "
+        f"union all select article_id, revision from read_parquet('{d}/revisions/**/*.parquet')) "
+        f"where article_id = '{row['article_id']}'"
+    ).fetchone()[0]
+    assert n == 2

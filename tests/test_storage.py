@@ -35,6 +35,7 @@ def _articles(n: int, source: str = "site-a", run: str = "r1", month: str = "202
         "word_count": [7] * n,
         "content_hash": [f"h{run}{i}" for i in range(n)],
         "cluster_id": [f"{run}-{i}" for i in range(n)],
+        "revision": [1] * n,
         "fetched_at": [datetime(2026, 11, 25, tzinfo=UTC)] * n,
         "run_id": [run] * n,
         "source": [source] * n,

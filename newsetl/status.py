@@ -1,0 +1,547 @@
+"""What is in a data folder, and what Prefect ran: the numbers behind ``newsetl status``.
+
+``dataset_status`` reads only the Parquet dataset (never Prefect), so it works offline and
+on a copy of the data. ``prefect_runs`` asks a running Prefect API for the last flow runs and
+gives up quickly (returning None) when there is none: it never starts a temporary server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsetl.pipeline import SKIP_REASONS
+from newsetl.storage import Dataset
+
+log = logging.getLogger(__name__)
+
+FLOW_NAME = "newsetl-scrape"
+MAX_RUNS = 20
+# How long the Prefect API may take to answer /health before we give up on it.
+PREFECT_PROBE_TIMEOUT_S = 2.0
+PREFECT_REQUEST_TIMEOUT_S = 5.0
+
+# Why the last ``prefect_runs`` call returned None (shown by ``format_status``).
+last_prefect_reason: str | None = None
+
+
+# -- the dataset ---------------------------------------------------------------------------
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _day(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def _columns(ds: Dataset, table: str, columns: list[str]) -> dict[str, list[Any]]:
+    t = ds.read(table, columns=columns)
+    return {name: t.column(name).to_pylist() for name in columns}
+
+
+def is_error(kind: str | None, reason: str | None) -> bool:
+    """A failed page fetch: a page (not a sitemap/feed/robots.txt) with a non-skip reason.
+
+    Same rule as the run summary (``pipeline.summarize``): skips such as robots.txt or the
+    page budget are decisions, and a missing ``/sitemap.xml`` is a discovery failure.
+    """
+    return bool(reason) and (kind or "page") == "page" and reason not in SKIP_REASONS
+
+
+def is_skip(kind: str | None, reason: str | None) -> bool:
+    return bool(reason) and (kind or "page") == "page" and reason in SKIP_REASONS
+
+
+def load_tables(data_dir: str | os.PathLike[str]) -> dict[str, dict[str, list[Any]]]:
+    """The columns the status and the HTML report need, as Python lists (no article text)."""
+    ds = Dataset(data_dir)
+    return {
+        "articles": _columns(
+            ds,
+            "articles",
+            [
+                "article_id",
+                "url",
+                "title",
+                "authors",
+                "published_at",
+                "language",
+                "fetched_at",
+                "run_id",
+                "source",
+            ],
+        ),
+        "duplicates": _columns(
+            ds, "duplicates", ["url", "kind", "title", "fetched_at", "run_id", "source"]
+        ),
+        "pages": _columns(
+            ds,
+            "pages",
+            ["url", "status", "fetched_at", "kind", "reason", "fate", "run_id", "source", "date"],
+        ),
+    }
+
+
+def dataset_status(
+    data_dir: str | os.PathLike[str], *, max_runs: int = MAX_RUNS, _tables: dict | None = None
+) -> dict[str, Any]:
+    """Counts per source, per day and per run, computed from the data folder alone.
+
+    Returns a JSON-serialisable dict::
+
+        data_dir, exists, generated_at,
+        totals:  articles, duplicates, pages, pages_fetched, errors, skipped, sources
+        sources: {name: {articles, duplicates, pages, pages_fetched, errors, skipped,
+                         discovery_failures, errors_by_reason, last_fetch, last_run_id,
+                         articles_without_published_at}}
+        by_fetch_day:     [{source, day, pages, pages_fetched, errors, articles_added}]
+                          (day the page was fetched, from ``pages``; articles by fetched_at)
+        by_published_day: [{source, day, articles}]  (publication day, from ``articles``;
+                          articles without a publication date are not listed here)
+        runs:    the last ``max_runs`` runs seen in the data, newest first:
+                 [{run_id, sources, first_fetched_at, last_fetched_at, pages, pages_fetched,
+                   articles_added, duplicates, errors}]
+
+    "pages" counts every fetch record (skips included); "pages_fetched" those that got an
+    HTTP response; "errors" failed page fetches (``reason`` not in ``SKIP_REASONS``).
+    """
+    root = Path(data_dir).expanduser().resolve()
+    tables = _tables if _tables is not None else load_tables(root)
+    art, dup, pag = tables["articles"], tables["duplicates"], tables["pages"]
+
+    def new_source() -> dict[str, Any]:
+        return {
+            "articles": 0,
+            "duplicates": 0,
+            "pages": 0,
+            "pages_fetched": 0,
+            "errors": 0,
+            "skipped": 0,
+            "discovery_failures": 0,
+            "errors_by_reason": Counter(),
+            "last_fetch": None,
+            "last_run_id": None,
+            "articles_without_published_at": 0,
+        }
+
+    sources: dict[str, dict[str, Any]] = defaultdict(new_source)
+    fetch_day: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    pub_day: Counter[tuple[str, str]] = Counter()
+
+    def new_run() -> dict[str, Any]:
+        return {
+            "sources": set(),
+            "first": None,
+            "last": None,
+            "pages": 0,
+            "pages_fetched": 0,
+            "articles_added": 0,
+            "duplicates": 0,
+            "errors": 0,
+        }
+
+    runs: dict[str, dict[str, Any]] = defaultdict(new_run)
+
+    def seen(run_id: str | None, source: str, when: datetime | None) -> dict[str, Any] | None:
+        s = sources[source]
+        if when is not None and (s["last_fetch"] is None or when > s["last_fetch"]):
+            s["last_fetch"] = when
+            s["last_run_id"] = run_id
+        if not run_id:
+            return None
+        r = runs[run_id]
+        r["sources"].add(source)
+        if when is not None:
+            r["first"] = when if r["first"] is None else min(r["first"], when)
+            r["last"] = when if r["last"] is None else max(r["last"], when)
+        return r
+
+    for src, status, when, kind, reason, run_id, date in zip(
+        pag["source"],
+        pag["status"],
+        pag["fetched_at"],
+        pag["kind"],
+        pag["reason"],
+        pag["run_id"],
+        pag["date"],
+        strict=True,
+    ):
+        src = src or "?"
+        s = sources[src]
+        day = date or _day(when) or "?"
+        c = fetch_day[(src, day)]
+        s["pages"] += 1
+        c["pages"] += 1
+        fetched = status is not None
+        err = is_error(kind, reason)
+        s["pages_fetched"] += fetched
+        c["pages_fetched"] += fetched
+        if err:
+            s["errors"] += 1
+            s["errors_by_reason"][reason] += 1
+            c["errors"] += 1
+        elif is_skip(kind, reason):
+            s["skipped"] += 1
+        elif reason:
+            s["discovery_failures"] += 1
+        r = seen(run_id, src, when)
+        if r is not None:
+            r["pages"] += 1
+            r["pages_fetched"] += fetched
+            r["errors"] += err
+
+    for src, when, published, run_id in zip(
+        art["source"], art["fetched_at"], art["published_at"], art["run_id"], strict=True
+    ):
+        src = src or "?"
+        sources[src]["articles"] += 1
+        fetch_day[(src, _day(when) or "?")]["articles_added"] += 1
+        if published is None:
+            sources[src]["articles_without_published_at"] += 1
+        else:
+            pub_day[(src, _day(published))] += 1
+        r = seen(run_id, src, when)
+        if r is not None:
+            r["articles_added"] += 1
+
+    for src, when, run_id in zip(dup["source"], dup["fetched_at"], dup["run_id"], strict=True):
+        src = src or "?"
+        sources[src]["duplicates"] += 1
+        r = seen(run_id, src, when)
+        if r is not None:
+            r["duplicates"] += 1
+
+    out_sources = {}
+    for name in sorted(sources):
+        s = sources[name]
+        s["errors_by_reason"] = dict(sorted(s["errors_by_reason"].items()))
+        s["last_fetch"] = _iso(s["last_fetch"])
+        out_sources[name] = s
+
+    by_fetch_day = [
+        {
+            "source": src,
+            "day": day,
+            "pages": c["pages"],
+            "pages_fetched": c["pages_fetched"],
+            "errors": c["errors"],
+            "articles_added": c["articles_added"],
+        }
+        for (src, day), c in sorted(fetch_day.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
+    by_published_day = [
+        {"source": src, "day": day, "articles": n}
+        for (src, day), n in sorted(pub_day.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    ordered = sorted(
+        runs.items(), key=lambda kv: (kv[1]["last"] or epoch, kv[0]), reverse=True
+    )[:max_runs]
+    out_runs = [
+        {
+            "run_id": run_id,
+            "sources": sorted(r["sources"]),
+            "first_fetched_at": _iso(r["first"]),
+            "last_fetched_at": _iso(r["last"]),
+            "pages": r["pages"],
+            "pages_fetched": r["pages_fetched"],
+            "articles_added": r["articles_added"],
+            "duplicates": r["duplicates"],
+            "errors": r["errors"],
+        }
+        for run_id, r in ordered
+    ]
+    totals = {
+        key: sum(s[key] for s in out_sources.values())
+        for key in ("articles", "duplicates", "pages", "pages_fetched", "errors", "skipped")
+    }
+    totals["sources"] = len(out_sources)
+    totals["runs"] = len(runs)
+    return {
+        "data_dir": str(root),
+        "exists": (root / "articles").is_dir() or (root / "pages").is_dir(),
+        "generated_at": _iso(datetime.now(UTC)),
+        "totals": totals,
+        "sources": out_sources,
+        "by_fetch_day": by_fetch_day,
+        "by_published_day": by_published_day,
+        "runs": out_runs,
+    }
+
+
+# -- Prefect -------------------------------------------------------------------------------
+def _no_runs(reason: str) -> None:
+    global last_prefect_reason
+    last_prefect_reason = reason
+    log.info("Prefect runs not shown: %s", reason)
+
+
+def _api_answers(api_url: str) -> str | None:
+    """None when the API's /health answers quickly, else why not."""
+    import urllib.error
+    import urllib.request
+
+    url = api_url.rstrip("/") + "/health"
+    try:
+        with urllib.request.urlopen(url, timeout=PREFECT_PROBE_TIMEOUT_S) as resp:
+            if resp.status == 200:
+                return None
+            return f"{url} answered HTTP {resp.status}"
+    except urllib.error.HTTPError as exc:
+        return f"{url} answered HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return f"no Prefect API at {api_url} ({getattr(exc, 'reason', None) or exc})"
+
+
+def prefect_runs(limit: int = MAX_RUNS) -> list[dict[str, Any]] | None:
+    """The last ``limit`` runs of the ``newsetl-scrape`` flow, newest first, or None.
+
+    Each run: ``name, state, start_time, end_time, duration_s, source, run_id`` (times ISO
+    8601 UTC; ``source`` is the run's ``source`` parameter, else its start URLs).
+
+    Returns None (never raises) when no Prefect API can be asked quickly: only an API named
+    by ``PREFECT_API_URL`` (or a local server started by ``newsetl serve``, which
+    ``prepare_prefect_env`` finds) is asked, so no temporary server is ever started. The
+    reason is left in ``newsetl.status.last_prefect_reason``.
+    """
+    global last_prefect_reason
+    last_prefect_reason = None
+    try:
+        from newsetl.settings import prepare_prefect_env
+
+        # Finds the server of ``newsetl serve``; never starts one.
+        prepare_prefect_env()
+    except OSError as exc:
+        log.debug("could not prepare the Prefect environment: %s", exc)
+    api_url = os.environ.get("PREFECT_API_URL", "").strip()
+    if not api_url:
+        _no_runs(
+            "PREFECT_API_URL is not set and no `newsetl serve` server is running "
+            "(set PREFECT_API_URL to see Prefect's flow runs)"
+        )
+        return None
+    why = _api_answers(api_url)
+    if why:
+        _no_runs(why)
+        return None
+    try:
+        return _read_runs(api_url, limit)
+    except Exception as exc:  # noqa: BLE001 - a status command must not fail on Prefect
+        _no_runs(f"could not read flow runs from {api_url}: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _read_runs(api_url: str, limit: int) -> list[dict[str, Any]]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.settings import (
+        PREFECT_API_REQUEST_TIMEOUT,
+        PREFECT_API_URL,
+        PREFECT_CLIENT_MAX_RETRIES,
+        temporary_settings,
+    )
+
+    updates = {
+        PREFECT_API_URL: api_url,
+        PREFECT_API_REQUEST_TIMEOUT: PREFECT_REQUEST_TIMEOUT_S,
+        PREFECT_CLIENT_MAX_RETRIES: 0,
+    }
+    with temporary_settings(updates=updates), get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
+            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+            limit=limit,
+        )
+    return [_run_row(r) for r in runs]
+
+
+def _run_row(run: Any) -> dict[str, Any]:
+    params = run.parameters or {}
+    source = params.get("source")
+    if not source:
+        start = params.get("start_urls") or []
+        source = ", ".join(str(u) for u in start) if start else None
+    state = run.state
+    start = run.start_time or run.expected_start_time
+    duration = None
+    if run.total_run_time is not None and run.start_time is not None:
+        duration = run.total_run_time.total_seconds()
+    elif run.start_time is not None and run.end_time is not None:
+        duration = (run.end_time - run.start_time).total_seconds()
+    return {
+        "name": run.name,
+        "state": (state.name if state is not None else None) or str(run.state_type or "?"),
+        "state_type": str(getattr(run.state_type, "value", run.state_type) or "") or None,
+        "start_time": _iso(start),
+        "end_time": _iso(run.end_time),
+        "duration_s": None if duration is None else round(duration, 1),
+        "source": source,
+        "flow_run_id": str(run.id),
+    }
+
+
+# -- terminal output -----------------------------------------------------------------------
+def _table(headers: list[str], rows: list[list[Any]], right: set[int] | None = None) -> str:
+    right = right or set()
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, v in enumerate(row):
+            widths[i] = max(widths[i], len(v))
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(row) for row in cells]
+    return "\n".join(out)
+
+
+def _short_time(iso: str | None) -> str:
+    if not iso:
+        return "-"
+    return iso.replace("T", " ")[:19]
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, sec = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def format_status(
+    status: dict[str, Any], runs: list[dict[str, Any]] | None, runs_note: str | None = None
+) -> str:
+    """The status as plain-text tables for a terminal."""
+    out = [f"data: {status.get('data_dir')}"]
+    sources = status.get("sources") or {}
+    if not sources:
+        out.append(
+            "no data yet: the folder has no articles or pages"
+            + ("" if status.get("exists") else " (it does not exist)")
+        )
+    else:
+        t = status.get("totals", {})
+        out.append(
+            f"{t.get('sources', 0)} source(s), {t.get('articles', 0)} articles, "
+            f"{t.get('duplicates', 0)} duplicates, {t.get('pages_fetched', 0)} pages fetched, "
+            f"{t.get('errors', 0)} errors, {t.get('runs', 0)} run(s)"
+        )
+        out += ["", "Sources"]
+        rows = []
+        for name, s in sources.items():
+            reasons = ", ".join(f"{k} {v}" for k, v in s["errors_by_reason"].items())
+            rows.append(
+                [
+                    name,
+                    s["articles"],
+                    s["duplicates"],
+                    s["pages_fetched"],
+                    s["errors"],
+                    _short_time(s["last_fetch"]),
+                    reasons or "-",
+                ]
+            )
+        out.append(
+            _table(
+                [
+                    "source",
+                    "articles",
+                    "duplicates",
+                    "pages fetched",
+                    "errors",
+                    "last fetch (UTC)",
+                    "errors by reason",
+                ],
+                rows,
+                right={1, 2, 3, 4},
+            )
+        )
+        days = status.get("by_fetch_day") or []
+        if days:
+            recent = sorted({d["day"] for d in days})[-7:]
+            out += ["", "Fetches per day (fetch day, last 7 days with fetches)"]
+            rows = [
+                [d["day"], d["source"], d["pages_fetched"], d["articles_added"], d["errors"]]
+                for d in days
+                if d["day"] in recent
+            ]
+            out.append(
+                _table(
+                    ["fetch day", "source", "pages fetched", "articles added", "errors"],
+                    rows,
+                    right={2, 3, 4},
+                )
+            )
+        data_runs = status.get("runs") or []
+        if data_runs:
+            out += ["", "Last runs in the data"]
+            rows = [
+                [
+                    r["run_id"],
+                    ", ".join(r["sources"]),
+                    _short_time(r["first_fetched_at"]),
+                    _short_time(r["last_fetched_at"]),
+                    r["pages_fetched"],
+                    r["articles_added"],
+                    r["duplicates"],
+                    r["errors"],
+                ]
+                for r in data_runs[:10]
+            ]
+            out.append(
+                _table(
+                    [
+                        "run",
+                        "sources",
+                        "first fetch",
+                        "last fetch",
+                        "pages",
+                        "articles",
+                        "dups",
+                        "errors",
+                    ],
+                    rows,
+                    right={4, 5, 6, 7},
+                )
+            )
+    out.append("")
+    if runs is None:
+        note = runs_note or last_prefect_reason or "Prefect was not asked"
+        out.append(f"Prefect runs: not available ({note})")
+    elif not runs:
+        out.append(f"Prefect runs: none of flow {FLOW_NAME!r} yet")
+    else:
+        out.append(f"Prefect runs (flow {FLOW_NAME!r}, newest first)")
+        rows = [
+            [
+                r.get("name"),
+                r.get("state"),
+                _short_time(r.get("start_time")),
+                _duration(r.get("duration_s")),
+                r.get("source") or "-",
+            ]
+            for r in runs
+        ]
+        out.append(
+            _table(["run", "state", "start (UTC)", "duration", "source"], rows, right={3})
+        )
+    return "\n".join(out) + "\n"
