@@ -30,12 +30,10 @@ the fetch time (UTC).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
 import os
-from base64 import b32encode
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,10 +86,6 @@ def _warc_date(when: datetime | str | None) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _payload_digest(body: bytes) -> str:
-    return "sha1:" + b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 class ArchiveWriter:
@@ -414,7 +408,3 @@ def iter_archived_pages(path: str | Path, *, warn: bool = True) -> Iterator[Arch
                 break
     if pending is not None:
         yield pending
-
-
-def _digest_matches(body: bytes, digest: str | None) -> bool:  # pragma: no cover - helper
-    return digest is None or digest == _payload_digest(body)

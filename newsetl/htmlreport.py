@@ -164,7 +164,7 @@ def stacked_columns(
                 f'fill="{colors[name]}"><title>{esc(d)} · {esc(name)}: {v} {esc(unit)}'
                 f"</title></rect>"
             )
-        if i % every == 0 or i == len(days) - 1 and len(days) <= 12:
+        if i % every == 0:
             parts.append(
                 f'<text x="{left + i * slot + slot / 2:.1f}" y="{top + ph + 16}" '
                 f'text-anchor="middle">{esc(d[5:] if len(d) == 10 else d)}</text>'

@@ -42,6 +42,46 @@ def default_source_name(url: str) -> str:
     return check_partition_value(host.replace(":", "-"))
 
 
+# Page fates that mean "this URL is an article we hold".
+ARTICLE_FATES = frozenset({"article", "duplicate", "unchanged", "revised"})
+
+
+def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
+    """What earlier runs learned of each article URL, for an incremental crawl.
+
+    ``pages`` is the fetch log (columns url, final_url, kind, fate, etag, last_modified,
+    fetched_at). Returns one record per article URL: ``url``, ``is_article``, the newest
+    ``etag`` / ``last_modified`` seen, and the last ``fetched_at`` (ISO 8601, UTC).
+    """
+    latest: dict[str, dict[str, Any]] = {}
+    cols = ("url", "final_url", "kind", "fate", "etag", "last_modified", "fetched_at")
+    data = {c: pages.column(c).to_pylist() if c in pages.column_names else None for c in cols}
+    n = pages.num_rows
+    for i in range(n):
+        if data["kind"][i] != "page" or data["fate"][i] not in ARTICLE_FATES:
+            continue
+        fetched = data["fetched_at"][i]
+        for url in {data["url"][i], data["final_url"][i]} - {None}:
+            rec = latest.setdefault(
+                url, {"url": url, "is_article": True, "etag": None, "last_modified": None}
+            )
+            if fetched is not None and (
+                rec.get("fetched_at") is None or fetched > rec["fetched_at"]
+            ):
+                rec["fetched_at"] = fetched
+                # A 304 carries no new validators: keep the ones of the last full answer.
+                if data["etag"] and data["etag"][i]:
+                    rec["etag"] = data["etag"][i]
+                if data["last_modified"] and data["last_modified"][i]:
+                    rec["last_modified"] = data["last_modified"][i]
+    out = []
+    for rec in latest.values():
+        ts = rec.get("fetched_at")
+        rec["fetched_at"] = ts.astimezone(UTC).isoformat() if ts is not None else None
+        out.append(rec)
+    return out
+
+
 def read_crawl(crawl_dir: str | os.PathLike[str]) -> tuple[list[FetchedPage], dict[str, Any]]:
     """The fetch records and stats a crawl child process left in its folder."""
     crawl_dir = Path(crawl_dir)

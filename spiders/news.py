@@ -41,9 +41,11 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url, safe_url_string
 
+from newsetl.archive import ARCHIVE_NAME, ArchiveWriter
 from newsetl.classify import url_shape
 from newsetl.models import FetchedPage
 
+from .incremental import KnownUrl, newer, parse_date, read_known
 from .middlewares import BudgetExhausted, RobotsDisallowed
 
 # ---------------------------------------------------------------------------------------
@@ -564,6 +566,8 @@ class NewsSpider(scrapy.Spider):
         allow_offsite: Any = False,
         include: Any = None,
         exclude: Any = None,
+        known: Any = None,
+        archive: Any = True,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -576,6 +580,17 @@ class NewsSpider(scrapy.Spider):
         self.allow_offsite = _as_bool(allow_offsite)
         self.include = [re.compile(p) for p in _as_list(include)]
         self.exclude = [re.compile(p) for p in _as_list(exclude)]
+        # Incremental crawling: URLs fetched by earlier crawls (see spiders.incremental).
+        self.known: dict[str, KnownUrl] = {}
+        self.known_bad_lines = 0
+        self.known_path = str(known) if known else None
+        if known:
+            self.known, self.known_bad_lines = read_known(known, _known_key)
+        self.skipped_known: dict[str, tuple[str, str]] = {}  # key -> (url, start url)
+        self.listed_dates: dict[str, datetime] = {}  # key -> newest sitemap/feed date
+        self.archive_enabled = _as_bool(archive)
+        self._archive: ArchiveWriter | None = None
+        self._archive_failed = False
         # Tunables, overwritten from settings in from_crawler.
         self.depth_limit = 4
         self.max_index_fetches = 50
@@ -624,6 +639,15 @@ class NewsSpider(scrapy.Spider):
     def _on_opened(self, spider: Any = None) -> None:
         (self.out_dir / "bodies").mkdir(parents=True, exist_ok=True)
         self._out = open(self.out_dir / "pages.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+        if self.archive_enabled:
+            self._archive = ArchiveWriter(
+                self.out_dir / ARCHIVE_NAME,
+                info={
+                    "robots": "obey",
+                    "http-header-user-agent": self.settings.get("USER_AGENT"),
+                    "description": "newsetl crawl of " + " ".join(self.start_urls),
+                },
+            )
         from twisted.internet.task import LoopingCall
 
         self._progress_loop = LoopingCall(self.print_progress)
@@ -642,6 +666,9 @@ class NewsSpider(scrapy.Spider):
         if self._out is not None:
             self._out.close()
             self._out = None
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
         try:
             write_stats(self.out_dir, self.crawler.stats.get_stats(), self.summary(reason))
         except OSError:
@@ -661,6 +688,7 @@ class NewsSpider(scrapy.Spider):
         finish = scrapy_reason or "unknown"
         if self.budget_hit and finish == "finished":
             finish = "max_pages"
+        skipped_per_site = Counter(start for _, start in self.skipped_known.values())
         return {
             "finish_reason": finish,
             "scrapy_finish_reason": scrapy_reason,
@@ -678,9 +706,31 @@ class NewsSpider(scrapy.Spider):
             "skipped_by_reason": dict(self.skipped_by_reason),
             "discovery_by_reason": dict(self.discovery_by_reason),
             "not_scheduled": dict(self.not_scheduled),
+            # Incremental crawling (--known): known articles not fetched again, known
+            # articles fetched with If-None-Match/If-Modified-Since, and their 304s.
+            "known_file": self.known_path,
+            "known_urls": len(self.known),
+            "known_articles": sum(1 for k in self.known.values() if k.is_article),
+            "known_bad_lines": self.known_bad_lines,
+            "skipped_known": len(self.skipped_known),
+            "skipped_known_urls": [u for u, _ in self.skipped_known.values()][
+                : self.max_skipped_records
+            ],
+            "conditional_requests": self.counts["conditional_requests"],
+            "not_modified": self.counts["not_modified"],
+            "archive": (
+                {
+                    "path": ARCHIVE_NAME,
+                    "fetches": self.counts["archived"],
+                    "errors": self.counts["archive_errors"],
+                }
+                if self.archive_enabled
+                else None
+            ),
             "sites": {
                 url: {"origins": sorted(f"{s}://{h}:{p}" for s, h, p in site.origins)}
                 | dict(site.counts)
+                | {"skipped_known": skipped_per_site.get(url, 0)}
                 for url, site in self.sites.items()
             },
         }
@@ -750,6 +800,12 @@ class NewsSpider(scrapy.Spider):
             for name, value in evidence.items():
                 if value and not merged.get(name):
                     merged[name] = value
+            for name in ("lastmod", "listed_published"):
+                when = parse_date(evidence.get(name))
+                if when is not None and (
+                    key not in self.listed_dates or when > self.listed_dates[key]
+                ):
+                    self.listed_dates[key] = when
         if key in self.seen:
             return None
         if kind != "start":
@@ -767,6 +823,15 @@ class NewsSpider(scrapy.Spider):
             ):
                 self.not_scheduled["not_included"] += 1
                 return None
+        known = self.known.get(key) if kind in ("page", "start") else None
+        if known is not None and not known.is_article:
+            known = None  # listings and other non-articles are fetched normally
+        if known is not None and kind == "page":
+            if not newer(self.listed_dates.get(key), known.fetched_at):
+                # Not seen: a later listing may still show a newer date for it.
+                self.skipped_known[key] = (url, site.start_url)
+                return None
+            self.skipped_known.pop(key, None)
         if kind in ("sitemap", "feed"):
             if self.budget_exhausted:
                 self.not_scheduled["index_after_budget"] += 1
@@ -818,17 +883,26 @@ class NewsSpider(scrapy.Spider):
         if kind in ("sitemap", "start"):
             # The sitemap protocol allows 50 MB uncompressed; pages stay at DOWNLOAD_MAXSIZE.
             meta["download_maxsize"] = self.max_sitemap_size
+        headers = None
+        if known is not None:
+            # A known article listed with a newer date, or a start URL: ask whether it
+            # changed (a 304 is recorded as "not_modified").
+            headers = known.conditional_headers()
+            meta["nl_cond"] = True
         return Request(
             url,
             callback=self.parse,
             errback=self.on_error,
             priority=priority,
             meta=meta,
+            headers=headers,
         )
 
     # -- recording ------------------------------------------------------------------
 
-    def _write(self, rec: FetchedPage, key: str | None = None) -> None:
+    def _write(
+        self, rec: FetchedPage, key: str | None = None, response: Response | None = None
+    ) -> None:
         keys = [k for k in (key, url_key(rec.url)) if k]
         if rec.final_url and rec.final_url != rec.url:
             keys.append(url_key(rec.final_url))
@@ -870,6 +944,34 @@ class NewsSpider(scrapy.Spider):
         if self._out is not None:
             self._out.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
             self._out.flush()
+        if response is not None and self._archive is not None:
+            self._archive_response(response, rec)
+
+    def _archive_response(self, response: Response, rec: FetchedPage) -> None:
+        """Append the fetch to archive.warc.gz (request, response, metadata records).
+        Bodies the spider stopped downloading (PDF, images) are archived headers only."""
+        assert self._archive is not None
+        request = getattr(response, "request", None)
+        stopped = "download_stopped" in response.flags
+        try:
+            self._archive.write_fetch(
+                url=response.url,
+                status=response.status,
+                response_headers=_header_pairs(response.headers),
+                body=b"" if stopped else response.body,
+                request_headers=_header_pairs(request.headers) if request is not None else None,
+                method=request.method if request is not None else "GET",
+                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+                fetched_at=rec.fetched_at,
+                metadata=rec.to_dict(),
+                truncated=stopped,
+            )
+            self.counts["archived"] += 1
+        except Exception:  # the archive is a by-product: never fail the crawl for it
+            self.counts["archive_errors"] += 1
+            if not self._archive_failed:
+                self._archive_failed = True
+                self.logger.exception("could not write to %s", ARCHIVE_NAME)
 
     def _skip(self, url: str, reason: str, info: dict[str, Any]) -> None:
         """Record a URL that was known but not fetched (capped: see NEWSETL_MAX_SKIPPED_RECORDS)."""

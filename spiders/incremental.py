@@ -1,0 +1,120 @@
+"""Incremental crawling: what the flow already has (the ``--known`` file) and dates.
+
+The known file is JSON lines, one object per URL fetched in an earlier crawl::
+
+    {"url": "...", "is_article": true, "etag": "\\"abc\\"" | null,
+     "last_modified": "Tue, 05 Mar 2024 10:00:00 GMT" | null,
+     "fetched_at": "2024-03-05T10:00:00+00:00"}
+
+``url`` is the URL as it was fetched (``final_url`` or ``url`` of a past FetchedPage);
+the spider matches it with the same key it uses for its own dedupe
+(:func:`spiders.news.url_key` of :func:`spiders.news.clean_url`: fragment stripped, query
+sorted, percent-encoding normalised). Pure Python: no Scrapy import.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["KnownUrl", "newer", "parse_date", "read_known"]
+
+
+@dataclass(slots=True, frozen=True)
+class KnownUrl:
+    url: str
+    is_article: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
+
+    def conditional_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A sitemap lastmod (W3C datetime, possibly date only), an ISO 8601 feed date or an
+    RFC 822 date as timezone-aware UTC; naive values are taken as UTC. None if unparsable."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    when: datetime | None = None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def newer(listed: datetime | None, fetched_at: datetime | None) -> bool:
+    """Whether a listing's date says the page changed after we fetched it. Without a
+    listed date: no. Without a fetch time (an old known file): yes, if a date is listed
+    (the request is conditional anyway)."""
+    if listed is None:
+        return False
+    if fetched_at is None:
+        return True
+    return listed > fetched_at
+
+
+def read_known(
+    path: str | Path, key: Callable[[str], str]
+) -> tuple[dict[str, KnownUrl], int]:
+    """Read a known file; return ({key(url): KnownUrl}, number of unusable lines).
+
+    Raises OSError when the file cannot be read. Lines that are not JSON objects with a
+    string ``url`` are counted and skipped. A later line for the same key wins.
+    """
+    known: dict[str, KnownUrl] = {}
+    bad = 0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError:
+                bad += 1
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+                bad += 1
+                continue
+            try:
+                k = key(data["url"])
+            except Exception:  # a URL our normalisation cannot handle
+                bad += 1
+                continue
+
+            def text(name: str) -> str | None:
+                value = data.get(name)
+                return value if isinstance(value, str) and value else None
+
+            known[k] = KnownUrl(
+                url=data["url"],
+                is_article=data.get("is_article") is True,
+                etag=text("etag"),
+                last_modified=text("last_modified"),
+                fetched_at=parse_date(text("fetched_at")),
+            )
+    if bad:
+        logger.warning("known file %s: %d unusable lines skipped", path, bad)
+    return known, bad
