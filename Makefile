@@ -10,7 +10,7 @@ endif
 DEVSET ?= ../shared/extraction-devset
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: setup demo test test-fast lint format bench bench-extract bench-dedupe clean
+.PHONY: setup system-deps demo test test-fast lint format bench bench-extract bench-dedupe clean
 
 # uv is not on a new machine: pip brings it, then uv builds .venv from the committed lock.
 $(UV):
@@ -25,7 +25,15 @@ setup: $(BIN)/newsetl ## create .venv with the pinned dependencies
 demo: setup ## scrape the bundled demo sites on 127.0.0.1 into ./data
 	$(BIN)/newsetl demo
 
-test: setup ## the whole test suite (slow tests included)
+# Debian packages some tests use: Chromium renders the HTML report. Best effort: without
+# root or apt those tests skip with a message naming the package.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (for the report rendering test)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "could not install chromium: the report rendering test will be skipped"; }
+
+test: setup system-deps ## the whole test suite (slow tests included)
 	$(BIN)/python -m pytest
 
 test-fast: setup ## the suite without the slow end-to-end tests

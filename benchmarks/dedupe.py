@@ -22,19 +22,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
+import os
 import random
 import re
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 
-from newsetl.dedupe import Candidate, DedupeIndex
+from newsetl import dedupe
+from newsetl.dedupe import Candidate, DedupeIndex, _available_cpus
 from newsetl.urls import article_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -329,121 +334,263 @@ def run_quality(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- scale
 
 
+class Corpus:
+    """Synthetic ~600-word articles: token ids drawn from a Zipf-like vocabulary (numpy), a
+    share of them edited copies (truncated to 70-100%, 10 words replaced) of recent originals.
+    Texts are joined from the token ids; nothing is hashed here."""
+
+    def __init__(self, seed: int, dup_share: float = 0.2, words: int = 600) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.vocab = _vocabulary(self.rng)
+        p = 1.0 / np.arange(1, len(self.vocab) + 1) ** 1.05
+        # a 2**22-entry table turns uniform draws into Zipf draws with one lookup
+        cdf = np.cumsum(p / p.sum())
+        self.table = np.searchsorted(cdf, (np.arange(1 << 22) + 0.5) / (1 << 22)).astype(np.int32)
+        self.table = np.minimum(self.table, len(self.vocab) - 1)
+        self.dup_share = dup_share
+        self.words = words
+        self.recent: list[np.ndarray] = []  # token ids of originals that copies are made from
+        self.copies = 0
+
+    def _draw(self, shape: tuple[int, ...]) -> np.ndarray:
+        return self.table[self.rng.integers(0, 1 << 22, size=shape)]
+
+    def text(self, tokens: np.ndarray) -> str:
+        return " ".join(operator.itemgetter(*tokens.tolist())(self.vocab))
+
+    def copy_of(self, tokens: np.ndarray) -> np.ndarray:
+        keep = int(len(tokens) * self.rng.uniform(0.7, 1.0))
+        out = tokens[:keep].copy()
+        out[self.rng.integers(0, keep, size=10)] = self._draw((10,))
+        return out
+
+    def batch(self, size: int) -> list[str]:
+        lengths = self.rng.integers(self.words - 100, self.words + 100, size=size)
+        draws = self._draw((size, self.words + 100))
+        is_copy = self.rng.random(size) < self.dup_share
+        texts = []
+        for k in range(size):
+            if is_copy[k] and self.recent:
+                tokens = self.copy_of(self.recent[int(self.rng.integers(len(self.recent)))])
+                self.copies += 1
+            else:
+                tokens = draws[k, : lengths[k]]
+                if len(self.recent) < 5000:
+                    self.recent.append(tokens)
+                else:
+                    self.recent[int(self.rng.integers(5000))] = tokens
+            texts.append(self.text(tokens))
+        return texts
+
+
 def _vocabulary(rng: np.random.Generator, size: int = 60_000) -> list[str]:
     letters = np.array(list("etaoinshrdlcumwfgypbvk"))
     words: set[str] = set()
     while len(words) < size:
-        n = int(rng.integers(2, 11))
-        words.add("".join(rng.choice(letters, size=n)))
-    return sorted(words)
+        lengths = rng.integers(2, 11, size=size)
+        chars = rng.choice(letters, size=(size, 10))
+        words.update("".join(row[:n]) for row, n in zip(chars.tolist(), lengths.tolist()))
+    return sorted(words)[:size]
 
 
-def _scale_one(n: int, batch: int, seed: int, dup_share: float) -> dict[str, float]:
-    rng = np.random.default_rng(seed)
-    pyrng = random.Random(seed)
-    vocab = _vocabulary(rng)
-    p = 1.0 / np.arange(1, len(vocab) + 1) ** 1.05
-    p /= p.sum()
-    recent: list[str] = []  # originals that copies are made from
+def _peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident memory (VmHWM) of a process, MB; 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _worker_peaks() -> dict[int, float]:
+    pool = dedupe._pool
+    if pool is None:
+        return {}
+    return {pid: _peak_rss_mb(pid) for pid in list(getattr(pool, "_processes", {}) or {})}
+
+
+def _scale_one(n: int, batch: int, seed: int, dup_share: float, save: str) -> dict[str, Any]:
+    corpus = Corpus(seed, dup_share)
     index = DedupeIndex()
-    t_fp = t_decide = 0.0
-    dropped = 0
-    made = 0
-    copies = 0
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t_gen = t_fp = t_decide = 0.0
+    dropped = made = 0
+    workers: dict[int, float] = {}
+    rss0 = _peak_rss_mb()
     while made < n:
         size = min(batch, n - made)
-        texts = []
-        draws = rng.choice(len(vocab), size=(size, 600), p=p)
-        for row in draws:
-            if recent and pyrng.random() < dup_share:
-                words = pyrng.choice(recent).split()
-                words = words[: int(len(words) * pyrng.uniform(0.7, 1.0))]
-                for _ in range(10):
-                    words[pyrng.randrange(len(words))] = vocab[int(row[0])]
-                texts.append(" ".join(words))
-                copies += 1
-            else:
-                text = " ".join(vocab[i] for i in row)
-                texts.append(text)
-                if len(recent) < 5000:
-                    recent.append(text)
-                else:
-                    recent[pyrng.randrange(5000)] = text
-        cands = []
         t = time.perf_counter()
-        for k, text in enumerate(texts):
-            url = f"https://site{(made + k) % 97}.example/a/{made + k}"
-            cands.append(
-                Candidate(article_id(url), url, url, text, fingerprint=index.fingerprint(text))
-            )
+        texts = corpus.batch(size)
+        t_gen += time.perf_counter() - t
+        t = time.perf_counter()
+        fps = index.fingerprint_many(texts)  # worker processes from PARALLEL_MIN texts on
         t_fp += time.perf_counter() - t
+        workers.update(_worker_peaks())
+        del texts
+        t = time.perf_counter()
+        cands = []
+        for k, fp in enumerate(fps):
+            url = f"https://site{(made + k) % 97}.example/a/{made + k}"
+            cands.append(Candidate(article_id(url), url, url, "", fingerprint=fp))
+        t_gen += time.perf_counter() - t  # URLs and ids are not deduplication work
         t = time.perf_counter()
         dropped += sum(not d.kept for d in index.decide(cands))
         t_decide += time.perf_counter() - t
         made += size
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {
+    out: dict[str, Any] = {
         "n": n,
+        "generate_s": t_gen,
         "fingerprint_s": t_fp,
         "decide_s": t_decide,
         "dropped": dropped,
-        "copies": copies,
+        "copies": corpus.copies,
         "kept": len(index),
-        "peak_rss_mb": rss / 1024,
-        "start_rss_mb": rss0 / 1024,
+        "peak_rss_mb": _peak_rss_mb(),
+        "start_rss_mb": rss0,
+        "worker_peak_rss_mb": sorted(workers.values()),
         "index_arrays_mb": (
-            index._sigs.nbytes
-            + index._counts.nbytes
-            + sum(s.keys.nbytes + s.rows.nbytes for s in index._segments)
+            index._sigs[: index._n].nbytes
+            + index._counts[: index._n].nbytes
+            + index._reps[: index._n].nbytes
+            + sum(s.packed.nbytes for s in index._segments)
         )
         / 2**20,
     }
+    if save:
+        # the index as the flow stores it, and originals that the incremental run copies
+        path = Path(save)
+        path.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        table = index.to_arrow()
+        pq.write_table(table, path / f"index-{n}.parquet", compression="zstd")
+        out["write_parquet_s"] = time.perf_counter() - t
+        out["parquet_mb"] = (path / f"index-{n}.parquet").stat().st_size / 2**20
+        recent = corpus.recent[:500]
+        np.save(path / f"originals-{n}.npy", np.array([np.resize(r, 700) for r in recent]))
+        np.save(path / f"lengths-{n}.npy", np.array([len(r) for r in recent]))
+    return out
+
+
+def _run_child(args: list[str]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(f"child {args} failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def run_scale(args: argparse.Namespace) -> int:
     sizes = [int(s) for s in args.scale.split(",") if s.strip()]
     results = []
+    print(f"scale: batches of {args.batch:,}, {_available_cpus()} cores, {_load()}", flush=True)
     for n in sizes:
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--scale-one",
-                str(n),
-                "--batch",
-                str(args.batch),
-                "--seed",
-                str(args.seed),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = _run_child(["--scale-one", str(n), "--batch", str(args.batch), "--seed", str(args.seed)])
         results.append(r)
         total = r["fingerprint_s"] + r["decide_s"]
+        prev = results[-2] if len(results) > 1 else None
+        growth = ""
+        if prev:
+            ptotal = prev["fingerprint_s"] + prev["decide_s"]
+            growth = (
+                f"; vs {prev['n']:,}: size x{n / prev['n']:.0f}, time x{total / ptotal:.2f} "
+                f"(decide x{r['decide_s'] / prev['decide_s']:.2f}), "
+                f"per-article time x{(total / n) / (ptotal / prev['n']):.2f}"
+            )
+        workers = r["worker_peak_rss_mb"]
         print(
-            f"{n:>9,} articles: {total:8.1f} s ({n / total:,.0f} articles/s; fingerprint "
-            f"{r['fingerprint_s']:.1f} s, decide {r['decide_s']:.1f} s), kept {r['kept']:,}, "
-            f"dropped {r['dropped']:,} (copies made {r['copies']:,}), peak RSS {r['peak_rss_mb']:,.0f} MB "
-            f"(index arrays {r['index_arrays_mb']:,.0f} MB)",
+            f"{n:>9,} articles: {total:7.1f} s ({n / total:,.0f} articles/s; fingerprint "
+            f"{r['fingerprint_s']:.1f} s, decide {r['decide_s']:.1f} s; generation "
+            f"{r['generate_s']:.1f} s not counted: texts, URLs, ids), kept {r['kept']:,}, dropped "
+            f"{r['dropped']:,} (copies made {r['copies']:,}); peak RSS {r['peak_rss_mb']:,.0f} MB"
+            f" + workers {'/'.join(f'{w:,.0f}' for w in workers) or '-'} MB; index arrays "
+            f"{r['index_arrays_mb']:,.0f} MB ({r['index_arrays_mb'] * 2**20 / n:,.0f} B/article)"
+            f"{growth}; {_load()}",
             flush=True,
         )
-    for a, b in zip(results, results[1:], strict=False):
-        ta, tb = a["fingerprint_s"] + a["decide_s"], b["fingerprint_s"] + b["decide_s"]
-        print(
-            f"{a['n']:,} -> {b['n']:,}: size x{b['n'] / a['n']:.1f}, time x{tb / ta:.2f}, "
-            f"decide time x{b['decide_s'] / a['decide_s']:.2f}"
+    return 0
+
+
+def _incremental_child(n: int, new: int, save: str, seed: int) -> dict[str, Any]:
+    """In a fresh process: read the stored index, rebuild it, decide ``new`` articles."""
+    path = Path(save)
+    out: dict[str, Any] = {"rss_start_mb": _peak_rss_mb()}
+    t = time.perf_counter()
+    table = pq.read_table(path / f"index-{n}.parquet")
+    out["read_s"] = time.perf_counter() - t
+    out["rss_after_read_mb"] = _peak_rss_mb()
+    t = time.perf_counter()
+    index = DedupeIndex.from_arrow(table)
+    out["from_arrow_s"] = time.perf_counter() - t
+    out["rows"] = table.num_rows
+    del table
+    out["rss_after_from_arrow_mb"] = _peak_rss_mb()
+    # new articles: a third are edited copies of stored originals, the rest new stories
+    corpus = Corpus(seed + 1, dup_share=0.0)
+    originals = np.load(path / f"originals-{n}.npy")
+    lengths = np.load(path / f"lengths-{n}.npy")
+    texts = corpus.batch(new)
+    n_copies = new // 3
+    for k in range(n_copies):
+        i = k % len(originals)
+        texts[k] = corpus.text(corpus.copy_of(originals[i, : lengths[i]]))
+    mark = index.mark()
+    t = time.perf_counter()
+    fps = index.fingerprint_many(texts, workers=1)
+    out["fingerprint_s"] = time.perf_counter() - t
+    cands = []
+    for k, fp in enumerate(fps):
+        url = f"https://new.example/a/{k}"
+        cands.append(Candidate(article_id(url), url, url, "", fingerprint=fp))
+    t = time.perf_counter()
+    decisions = index.decide(cands)
+    out["decide_s"] = time.perf_counter() - t
+    out["copies"] = n_copies
+    out["copies_caught"] = sum(d.kind == "near_duplicate" for d in decisions[:n_copies])
+    out["new_dropped"] = sum(not d.kept for d in decisions[n_copies:])
+    t = time.perf_counter()
+    added = index.to_arrow(since=mark)
+    out["to_arrow_since_s"] = time.perf_counter() - t
+    out["rows_added"] = added.num_rows
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
+def run_incremental(args: argparse.Namespace) -> int:
+    n = int(args.incremental)
+    save = args.save or str(Path(tempfile.gettempdir()) / "newsetl-dedupe-bench")
+    print(f"incremental: {args.new:,} new articles into {n:,}; {_load()}", flush=True)
+    if args.rebuild or not (Path(save) / f"index-{n}.parquet").exists():
+        r = _run_child(
+            ["--scale-one", str(n), "--batch", str(args.batch), "--seed", str(args.seed), "--save", save]
         )
-    if results:
-        last = results[-1]
-        per = (last["fingerprint_s"] + last["decide_s"]) / last["n"]
-        mem = last["index_arrays_mb"] / last["n"] * 1_000_000
         print(
-            f"projection to 1,000,000 (linear, one core): {per * 1e6:,.0f} s; "
-            f"index arrays about {mem:,.0f} MB"
+            f"built the {n:,}-article index: {r['fingerprint_s'] + r['decide_s']:.1f} s; "
+            f"to_arrow + Parquet (zstd) {r['write_parquet_s']:.1f} s, {r['parquet_mb']:,.0f} MB",
+            flush=True,
         )
+    r = _run_child(
+        ["--incremental-one", str(n), "--new", str(args.new), "--save", save, "--seed", str(args.seed)]
+    )
+    total = r["read_s"] + r["from_arrow_s"] + r["fingerprint_s"] + r["decide_s"]
+    print(
+        f"fresh process: read Parquet {r['read_s']:.2f} s (RSS {r['rss_after_read_mb']:,.0f} MB), "
+        f"from_arrow + LSH {r['from_arrow_s']:.2f} s (RSS {r['rss_after_from_arrow_mb']:,.0f} MB; "
+        f"{r['rows']:,} rows), fingerprint {args.new:,} {r['fingerprint_s']:.2f} s, decide "
+        f"{r['decide_s']:.2f} s, to_arrow(since) {r['to_arrow_since_s']:.3f} s "
+        f"({r['rows_added']:,} rows); total {total:.1f} s; peak RSS {r['peak_rss_mb']:,.0f} MB",
+        flush=True,
+    )
+    print(
+        f"copies of stored articles caught {r['copies_caught']}/{r['copies']}; new stories "
+        f"dropped {r['new_dropped']}; {_load()}"
+    )
     return 0
 
 
@@ -462,17 +609,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--num-perm", type=int, default=DedupeIndex().num_perm)
     ap.add_argument("--bands", type=int, default=DedupeIndex().bands)
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--incremental", default="", help="stored index size, e.g. 1000000")
+    ap.add_argument("--new", type=int, default=1000, help="articles added by --incremental")
+    ap.add_argument("--save", default="", help="folder for the --incremental index files")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the --incremental index")
+    ap.add_argument("--incremental-one", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.scale_one:
-        print(json.dumps(_scale_one(args.scale_one, args.batch, args.seed, 0.2)))
+        print(json.dumps(_scale_one(args.scale_one, args.batch, args.seed, 0.2, args.save)))
         return 0
-    if not (args.quality or args.scale):
+    if args.incremental_one:
+        print(json.dumps(_incremental_child(args.incremental_one, args.new, args.save, args.seed)))
+        return 0
+    if not (args.quality or args.scale or args.incremental):
         args.quality = True
     rc = 0
     if args.quality:
         rc |= run_quality(args)
     if args.scale:
         rc |= run_scale(args)
+    if args.incremental:
+        rc |= run_incremental(args)
     return rc
 
 

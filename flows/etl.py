@@ -29,6 +29,7 @@ from prefect.cache_policies import NONE  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
 from newsetl import dedupe, pipeline, urls  # noqa: E402
+from newsetl.faults import crash_point  # noqa: E402
 from newsetl.report import summary_markdown  # noqa: E402
 from newsetl.storage import Dataset  # noqa: E402
 
@@ -106,13 +107,21 @@ def crawl(
     logger.info("crawling %d start URL(s), at most %d pages", len(start_urls), max_pages)
     env = dict(os.environ)
     env.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
-    proc = subprocess.run(cmd, env=env, timeout=timeout_s, stdin=subprocess.DEVNULL, check=False)
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
+    crash_point("crawl_running")
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise CrawlCrashed(f"crawl did not finish within {timeout_s} s") from None
     if proc.returncode == 2:
         raise CrawlRefused(f"the crawler refused its arguments: {' '.join(cmd[3:])}")
     if proc.returncode < 0:
         raise CrawlCrashed(f"crawl process killed by {signal.Signals(-proc.returncode).name}")
     if proc.returncode != 0:
         raise CrawlCrashed(f"crawl process failed with exit code {proc.returncode}")
+    crash_point("crawl_done")
     pages, stats = pipeline.read_crawl(out)
     logger.info(
         "crawl finished (%s): %d fetches recorded",
@@ -125,8 +134,10 @@ def crawl(
 @task(name="extract", cache_policy=NONE)
 def extract(crawl_dir: str, source_for: dict[str, str] | str, run_id: str) -> dict[str, Any]:
     """Extract articles from the crawl's HTML bodies."""
+    crash_point("extract_start")
     pages, _ = pipeline.read_crawl(crawl_dir)
     extraction = pipeline.extract_pages(pages, crawl_dir, source_for=source_for, run_id=run_id)
+    crash_point("extract_done")
     get_run_logger().info(
         "extracted %d article(s) from %d fetch(es)", len(extraction.articles), len(pages)
     )
@@ -206,6 +217,7 @@ def deduplicate(
     articles: list[dict[str, Any]], data_dir: str, threshold: float | None = None
 ) -> dict[str, Any]:
     """Decide which articles are new, against this run and everything stored."""
+    crash_point("dedupe_start")
     ds = Dataset(data_dir)
     generation = ds.generation()
     index, known, revisions, rebuilt = _load_index(ds, threshold)
@@ -217,6 +229,7 @@ def deduplicate(
         len(outcome.duplicates),
         len(outcome.unchanged),
     )
+    crash_point("dedupe_done")
     return {"outcome": outcome, "generation": generation, "index": index, "rebuilt": rebuilt}
 
 
@@ -234,6 +247,7 @@ def write(
     logger = get_run_logger()
     ds = Dataset(data_dir)
     with ds.lock():
+        crash_point("write_locked")
         outcome, index, rebuilt = decided["outcome"], decided["index"], decided["rebuilt"]
         if ds.generation() != decided["generation"]:
             logger.info("another run committed to %s meanwhile: deduplicating again", data_dir)
@@ -257,6 +271,7 @@ def write(
             replace_index=rebuilt,
             supersede=[a["article_id"] for a in outcome.revised],
         )
+    crash_point("write_done")
     logger.info("wrote %s to %s", result.rows, data_dir)
     return {"tables": tables, "outcome": outcome, "files": result.files}
 
@@ -279,6 +294,7 @@ def scrape(
     folder, before anything is fetched.
     """
     logger = get_run_logger()
+    crash_point("flow_start")
     start_urls = [urls.validate_start_url(u) for u in start_urls]
     if not start_urls:
         raise ValueError("no start URL: pass at least one http(s) URL")
@@ -317,6 +333,7 @@ def scrape(
         sources=sorted({source_for} if isinstance(source_for, str) else set(source_for.values())),
         crawl_finish_reason=crawled["stats"].get("finish_reason"),
     )
+    crash_point("flow_cleanup")
     shutil.rmtree(work_dir, ignore_errors=True)
     logger.info(
         "run %s: %d pages fetched, %d new articles, %d revised, %d duplicates, %d unchanged, "
@@ -330,6 +347,7 @@ def scrape(
         summary["errors"],
         summary["errors_by_reason"],
     )
+    crash_point("flow_end")
     create_markdown_artifact(
         summary_markdown(summary),
         key=f"run-summary-{_artifact_key(summary['sources'])}",

@@ -6,16 +6,17 @@ back with :func:`iter_archived_pages`. Pure Python plus ``warcio``: no Scrapy, n
 Layout (WARC/1.0, one gzip member per record, flushed after each record so a crash
 leaves a readable prefix):
 
-* ``warcinfo`` first: ``software``, ``format``, ``payload-note`` (see below), ``isPartOf``.
+* ``warcinfo`` first: ``software``, ``format``, ``payload-note`` (see below), and what the caller adds.
 * per fetch, in this order:
 
   - ``request``  (``WARC-Concurrent-To`` the response): ``GET <path> HTTP/1.1`` and the
     request headers as the crawler sent them (``Host`` added);
   - ``response``: HTTP status line and headers as received, and the body *as the
     crawler saw it*, i.e. after ``Content-Encoding`` was decoded. To keep the record
-    consistent ``Content-Encoding`` (only when it was decoded) and ``Transfer-Encoding``
-    are dropped and ``Content-Length`` is set to the stored length; the received values
-    are kept as ``X-Archive-Orig-Content-Encoding`` / ``X-Archive-Orig-Content-Length``.
+    consistent ``Content-Encoding`` is absent once decoded (Scrapy drops it; it stays only
+    on a payload that is still encoded), ``Transfer-Encoding`` is dropped and
+    ``Content-Length`` is set to the stored length; received values that differ are kept
+    as ``X-Archive-Orig-Content-Length`` / ``X-Archive-Orig-Transfer-Encoding``.
     Bodies the crawler stopped downloading (PDF, images: anything it does not read) get
     an empty payload and ``WARC-Truncated: length``. A 304 answer is a ``response`` record
     with status 304 and no payload.
@@ -62,8 +63,9 @@ ARCHIVE_NAME = "archive.warc.gz"
 FORMAT = "WARC File Format 1.0"
 PAYLOAD_NOTE = (
     "response payloads are stored as the crawler received them after Content-Encoding "
-    "decoding; Content-Encoding and Transfer-Encoding dropped, Content-Length recomputed "
-    "(originals in X-Archive-Orig-*); bodies not downloaded (non-HTML such as PDF, images) "
+    "decoding (a Content-Encoding header is left only where the payload is still encoded); "
+    "Transfer-Encoding dropped and Content-Length set to the stored payload length "
+    "(received values in X-Archive-Orig-*); bodies not downloaded (non-HTML such as PDF, images) "
     "have an empty payload and WARC-Truncated: length"
 )
 _DROP = frozenset({"content-encoding", "transfer-encoding", "content-length"})
@@ -130,14 +132,15 @@ class ArchiveWriter:
         fetched_at: datetime | str | None = None,
         metadata: Mapping[str, Any] | None = None,
         truncated: bool = False,
-        decoded: bool | None = None,
+        decoded: bool = False,
     ) -> str:
         """Write request, response and (if ``metadata``) metadata records for one fetch;
         return the response's ``WARC-Record-ID``.
 
         ``url`` is the URL that answered; ``body`` the payload as the crawler has it
-        (Content-Encoding decoded). ``decoded``: whether a Content-Encoding was decoded
-        (None: guess from a Content-Length that differs from ``len(body)``).
+        (Content-Encoding decoded). ``decoded``: the body was decoded but the headers
+        still name a Content-Encoding (Scrapy drops the header when it decodes, and keeps
+        it, with the body still encoded, when it cannot; the default suits both).
         ``truncated``: the body was not (fully) downloaded on purpose.
         """
         if self._fh is None:
@@ -150,10 +153,10 @@ class ArchiveWriter:
         for name, value in received:
             low = name.lower()
             if low == "content-encoding":
-                if decoded is False:
-                    kept.append((name, value))  # still encoded: the header describes the body
-                else:
+                if decoded:
                     orig.append(("X-Archive-Orig-Content-Encoding", value))
+                else:
+                    kept.append((name, value))  # still encoded: the header describes the body
             elif low == "content-length":
                 if value.strip() != str(len(body)):
                     orig.append(("X-Archive-Orig-Content-Length", value))
@@ -162,8 +165,7 @@ class ArchiveWriter:
             else:
                 kept.append((name, value))
         kept.extend(orig)
-        if status not in (204, 304) or body:
-            kept.append(("Content-Length", str(len(body))))
+        kept.append(("Content-Length", str(len(body))))
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:
@@ -347,6 +349,26 @@ def _http_headers(record: Any) -> dict[str, str]:
     return out
 
 
+def _read_whole(record: Any) -> bytes:
+    """The record's payload; ValueError when the record is cut short or its digest is
+    wrong (a short read is otherwise silent in warcio)."""
+    uri = record.rec_headers.get_header("WARC-Target-URI")
+    if record.rec_headers.get_header("Content-Length") is None or (
+        record.rec_type in ("response", "request", "metadata") and not uri
+    ):
+        raise ValueError(f"{record.rec_type} record with incomplete WARC headers")
+    data = record.content_stream().read()
+    if getattr(record.raw_stream, "limit", 0) > 0:
+        raise ValueError(
+            f"{record.rec_type} record for {record.rec_headers.get_header('WARC-Target-URI')} "
+            "is truncated"
+        )
+    checker = getattr(record, "digest_checker", None)
+    if checker is not None and checker.problems:
+        raise ValueError(f"{record.rec_type} record: {'; '.join(checker.problems)}")
+    return data
+
+
 def iter_archived_pages(path: str | Path, *, warn: bool = True) -> Iterator[ArchivedPage]:
     """Yield each archived response (request records skipped, metadata merged in), in file
     order. Damage (a truncated or corrupt record, e.g. after a crash) ends the iteration
@@ -361,14 +383,8 @@ def iter_archived_pages(path: str | Path, *, warn: bool = True) -> Iterator[Arch
                 record = next(records)
                 rtype = record.rec_type
                 if rtype == "response":
-                    body = record.content_stream().read()
+                    body = _read_whole(record)
                     headers = _http_headers(record)
-                    problems = getattr(record.digest_checker, "problems", None)
-                    declared = next(
-                        (v for k, v in headers.items() if k.lower() == "content-length"), None
-                    )
-                    if problems or (declared is not None and declared.isdigit() and int(declared) != len(body)):
-                        raise ValueError(f"damaged response record for {record.rec_headers.get_header('WARC-Target-URI')}")
                     page = ArchivedPage(
                         url=record.rec_headers.get_header("WARC-Target-URI") or "",
                         final_url=record.rec_headers.get_header("WARC-Target-URI") or "",
@@ -388,7 +404,7 @@ def iter_archived_pages(path: str | Path, *, warn: bool = True) -> Iterator[Arch
                     refers = record.rec_headers.get_header(
                         "WARC-Concurrent-To"
                     ) or record.rec_headers.get_header("WARC-Refers-To")
-                    data = record.content_stream().read()
+                    data = _read_whole(record)
                     if pending is not None and refers == pending.record_id:
                         try:
                             meta = json.loads(data)
@@ -399,7 +415,7 @@ def iter_archived_pages(path: str | Path, *, warn: bool = True) -> Iterator[Arch
                         yield pending
                         pending = None
                 else:
-                    record.content_stream().read()
+                    _read_whole(record)
             except StopIteration:
                 break
             except Exception as exc:  # any damage: keep what was read, stop here

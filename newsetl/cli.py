@@ -202,6 +202,33 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from newsetl.status import dataset_status, format_status, prefect_runs
+
+    if not Path(args.data_dir).is_dir():
+        raise UsageError(f"no dataset at {args.data_dir}: run `newsetl scrape` or pass --data-dir")
+    status = dataset_status(args.data_dir)
+    runs = prefect_runs()
+    if args.json:
+        print(json.dumps({"dataset": status, "prefect_runs": runs}, default=str, indent=2))
+    else:
+        print(format_status(status, runs))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from newsetl.htmlreport import write_report
+    from newsetl.status import prefect_runs
+
+    path = write_report(args.data_dir, args.out, prefect_runs=prefect_runs())
+    print(path)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(path.as_uri())
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from newsetl.demo.server import SiteServer
     from newsetl.demo.sites import demo_sites
@@ -311,6 +338,29 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--url", help="the pages' URL (resolves relative links, canonical URL)")
     e.add_argument("--jsonl", action="store_true", help="JSON lines output (the only format)")
     e.set_defaults(func=cmd_extract)
+
+    st = sub.add_parser(
+        "status",
+        help="last runs and the dataset's counts per source and day",
+        description=(
+            "Counts per source and per day, and the last runs, from the data itself and, "
+            "when a Prefect server is configured or `newsetl serve` runs, from Prefect."
+        ),
+    )
+    st.add_argument("--data-dir", default="data", help="dataset folder (default: data)")
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.set_defaults(func=cmd_status)
+
+    rp = sub.add_parser(
+        "report",
+        help="write an HTML report of the dataset",
+        description="Write one self-contained HTML page: charts of articles, duplicates, "
+        "errors and field coverage per source and day.",
+    )
+    rp.add_argument("--data-dir", default="data", help="dataset folder (default: data)")
+    rp.add_argument("--out", default="report.html", help="where to write it (default: report.html)")
+    rp.add_argument("--open", action="store_true", help="open it in a browser")
+    rp.set_defaults(func=cmd_report)
 
     d = sub.add_parser(
         "demo",

@@ -189,7 +189,7 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 _BLOCK = 16384  # shingles per minhash block: the (num_perm, block) scratch array is 8 MB
-_BATCH_BYTES = 1 << 21  # normalised bytes hashed at once
+_BATCH_BYTES = 1 << 20  # normalised bytes hashed at once
 
 
 def _minhash_into(
@@ -381,6 +381,8 @@ def _executor(workers: int) -> ProcessPoolExecutor:
             if _pool is not None:
                 _pool.shutdown(wait=True)
             ctx = multiprocessing.get_context("forkserver")
+            # workers are forked from a server that has imported this module (and numpy)
+            ctx.set_forkserver_preload([__name__])
             _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             _pool_workers = workers
         return _pool
@@ -530,16 +532,6 @@ class _Segment:
         return cls(_sort_bands(np.concatenate([a.packed, b.packed], axis=1), kind="stable"))
 
 
-def _expand_ranges(lo: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ranges [lo_i, lo_i + cnt_i): (owner i, position) of every element."""
-    nz = np.flatnonzero(cnt)
-    c = cnt[nz]
-    total = int(c.sum())
-    owner = np.repeat(nz, c)
-    starts = np.repeat(lo[nz] - (np.cumsum(c) - c), c)
-    return owner, starts + np.arange(total)
-
-
 _NO_TIME = float("inf")
 
 
@@ -609,6 +601,7 @@ class DedupeIndex:
         self._alias_hashes: list[str | None] = []
         self._segments: list[_Segment] = []
         self._indexed = 0  # rows [0, _indexed) are in the LSH segments
+        self._loaded = (0, 0)  # mark() when from_arrow built it
 
     # ---------------------------------------------------------------- fingerprints
 
@@ -660,7 +653,7 @@ class DedupeIndex:
     ) -> int:
         """Store a kept article (``rep`` None) or a near-duplicate copy of row ``rep``."""
         if self._n == len(self._sigs):
-            cap = max(1024, 2 * len(self._sigs))
+            cap = max(1024, len(self._sigs) + len(self._sigs) // 4)
             sigs = np.empty((cap, self.num_perm), dtype=np.uint32)
             sigs[: self._n] = self._sigs[: self._n]
             counts = np.zeros(cap, dtype=np.uint32)
@@ -753,20 +746,30 @@ class DedupeIndex:
             self._segments.append(_Segment.merge(a, b))
 
     def _query(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct (query index, row) pairs sharing at least one band key."""
+        """Distinct (query index, row) pairs sharing at least one band key.
+
+        Per band the query keys are sorted once (binary searches of sorted needles stay in
+        cache) and each is looked up with one ``searchsorted`` per segment; the rows of equal
+        keys follow it in the segment, collected in a few vectorised steps.
+        """
         owners, rows = [], []
-        lows = keys.astype(_U64) << _ROW_BITS
-        highs = lows | _ROW_MASK
-        for seg in self._segments:
-            for band in range(self.bands):
+        for band in range(self.bands):
+            order = np.argsort(keys[band])
+            lows = keys[band][order].astype(_U64) << _ROW_BITS
+            for seg in self._segments:
                 packed = seg.packed[band]
-                lo = np.searchsorted(packed, lows[band], side="left")
-                cnt = np.searchsorted(packed, highs[band], side="right") - lo
-                if not cnt.any():
-                    continue
-                owner, pos = _expand_ranges(lo, cnt)
-                owners.append(owner)
-                rows.append((packed[pos] & _ROW_MASK).astype(np.int64))
+                pos = np.searchsorted(packed, lows)
+                who = np.arange(len(pos))
+                while len(pos):
+                    ok = pos < len(packed)
+                    pos, who = pos[ok], who[ok]
+                    hit = packed[pos]
+                    ok = (hit >> _ROW_BITS) == (lows[who] >> _ROW_BITS)
+                    if not ok.any():
+                        break
+                    pos, who = pos[ok] + 1, who[ok]
+                    owners.append(order[who])
+                    rows.append((hit[ok] & _ROW_MASK).astype(np.int64))
         if not owners:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty
@@ -1003,8 +1006,21 @@ class DedupeIndex:
             "hash_version": HASH_VERSION,
         }
 
-    def to_arrow(self) -> pa.Table:
+    def mark(self) -> tuple[int, int]:
+        """A position in the index (stored rows, aliases): ``to_arrow(since=mark)`` returns
+        only what was added after it."""
+        return (self._n, len(self._alias_ids))
+
+    @property
+    def loaded_mark(self) -> tuple[int, int]:
+        """``mark()`` right after ``from_arrow`` built this index ((0, 0) for a new index):
+        ``to_arrow(since=index.loaded_mark)`` is what this process added."""
+        return self._loaded
+
+    def to_arrow(self, since: tuple[int, int] | None = None) -> pa.Table:
         """The index as a table: stored rows in the order they were stored, then aliases.
+
+        ``since``: a ``mark()``; only the rows and aliases added after it.
 
         Stored rows are kept articles and their near-duplicate copies; aliases are other ids
         and texts known to duplicate a kept article (exact copies, copies under another URL).
@@ -1014,9 +1030,11 @@ class DedupeIndex:
         kept representative; null for a kept article). The hashing parameters are in the
         schema metadata under ``newsetl.dedupe``.
         """
-        n, na = self._n, len(self._alias_ids)
+        r0, a0 = since or (0, 0)
+        n, na = self._n - r0, len(self._alias_ids) - a0
         width = 4 * self.num_perm
-        sig_bytes = np.ascontiguousarray(self._sigs[:n], dtype="<u4").tobytes() + bytes(width * na)
+        sig_bytes = np.ascontiguousarray(self._sigs[r0 : self._n], dtype="<u4").tobytes()
+        sig_bytes += bytes(width * na)
         validity = np.concatenate([np.ones(n, dtype=bool), np.zeros(na, dtype=bool)])
         signature = pa.Array.from_buffers(
             pa.binary(width),
@@ -1025,19 +1043,24 @@ class DedupeIndex:
             null_count=na,
         )
         counts = pa.array(
-            np.concatenate([self._counts[:n], np.zeros(na, dtype=np.uint32)]),
+            np.concatenate([self._counts[r0 : self._n], np.zeros(na, dtype=np.uint32)]),
             mask=~validity,
             type=pa.uint32(),
         )
         ids = self._ids
-        reps = self._reps[:n].tolist()
-        duplicate_of = [None if r == row else ids[r] for row, r in enumerate(reps)]
-        duplicate_of += [ids[self._by_id[a]] for a in self._alias_ids]
+        reps = self._reps[r0 : self._n].tolist()
+        duplicate_of = [None if r == row else ids[r] for row, r in enumerate(reps, r0)]
+        alias_ids = self._alias_ids[a0:]
+        duplicate_of += [ids[self._by_id[a]] for a in alias_ids]
         table = pa.table(
             {
-                "article_id": pa.array(ids + self._alias_ids, type=pa.string()),
-                "canonical_url": pa.array(self._urls + self._alias_urls, type=pa.string()),
-                "content_hash": pa.array(self._hashes + self._alias_hashes, type=pa.string()),
+                "article_id": pa.array(ids[r0:] + alias_ids, type=pa.string()),
+                "canonical_url": pa.array(
+                    self._urls[r0:] + self._alias_urls[a0:], type=pa.string()
+                ),
+                "content_hash": pa.array(
+                    self._hashes[r0:] + self._alias_hashes[a0:], type=pa.string()
+                ),
                 "signature": signature,
                 "shingle_count": counts,
                 "duplicate_of": pa.array(duplicate_of, type=pa.string()),
@@ -1053,8 +1076,11 @@ class DedupeIndex:
         ``options`` are constructor arguments (thresholds); hashing parameters come from the
         table's metadata when present. Only ``article_id``, ``canonical_url``,
         ``content_hash`` and ``signature`` are required (then every row is a kept article);
-        rows may come in any order (e.g. one file per run). Raises ``ValueError`` if the
-        stored signatures were made with other hashing parameters than requested.
+        rows may come in any order (e.g. one file per run). A copy whose representative is
+        not in the table is left out; of rows with the same id, the first stored one counts.
+        Raises ``ValueError`` if the stored signatures were made with other hashing
+        parameters than requested. Vectorised: about 3 s for 1,000,000 rows (see
+        benchmarks/dedupe.py ``--incremental``).
         """
         meta = (table.schema.metadata or {}).get(b"newsetl.dedupe")
         if meta is not None:
@@ -1071,61 +1097,151 @@ class DedupeIndex:
                     )
                 options[key] = stored[key]
         index = cls(**options)
-        if table.num_rows == 0:
+        n_all = table.num_rows
+        if n_all == 0:
+            index._loaded = index.mark()
             return index
         names = set(table.column_names)
-        has_sig = pc.is_valid(table["signature"])
-        rows = table.filter(has_sig)
-        sigs = _signatures_from_arrow(rows["signature"], index.num_perm)
-        if "shingle_count" in names:
-            counts = rows["shingle_count"].to_numpy(zero_copy_only=False).astype(np.uint32)
-        else:
-            counts = np.array([_estimate_count(s) for s in sigs], dtype=np.uint32)
-        n = rows.num_rows
-        dups = rows["duplicate_of"].to_pylist() if "duplicate_of" in names else [None] * n
-        fields = list(
-            zip(
-                rows["article_id"].to_pylist(),
-                rows["canonical_url"].to_pylist(),
-                rows["content_hash"].to_pylist(),
-                dups,
-                sigs,
-                counts.tolist(),
-                strict=True,
-            )
-        )
-        # in table order; a copy read before its representative (parts read in another
-        # order) waits for it, and one whose representative is not in the table is left out
-        kept_ids = {a for a, _, _, d, _, _ in fields if d is None}
-        waiting = []
-        for a, u, h, d, sig, c in fields:
-            if d is None:
-                index._append_row(a, u, h, sig, c)
-            elif d in index._by_id:
-                index._append_row(a, u, h, sig, c, index._by_id[d])
-            elif d in kept_ids:
-                waiting.append((a, u, h, d, sig, c))
-        for a, u, h, d, sig, c in waiting:
-            if a not in index._by_id:
-                index._append_row(a, u, h, sig, c, index._by_id[d])
+        ids = table["article_id"].combine_chunks()
+        valid = _to_bool(pc.is_valid(table["signature"]))
         if "duplicate_of" in names:
-            aliases = table.filter(pc.invert(has_sig))
-            for a, u, h, d in zip(
-                aliases["article_id"].to_pylist(),
-                aliases["canonical_url"].to_pylist(),
-                aliases["content_hash"].to_pylist(),
-                aliases["duplicate_of"].to_pylist(),
-                strict=True,
-            ):
-                rep = index._by_id.get(d)
-                if rep is not None:
-                    index._add_alias(a, u, h, rep)
+            dup = table["duplicate_of"].combine_chunks()
+            is_kept = _to_bool(pc.is_null(dup))
+        else:
+            dup, is_kept = None, np.ones(n_all, dtype=bool)
+        # stored rows: kept articles, then copies of a kept article in the table; one per id
+        kept = valid & is_kept
+        kept &= _first_occurrence(ids, kept)
+        kept_pos = np.flatnonzero(kept)
+        kept_ids = ids.take(pa.array(kept_pos))
+        if dup is not None:
+            ref = pc.index_in(dup, value_set=kept_ids, skip_nulls=True).fill_null(-1)
+            ref = np.asarray(ref.to_numpy(zero_copy_only=False), dtype=np.int64)
+        else:
+            ref = np.full(n_all, -1, dtype=np.int64)
+        copy = valid & ~is_kept & (ref >= 0)
+        copy &= _first_occurrence(ids, copy)
+        if copy.any():
+            copy &= ~_to_bool(pc.is_in(ids, value_set=kept_ids))
+        stored_mask = kept | copy
+        stored_pos = np.flatnonzero(stored_mask)
+        row_of = np.full(n_all, -1, dtype=np.int64)
+        row_of[stored_pos] = np.arange(len(stored_pos))
+        reps = np.where(
+            kept[stored_pos], row_of[stored_pos], row_of[kept_pos[np.maximum(ref[stored_pos], 0)]]
+        )
+        take = pa.array(stored_pos)
+        rows = table.select(
+            [c for c in ("article_id", "canonical_url", "content_hash") if c in names]
+        ).take(take)
+        if "shingle_count" in names:
+            counts = _to_u32(table["shingle_count"].take(take))
+        else:
+            counts = None
+        index._load_rows(
+            rows["article_id"].to_pylist(),
+            rows["canonical_url"].to_pylist(),
+            rows["content_hash"].to_pylist(),
+            _signatures_from_arrow(table["signature"], index.num_perm, stored_pos),
+            counts,
+            reps,
+        )
+        if dup is not None:
+            alias = ~valid & (ref >= 0)
+            if alias.any():
+                apos = pa.array(np.flatnonzero(alias))
+                aliases = table.select(["article_id", "canonical_url", "content_hash"]).take(apos)
+                for a, u, h, r in zip(
+                    aliases["article_id"].to_pylist(),
+                    aliases["canonical_url"].to_pylist(),
+                    aliases["content_hash"].to_pylist(),
+                    row_of[kept_pos[ref[np.flatnonzero(alias)]]].tolist(),
+                    strict=True,
+                ):
+                    index._add_alias(a, u, h, r)
         index._index_pending()
+        index._loaded = index.mark()
         return index
 
+    def _load_rows(
+        self,
+        ids: list[str],
+        urls: list[str],
+        hashes: list[str],
+        sigs: np.ndarray,
+        counts: np.ndarray | None,
+        reps: np.ndarray,
+    ) -> None:
+        """Store many rows at once into an empty index (``reps``: row of each representative)."""
+        assert self._n == 0 and not self._alias_ids
+        n = len(ids)
+        if counts is None:
+            counts = _estimate_counts(sigs[:n])
+        self._sigs = sigs  # (capacity, num_perm): the first n rows are filled
+        self._counts = np.zeros(len(sigs), dtype=np.uint32)
+        self._counts[:n] = counts
+        self._reps = np.zeros(len(sigs), dtype=np.int64)
+        self._reps[:n] = reps
+        self._n = n
+        self._kept = int(np.count_nonzero(reps == np.arange(n)))
+        self._ids, self._urls, self._hashes = ids, urls, hashes
+        rep_list = reps.tolist()
+        self._by_id = dict(zip(ids, rep_list, strict=True))
+        # the first row of a text wins, as with setdefault
+        self._by_hash = dict(zip(reversed(hashes), reversed(rep_list), strict=True))
 
-def _signatures_from_arrow(column: pa.ChunkedArray | pa.Array, num_perm: int) -> np.ndarray:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+def _to_bool(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _to_u32(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(arr.fill_null(0).to_numpy(zero_copy_only=False)).astype(np.uint32)
+
+
+def _first_occurrence(ids: pa.Array, mask: np.ndarray) -> np.ndarray:
+    """``mask`` rows whose id is not on an earlier ``mask`` row."""
+    pos = np.flatnonzero(mask)
+    if len(pos) == 0:
+        return mask.copy()
+    sub = ids.take(pa.array(pos))
+    first = pc.index_in(sub, value_set=sub).to_numpy(zero_copy_only=False) == np.arange(len(pos))
+    out = np.zeros_like(mask)
+    out[pos[first]] = True
+    return out
+
+
+def _capacity(n: int) -> int:
+    return n + max(1024, n // 8)
+
+
+def _signatures_from_arrow(
+    column: pa.ChunkedArray | pa.Array, num_perm: int, positions: np.ndarray | None = None
+) -> np.ndarray:
+    """The signatures at ``positions`` (all rows if None) as a new ``(capacity, num_perm)``
+    uint32 array whose first ``len(positions)`` rows are filled, copied chunk by chunk."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    total = sum(len(c) for c in chunks)
+    if positions is None:
+        positions = np.arange(total)
+    out = np.empty((_capacity(len(positions)), num_perm), dtype=np.uint32)
+    if not pa.types.is_fixed_size_binary(column.type):  # not as written by to_arrow: rare
+        chunks = [pa.chunked_array(chunks, type=column.type).take(pa.array(positions))]
+        chunks = [chunks[0].combine_chunks()] if isinstance(chunks[0], pa.ChunkedArray) else chunks
+        positions = np.arange(len(positions))
+    start = done = 0
+    for arr in chunks:
+        end = start + len(arr)
+        lo, hi = np.searchsorted(positions, [start, end])
+        local = positions[lo:hi] - start
+        if len(local):
+            out[done : done + len(local)] = _chunk_signatures(arr, num_perm)[local]
+            done += len(local)
+        start = end
+    return out
+
+
+def _chunk_signatures(arr: pa.Array, num_perm: int) -> np.ndarray:
     n = len(arr)
     typ = arr.type
     if pa.types.is_fixed_size_binary(typ):
@@ -1140,17 +1256,22 @@ def _signatures_from_arrow(column: pa.ChunkedArray | pa.Array, num_perm: int) ->
         raw = np.frombuffer(b"".join(arr.to_pylist()), dtype="<u4")
         return raw.reshape(n, num_perm)
     elif pa.types.is_fixed_size_list(typ) or pa.types.is_list(typ) or pa.types.is_large_list(typ):
-        values = arr.flatten().to_numpy(zero_copy_only=False)
-        return values.reshape(n, num_perm).astype(np.uint32)
+        flat = arr.flatten().to_numpy(zero_copy_only=False)
+        return flat.reshape(n, num_perm).astype(np.uint32)
     raise ValueError(
         f"signature column has type {typ}: expected fixed_size_binary({4 * num_perm}) "
         "as written by DedupeIndex.to_arrow"
     )
 
 
+def _estimate_counts(sigs: np.ndarray) -> np.ndarray:
+    """Distinct-shingle counts estimated from MinHash signatures (mean of the minima)."""
+    empty = np.all(sigs == _MAX32, axis=1)
+    mean = np.maximum(sigs.astype(np.float64).mean(axis=1) / 2.0**32, 1e-12)
+    est = np.maximum(1.0, np.round(1.0 / mean - 1.0))
+    return np.where(empty, 0, np.minimum(est, 2**32 - 1)).astype(np.uint32)
+
+
 def _estimate_count(signature: np.ndarray) -> int:
-    """Distinct-shingle count estimated from a MinHash signature (mean of the minima)."""
-    if np.all(signature == _MAX32):
-        return 0
-    mean = float(np.mean(signature.astype(np.float64) / 2.0**32))
-    return max(1, round(1.0 / max(mean, 1e-12) - 1.0))
+    """Distinct-shingle count estimated from a MinHash signature."""
+    return int(_estimate_counts(np.asarray(signature)[None, :])[0])

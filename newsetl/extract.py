@@ -27,6 +27,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from lxml import etree as lxml_etree
+from lxml import html as lxml_html
 
 from newsetl import _extract_meta as meta
 from newsetl.boilerplate import (
@@ -74,20 +76,144 @@ _PREPASS_CLOSE = {
 # BeautifulSoup tree costs roughly 40-60 times its HTML in memory, and no article needs
 # more than a few hundred thousand characters of markup.
 MAX_PARSE_CHARS = 2_500_000
-_HEAVY_ATTR = re.compile(
-    r"""\s(?:style|src|srcset|sizes|data-(?!hook)[\w.:-]+|on\w+|alt|width|height|tabindex|"""
-    r"""aria-(?!hidden)[\w-]+|target|loading|decoding)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""",
-    re.IGNORECASE,
+
+# One start or end tag (quoted values may hold ">"; possessive, so it never backtracks),
+# then a whitespace-only gap before the next tag, whose name the lookahead captures.
+_TAG = re.compile(
+    r"""<(/?)([a-zA-Z][\w:.-]*+)((?:[^>=]++|=\s*+(?:"[^"]*+"|'[^']*+')?+)*+)>"""
+    r"""(?:(\s++)(?=</?([a-zA-Z][\w:.-]*+)))?"""
+)
+_ATTR = re.compile(r"""([^\s=/>]++)(?:\s*+=\s*+("[^"]*+"|'[^']*+'|[^\s>]++))?""")
+# Attributes the walk and the metadata readers look at; the rest are dropped before the
+# tree is built, so BeautifulSoup creates fewer objects.
+_KEEP_ATTRS = frozenset(
+    {
+        "class",
+        "id",
+        "itemprop",
+        "data-hook",
+        "hidden",
+        "aria-hidden",
+        "role",
+        "rel",
+        "datetime",
+        "content",
+        "title",
+        "data-timestamp",
+        "data-date",
+        "lang",
+        "xml:lang",
+    }
+)
+_META_ATTRS = frozenset({"name", "property", "http-equiv", "href", "charset"})  # meta/link
+# Void elements that never hold text: they are not built at all.
+_DROP_VOID = frozenset(
+    {"img", "input", "source", "track", "wbr", "area", "param", "embed", "col", "keygen"}
 )
 
 
-def _shrink(html: str) -> str:
-    """Cut an oversized page: drop heavy attributes, then keep the first MAX_PARSE_CHARS."""
-    html = _HEAVY_ATTR.sub("", html)
-    if len(html) <= MAX_PARSE_CHARS:
-        return html
-    cut = html.rfind("<", 0, MAX_PARSE_CHARS)
-    return html[: cut if cut > 0 else MAX_PARSE_CHARS]
+def _slim_tag(name: str, low: str, rest: str) -> str:
+    meta_like = low in ("meta", "link")
+    kept: list[str] = []
+    for a in _ATTR.finditer(rest):
+        key = a.group(1).lower()
+        if key in _KEEP_ATTRS or (meta_like and key in _META_ATTRS):
+            value = a.group(2)
+            kept.append(f" {key}={value}" if value is not None else f" {key}")
+        elif key == "style":
+            value = a.group(2)
+            if value and _HIDDEN_STYLE.search(value):
+                kept.append(" hidden")
+    tail = rest.rstrip()
+    close = "/" if tail.endswith("/") and (len(tail) == 1 or tail[-2] in " \t\n\r\"'") else ""
+    return f"<{name}{''.join(kept)}{close}>"
+
+
+def slim_html(html: str) -> str:
+    """Shrink markup before parsing without changing the text the walk reads.
+
+    Drops attributes nothing reads (``style`` survives only as ``hidden`` when it hides
+    the element), void elements without text (``img``, ``input`` ...), and whitespace-only
+    gaps beside block elements outside ``<pre>``. Tag names and nesting stay as they are.
+    """
+    out: list[str] = []
+    append = out.append
+    pos = 0
+    in_pre = 0
+    blocks = BLOCK_TAGS
+    for m in _TAG.finditer(html):
+        start = m.start()
+        if start > pos:
+            append(html[pos:start])
+        closing, name, rest, gap, following = m.groups()
+        low = name.lower()
+        if closing:
+            append(f"</{name}>")
+            if low == "pre" and in_pre:
+                in_pre -= 1
+        elif low in _DROP_VOID:
+            pass
+        else:
+            if low == "html" or not rest:
+                append(html[start : m.end(3) + 1])
+            elif rest.isspace():
+                append(f"<{name}>")
+            else:
+                append(_slim_tag(name, low, rest))
+            if low == "pre":
+                in_pre += 1
+        if gap is not None and (
+            in_pre or (low not in blocks and following.lower() not in blocks)
+        ):
+            append(gap)
+        pos = m.end()
+    append(html[pos:])
+    return "".join(out)
+
+
+_HEAD_OPEN = re.compile(r"<head(?:\s[^>]*)?>", re.IGNORECASE)
+_HEAD_END = re.compile(r"</head\s*>|<body\b", re.IGNORECASE)
+# Anything in the head that a parser would move into the body keeps the head in the tree.
+_HEAD_FOREIGN = re.compile(r"<(?!/?(?:meta|link|title|base|head)\b)[a-zA-Z/]", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class _Head:
+    metas: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    title: str | None
+
+
+def split_head(html: str) -> tuple[_Head | None, str]:
+    """Read ``<meta>``, ``<link>`` and ``<title>`` from the head with lxml, then cut the
+    head out of the page, so BeautifulSoup never builds it. Returns (None, html) when the
+    head cannot be cut safely (no head, or body content inside it)."""
+    opened = _HEAD_OPEN.search(html, 0, 200_000)
+    if opened is None:
+        return None, html
+    ended = _HEAD_END.search(html, opened.end())
+    if ended is None:
+        return None, html
+    inner = html[opened.end() : ended.start()]
+    if _HEAD_FOREIGN.search(inner):
+        return None, html
+    metas: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    title: str | None = None
+    if inner.strip():
+        try:
+            root = lxml_html.document_fromstring(f"<html><head>{inner}</head></html>")
+        except (lxml_etree.ParserError, ValueError):
+            return None, html
+        for el in root.iter("meta", "link", "title"):
+            if el.tag == "meta":
+                metas.append(dict(el.attrib))
+            elif el.tag == "link":
+                links.append(dict(el.attrib))
+            elif title is None:
+                title = " ".join(t.strip() for t in el.itertext() if t.strip())
+    stop = ended.end() if ended.group(0)[1] == "/" else ended.start()
+    return _Head(metas, links, title), html[: opened.start()] + html[stop:]
 
 
 def strip_non_content(html: str) -> str:
@@ -931,19 +1057,29 @@ def _extract(
     article_ld = meta.jsonld_article(jsonld)
     cleaned = strip_non_content(html).replace(_BR, " ")
     del html  # a 10 MB page: keep one copy alive, not three
+    head, cleaned = split_head(cleaned)
+    cleaned = slim_html(cleaned)
+    link_density = _link_density(cleaned)
     if len(cleaned) > MAX_PARSE_CHARS:
-        cleaned = _shrink(cleaned)
+        cut = cleaned.rfind("<", 0, MAX_PARSE_CHARS)
+        cleaned = cleaned[: cut if cut > 0 else MAX_PARSE_CHARS]
     soup = BeautifulSoup(cleaned, "lxml", multi_valued_attributes=None)
+    del cleaned
     html_tag = soup.find("html") if soup.contents else None
     if not isinstance(html_tag, Tag):
         html_tag = None
 
     walker = _Walker()
     walker.soup = soup
-    head = html_tag.find("head", recursive=False) if html_tag is not None else None
-    if isinstance(head, Tag):
-        for child in head.find_all(["meta", "link", "title"]):
-            walker._note_skipped(child, child.name)
+    if head is not None:
+        walker.metas.extend(head.metas)
+        walker.links.extend(head.links)
+        walker.title = head.title
+    else:
+        head_tag = html_tag.find("head", recursive=False) if html_tag is not None else None
+        if isinstance(head_tag, Tag):
+            for child in head_tag.find_all(["meta", "link", "title"]):
+                walker._note_skipped(child, child.name)
     body = soup.body or html_tag or soup
     walker.walk(body)
     metas = _meta_map(walker.metas)
@@ -1010,5 +1146,5 @@ def _extract(
         jsonld_types=meta.jsonld_types(jsonld),
         og_type=metas.get("og:type") or None,
         paragraph_count=len(paragraphs),
-        link_density=_link_density(cleaned),
+        link_density=link_density,
     )

@@ -361,7 +361,7 @@ def _section_duplicates(tables: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _section_errors(tables: dict[str, Any]) -> str:
+def _section_errors(tables: dict[str, Any], colors: dict[str, str]) -> str:
     pag = tables["pages"]
     out = ['<h2 id="errors">Errors by reason</h2>']
     errors: dict[str, Counter] = defaultdict(Counter)
@@ -380,8 +380,9 @@ def _section_errors(tables: dict[str, Any]) -> str:
         out.append('<p class="empty">No failed page fetch.</p>')
     else:
         order = sorted(errors, key=lambda r: (-sum(errors[r].values()), r))
-        sources = sorted({s for c in errors.values() for s in c})
-        colors = _colors(sources)
+        present = {s for c in errors.values() for s in c}
+        sources = [s for s in colors if s in present] + sorted(present - set(colors))
+        colors = {s: colors.get(s, OTHER_COLOR) for s in sources}
         out.append(_legend([(s, colors[s]) for s in sources]))
         rows = [(r, {s: errors[r].get(s, 0) for s in sources}) for r in order]
         out.append(stacked_bars(rows, colors, label="Failed page fetches by reason", unit="pages"))
@@ -393,9 +394,7 @@ def _section_errors(tables: dict[str, Any]) -> str:
                 [f"<code>{esc(r)}</code>", _fmt_n(sum(errors[r].values())), by_src, ex]
             )
         out.append(
-            _table_html(
-                ["reason", "pages", "by source", "examples"], table_rows, {1}, {3: "url"}
-            )
+            _table_html(["reason", "pages", "by source", "examples"], table_rows, {1}, {3: "url"})
         )
     if skipped:
         detail = ", ".join(f"{esc(k)} {n}" for k, n in sorted(skipped.items()))
@@ -411,7 +410,11 @@ def _section_coverage(tables: dict[str, Any]) -> str:
         return "".join(out)
     counts: dict[str, Counter] = defaultdict(Counter)
     for src, pub, authors, lang, title in zip(
-        art["source"], art["published_at"], art["authors"], art["language"], art["title"],
+        art["source"],
+        art["published_at"],
+        art["authors"],
+        art["language"],
+        art["title"],
         strict=True,
     ):
         for key in (src or "?", "\0all"):
@@ -447,8 +450,14 @@ def _section_recent(tables: dict[str, Any]) -> str:
         return "".join(out)
     epoch = datetime.min.replace(tzinfo=UTC)
     items = sorted(
-        zip(art["fetched_at"], art["source"], art["title"], art["url"], art["published_at"],
-            strict=True),
+        zip(
+            art["fetched_at"],
+            art["source"],
+            art["title"],
+            art["url"],
+            art["published_at"],
+            strict=True,
+        ),
         key=lambda t: (t[0] or epoch, t[3] or ""),
         reverse=True,
     )[:RECENT_ARTICLES]
@@ -491,6 +500,7 @@ def _section_runs(status: dict[str, Any], prefect: list[dict[str, Any]] | None) 
                 esc(_when(r["last_fetched_at"])),
                 _fmt_n(r["pages_fetched"]),
                 _fmt_n(r["articles_added"]),
+                _fmt_n(r.get("articles_revised", 0)),
                 _fmt_n(r["duplicates"]),
                 _fmt_n(r["errors"]),
             ]
@@ -505,11 +515,12 @@ def _section_runs(status: dict[str, Any], prefect: list[dict[str, Any]] | None) 
                     "last fetch (UTC)",
                     "pages fetched",
                     "articles added",
+                    "revised",
                     "duplicates",
                     "errors",
                 ],
                 rows,
-                {4, 5, 6, 7},
+                {4, 5, 6, 7, 8},
             )
         )
     if prefect:
@@ -533,6 +544,7 @@ def _sources_table(status: dict[str, Any]) -> str:
         [
             esc(name),
             _fmt_n(s["articles"]),
+            _fmt_n(s.get("revisions", 0)),
             _fmt_n(s["duplicates"]),
             _fmt_n(s["pages_fetched"]),
             _fmt_n(s["errors"]),
@@ -541,9 +553,17 @@ def _sources_table(status: dict[str, Any]) -> str:
         for name, s in status["sources"].items()
     ]
     return _table_html(
-        ["source", "articles", "duplicates", "pages fetched", "errors", "last fetch (UTC)"],
+        [
+            "source",
+            "articles",
+            "older revisions",
+            "duplicates",
+            "pages fetched",
+            "errors",
+            "last fetch (UTC)",
+        ],
         rows,
-        {1, 2, 3, 4},
+        {1, 2, 3, 4, 5},
     )
 
 
@@ -556,7 +576,7 @@ def render_report(
     status = dataset_status(root, _tables=tables)
     t = status["totals"]
     head = (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; img-src data:\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -584,8 +604,9 @@ def render_report(
         ]
         body.append(
             '<div class="cards">'
-            + "".join(f"<div class=\"card\"><b>{_fmt_n(v)}</b><span>{k}</span></div>"
-                      for k, v in cards)
+            + "".join(
+                f'<div class="card"><b>{_fmt_n(v)}</b><span>{k}</span></div>' for k, v in cards
+            )
             + "</div>"
         )
         body.append(_sources_table(status))
@@ -594,7 +615,7 @@ def render_report(
             _section_published(status, colors),
             _section_fetches(status, colors),
             _section_duplicates(tables),
-            _section_errors(tables),
+            _section_errors(tables, colors),
             _section_coverage(tables),
             _section_recent(tables),
         ]

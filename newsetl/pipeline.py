@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from newsetl import classify, dedupe, urls
+from newsetl.faults import crash_point
 from newsetl.models import FetchedPage
 from newsetl.storage import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, PAGES_SCHEMA, check_partition_value
 
@@ -190,7 +191,11 @@ def extract_pages(
         with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
             outputs = list(pool.map(_extract_one, [a for _, a in jobs], chunksize=8))
     else:
-        outputs = [_extract_one(a) for _, a in jobs]
+        outputs = []
+        for k, (_, a) in enumerate(jobs):
+            if k == len(jobs) // 2:
+                crash_point("extract_mid")
+            outputs.append(_extract_one(a))
 
     for (i, _), out in zip(jobs, outputs, strict=True):
         page = pages[i]

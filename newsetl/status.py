@@ -14,8 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
 from newsetl.pipeline import SKIP_REASONS
-from newsetl.storage import Dataset
+from newsetl.storage import TABLES, Dataset
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,55 @@ def _day(value: datetime | None) -> str | None:
 
 
 def _columns(ds: Dataset, table: str, columns: list[str]) -> dict[str, list[Any]]:
-    t = ds.read(table, columns=columns)
-    return {name: t.column(name).to_pylist() for name in columns}
+    """Some columns of a table, partition columns included, as Python lists.
+
+    One multi-threaded scan of all files (``Dataset.read`` reads file by file and cannot
+    select a partition column together with file columns); when a damaged file makes the
+    scan fail, files are read one by one and the damaged ones skipped with a warning.
+    """
+    if table not in TABLES:
+        return {c: [] for c in columns}
+    schema, partitions = TABLES[table]
+    missing = [c for c in columns if c not in schema.names and c not in partitions]
+    columns = [c for c in columns if c not in missing]
+    files = ds.files(table)
+    if not files:
+        return {c: [] for c in columns + missing}
+    base = ds.root / table
+    part_schema = pa.schema([pa.field(p, pa.string()) for p in partitions])
+    try:
+        scan = pads.dataset(
+            [str(f) for f in files],
+            schema=pa.schema(list(schema) + list(part_schema)),
+            format="parquet",
+            partitioning=pads.partitioning(part_schema, flavor="hive"),
+            partition_base_dir=str(base),
+        )
+        t = scan.to_table(columns=columns)
+        out = {c: t.column(c).to_pylist() for c in columns}
+        return out | {c: [None] * t.num_rows for c in missing}
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        log.debug("one scan of %s failed (%s): reading file by file", table, exc)
+    stored = [c for c in columns if c in schema.names]
+    out: dict[str, list[Any]] = {c: [] for c in columns + missing}
+    for path in files:
+        try:
+            in_file = set(pq.read_schema(path).names)
+            t = pq.read_table(path, columns=[c for c in stored if c in in_file])
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is skipped alike
+            log.warning("skipping unreadable file %s: %s", path, exc)
+            continue
+        keys = dict(
+            part.partition("=")[::2] for part in path.relative_to(base).parts[:-1] if "=" in part
+        )
+        for c in columns + missing:
+            if c in partitions:
+                out[c].extend([keys.get(c)] * t.num_rows)
+            elif c in t.column_names:
+                out[c].extend(t.column(c).to_pylist())
+            else:  # a column older files do not have
+                out[c].extend([None] * t.num_rows)
+    return out
 
 
 def is_error(kind: str | None, reason: str | None) -> bool:
@@ -63,22 +114,24 @@ def is_skip(kind: str | None, reason: str | None) -> bool:
 def load_tables(data_dir: str | os.PathLike[str]) -> dict[str, dict[str, list[Any]]]:
     """The columns the status and the HTML report need, as Python lists (no article text)."""
     ds = Dataset(data_dir)
+    article_cols = [
+        "article_id",
+        "url",
+        "title",
+        "authors",
+        "published_at",
+        "language",
+        "fetched_at",
+        "run_id",
+        "source",
+    ]
+    revision_cols = ["revision", "fetched_at", "run_id", "source"]
     return {
-        "articles": _columns(
-            ds,
-            "articles",
-            [
-                "article_id",
-                "url",
-                "title",
-                "authors",
-                "published_at",
-                "language",
-                "fetched_at",
-                "run_id",
-                "source",
-            ],
-        ),
+        "articles": _columns(ds, "articles", [*article_cols, "revision"]),
+        # Superseded texts of revised articles (older data folders have none).
+        "revisions": _columns(ds, "revisions", revision_cols)
+        if "revisions" in TABLES
+        else {c: [] for c in revision_cols},
         "duplicates": _columns(
             ds, "duplicates", ["url", "kind", "title", "fetched_at", "run_id", "source"]
         ),
@@ -98,28 +151,36 @@ def dataset_status(
     Returns a JSON-serialisable dict::
 
         data_dir, exists, generated_at,
-        totals:  articles, duplicates, pages, pages_fetched, errors, skipped, sources
-        sources: {name: {articles, duplicates, pages, pages_fetched, errors, skipped,
-                         discovery_failures, errors_by_reason, last_fetch, last_run_id,
-                         articles_without_published_at}}
-        by_fetch_day:     [{source, day, pages, pages_fetched, errors, articles_added}]
+        totals:  articles, revisions, duplicates, pages, pages_fetched, errors, skipped,
+                 sources, runs
+        sources: {name: {articles, revisions, duplicates, pages, pages_fetched, errors,
+                         skipped, discovery_failures, errors_by_reason, last_fetch,
+                         last_run_id, articles_without_published_at}}
+        by_fetch_day:     [{source, day, pages, pages_fetched, errors, articles_added,
+                            articles_revised}]
                           (day the page was fetched, from ``pages``; articles by fetched_at)
         by_published_day: [{source, day, articles}]  (publication day, from ``articles``;
                           articles without a publication date are not listed here)
         runs:    the last ``max_runs`` runs seen in the data, newest first:
                  [{run_id, sources, first_fetched_at, last_fetched_at, pages, pages_fetched,
-                   articles_added, duplicates, errors}]
+                   articles_added, articles_revised, duplicates, errors}]
 
-    "pages" counts every fetch record (skips included); "pages_fetched" those that got an
-    HTTP response; "errors" failed page fetches (``reason`` not in ``SKIP_REASONS``).
+    "articles" counts stored articles (one row each, latest text); "revisions" superseded
+    texts kept in ``revisions/``. A run's "articles_added" are its first texts (revision 1),
+    "articles_revised" its new texts of stored articles. "pages" counts every fetch record
+    (skips included); "pages_fetched" those that got an HTTP response; "errors" failed page
+    fetches (``reason`` not in ``SKIP_REASONS``; discovery fetches such as a missing
+    ``/sitemap.xml`` are "discovery_failures").
     """
     root = Path(data_dir).expanduser().resolve()
     tables = _tables if _tables is not None else load_tables(root)
     art, dup, pag = tables["articles"], tables["duplicates"], tables["pages"]
+    rev = tables.get("revisions") or {"revision": [], "fetched_at": [], "run_id": [], "source": []}
 
     def new_source() -> dict[str, Any]:
         return {
             "articles": 0,
+            "revisions": 0,
             "duplicates": 0,
             "pages": 0,
             "pages_fetched": 0,
@@ -144,6 +205,7 @@ def dataset_status(
             "pages": 0,
             "pages_fetched": 0,
             "articles_added": 0,
+            "articles_revised": 0,
             "duplicates": 0,
             "errors": 0,
         }
@@ -198,19 +260,37 @@ def dataset_status(
             r["pages_fetched"] += fetched
             r["errors"] += err
 
-    for src, when, published, run_id in zip(
-        art["source"], art["fetched_at"], art["published_at"], art["run_id"], strict=True
+    def stored_text(src: str, when: datetime | None, run_id: str | None, revision: Any) -> None:
+        # A run added an article (revision 1) or a new text of a stored one (revision > 1);
+        # the row of a superseded text lives on in ``revisions`` with its run's id.
+        key = "articles_revised" if (revision or 1) > 1 else "articles_added"
+        fetch_day[(src, _day(when) or "?")][key] += 1
+        r = seen(run_id, src, when)
+        if r is not None:
+            r[key] += 1
+
+    for src, when, published, run_id, revision in zip(
+        art["source"],
+        art["fetched_at"],
+        art["published_at"],
+        art["run_id"],
+        art.get("revision") or [None] * len(art["source"]),
+        strict=True,
     ):
         src = src or "?"
         sources[src]["articles"] += 1
-        fetch_day[(src, _day(when) or "?")]["articles_added"] += 1
         if published is None:
             sources[src]["articles_without_published_at"] += 1
         else:
             pub_day[(src, _day(published))] += 1
-        r = seen(run_id, src, when)
-        if r is not None:
-            r["articles_added"] += 1
+        stored_text(src, when, run_id, revision)
+
+    for src, when, run_id, revision in zip(
+        rev["source"], rev["fetched_at"], rev["run_id"], rev["revision"], strict=True
+    ):
+        src = src or "?"
+        sources[src]["revisions"] += 1
+        stored_text(src, when, run_id, revision)
 
     for src, when, run_id in zip(dup["source"], dup["fetched_at"], dup["run_id"], strict=True):
         src = src or "?"
@@ -234,6 +314,7 @@ def dataset_status(
             "pages_fetched": c["pages_fetched"],
             "errors": c["errors"],
             "articles_added": c["articles_added"],
+            "articles_revised": c["articles_revised"],
         }
         for (src, day), c in sorted(fetch_day.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     ]
@@ -242,9 +323,9 @@ def dataset_status(
         for (src, day), n in sorted(pub_day.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     ]
     epoch = datetime.min.replace(tzinfo=UTC)
-    ordered = sorted(
-        runs.items(), key=lambda kv: (kv[1]["last"] or epoch, kv[0]), reverse=True
-    )[:max_runs]
+    ordered = sorted(runs.items(), key=lambda kv: (kv[1]["last"] or epoch, kv[0]), reverse=True)[
+        :max_runs
+    ]
     out_runs = [
         {
             "run_id": run_id,
@@ -254,6 +335,7 @@ def dataset_status(
             "pages": r["pages"],
             "pages_fetched": r["pages_fetched"],
             "articles_added": r["articles_added"],
+            "articles_revised": r["articles_revised"],
             "duplicates": r["duplicates"],
             "errors": r["errors"],
         }
@@ -261,7 +343,15 @@ def dataset_status(
     ]
     totals = {
         key: sum(s[key] for s in out_sources.values())
-        for key in ("articles", "duplicates", "pages", "pages_fetched", "errors", "skipped")
+        for key in (
+            "articles",
+            "revisions",
+            "duplicates",
+            "pages",
+            "pages_fetched",
+            "errors",
+            "skipped",
+        )
     }
     totals["sources"] = len(out_sources)
     totals["runs"] = len(runs)
@@ -304,6 +394,8 @@ def _api_answers(api_url: str) -> str | None:
 def prefect_runs(limit: int = MAX_RUNS) -> list[dict[str, Any]] | None:
     """The last ``limit`` runs of the ``newsetl-scrape`` flow, newest first, or None.
 
+    Runs scheduled for the future (``newsetl serve`` creates them ahead) are left out.
+
     Each run: ``name, state, start_time, end_time, duration_s, source, run_id`` (times ISO
     8601 UTC; ``source`` is the run's ``source`` parameter, else its start URLs).
 
@@ -341,7 +433,12 @@ def prefect_runs(limit: int = MAX_RUNS) -> list[dict[str, Any]] | None:
 
 def _read_runs(api_url: str, limit: int) -> list[dict[str, Any]]:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+    )
     from prefect.client.schemas.sorting import FlowRunSort
     from prefect.settings import (
         PREFECT_API_REQUEST_TIMEOUT,
@@ -358,6 +455,10 @@ def _read_runs(api_url: str, limit: int) -> list[dict[str, Any]]:
     with temporary_settings(updates=updates), get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
+            # Runs a schedule created for later are not "last runs"; late ones still show.
+            flow_run_filter=FlowRunFilter(
+                expected_start_time=FlowRunFilterExpectedStartTime(before_=datetime.now(UTC))
+            ),
             sort=FlowRunSort.EXPECTED_START_TIME_DESC,
             limit=limit,
         )
@@ -441,8 +542,9 @@ def format_status(
     else:
         t = status.get("totals", {})
         out.append(
-            f"{t.get('sources', 0)} source(s), {t.get('articles', 0)} articles, "
-            f"{t.get('duplicates', 0)} duplicates, {t.get('pages_fetched', 0)} pages fetched, "
+            f"{t.get('sources', 0)} source(s), {t.get('articles', 0)} articles"
+            + (f" ({t['revisions']} older revisions)" if t.get("revisions") else "")
+            + f", {t.get('duplicates', 0)} duplicates, {t.get('pages_fetched', 0)} pages fetched, "
             f"{t.get('errors', 0)} errors, {t.get('runs', 0)} run(s)"
         )
         out += ["", "Sources"]
@@ -502,6 +604,7 @@ def format_status(
                     _short_time(r["last_fetched_at"]),
                     r["pages_fetched"],
                     r["articles_added"],
+                    r.get("articles_revised", 0),
                     r["duplicates"],
                     r["errors"],
                 ]
@@ -516,11 +619,12 @@ def format_status(
                         "last fetch",
                         "pages",
                         "articles",
+                        "revised",
                         "dups",
                         "errors",
                     ],
                     rows,
-                    right={4, 5, 6, 7},
+                    right={4, 5, 6, 7, 8},
                 )
             )
     out.append("")
@@ -541,7 +645,5 @@ def format_status(
             ]
             for r in runs
         ]
-        out.append(
-            _table(["run", "state", "start (UTC)", "duration", "source"], rows, right={3})
-        )
+        out.append(_table(["run", "state", "start (UTC)", "duration", "source"], rows, right={3}))
     return "\n".join(out) + "\n"

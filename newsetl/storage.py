@@ -33,6 +33,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newsetl.faults import crash_point
+
 log = logging.getLogger(__name__)
 
 TS = pa.timestamp("us", tz="UTC")
@@ -192,9 +194,10 @@ class Dataset:
         """
         schema, partitions = TABLES[table]
         parts = []
+        file_columns = None if columns is None else [c for c in columns if c not in partitions]
         for path in self.files(table):
             try:
-                t = pq.read_table(path, columns=columns)
+                t = pq.read_table(path, columns=file_columns)
             except Exception as exc:  # noqa: BLE001 - any unreadable file is skipped alike
                 log.warning("skipping unreadable file %s: %s", path, exc)
                 continue
@@ -268,9 +271,12 @@ class Dataset:
                     final = folder / f"part-{run_id}-{len(planned):04d}.parquet"
                     data = part.drop_columns(list(partitions)).select(schema.names).cast(schema)
                     planned.append((self._write_temp(final, data), final))
+                    crash_point("commit_temp_first")
+            crash_point("commit_temp_all")
             if index_rows is not None and index_rows.num_rows:
                 final = self.index_dir / f"part-{run_id}-{len(planned):04d}.parquet"
                 planned.append((self._write_temp(final, index_rows), final))
+                crash_point("commit_index_temp")
             old_index = []
             if replace_index:
                 old_index = [
@@ -282,6 +288,7 @@ class Dataset:
                 "delete": [str(p) for p in old_index + rewritten],
             }
             _atomic_write_text(self.state / f"journal-{run_id}.json", json.dumps(journal))
+            crash_point("commit_journal")
         except OSError as exc:
             for tmp, _ in planned:
                 with contextlib.suppress(OSError):
@@ -293,6 +300,7 @@ class Dataset:
         self._apply_journal(self.state / f"journal-{run_id}.json")
         gen = self.generation() + 1
         _atomic_write_text(self.state / "generation", str(gen))
+        crash_point("commit_generation")
         return CommitResult(files=[str(f) for _, f in planned], rows=rows, generation=gen)
 
     def _split_out(
@@ -346,10 +354,14 @@ class Dataset:
         for tmp, final in data["renames"]:
             if os.path.exists(tmp):
                 os.replace(tmp, final)
+                crash_point("commit_rename_first")
+        crash_point("commit_renamed")
         for path in data.get("delete", []):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
-        _fsync_dir(journal.parent)
+        for folder in {Path(f).parent for _, f in data["renames"]} | {journal.parent}:
+            _fsync_dir(folder)
+        crash_point("commit_deleted")
         journal.unlink()
 
     def _recover(self) -> None:

@@ -1,11 +1,21 @@
 """Run one crawl in this process and write its output folder.
 
     python -m spiders.crawl --out DIR --max-pages N [--no-delay] [--allow-offsite]
-        [--include REGEX ...] [--exclude REGEX ...] [--user-agent UA] URL [URL ...]
+        [--include REGEX ...] [--exclude REGEX ...] [--user-agent UA]
+        [--known FILE] [--no-archive] URL [URL ...]
 
 Writes ``DIR/pages.jsonl`` (one FetchedPage per fetch attempt, flushed per line),
-``DIR/bodies/<sha1>.html`` (raw HTML bodies) and ``DIR/stats.json`` (our counts at the top
-level, Scrapy's stats under ``"scrapy"``). Prints ``crawl: N pages fetched, H html, E
+``DIR/bodies/<sha1>.html`` (raw HTML bodies), ``DIR/stats.json`` (our counts at the top
+level, Scrapy's stats under ``"scrapy"``) and ``DIR/archive.warc.gz`` (every response
+received, see ``newsetl.archive``; ``--no-archive`` turns it off).
+
+``--known FILE`` makes the crawl incremental: FILE is JSON lines, one object per URL seen
+before (``url``, ``is_article``, ``etag``, ``last_modified``, ``fetched_at``; see
+``spiders.incremental``). Known articles found in sitemaps, feeds and listings are not
+fetched again (counted as ``skipped_known`` in stats.json, not written to pages.jsonl)
+unless a sitemap lastmod or feed date is newer than their ``fetched_at``; then, and for a
+start URL that is a known article, they are fetched with If-None-Match/If-Modified-Since
+and a 304 is recorded with reason ``not_modified``. Prints ``crawl: N pages fetched, H html, E
 errors`` on stderr about every 2 s. Exit 0 when the crawl ran (even if pages failed: read
 stats.json), 2 on bad arguments.
 
@@ -82,11 +92,13 @@ def run_crawl(
     exclude: Iterable[str] = (),
     user_agent: str | None = None,
     settings_overrides: dict[str, Any] | None = None,
+    known: str | Path | None = None,
+    archive: bool = True,
 ) -> dict[str, Any]:
     """Crawl and write ``out_dir``; return the contents of stats.json.
 
     Raises ValueError for bad arguments (no start URL, a non-http URL, a bad regex,
-    max_pages < 1).
+    max_pages < 1, a known file that cannot be read).
     """
     urls = [u.strip() for u in start_urls if u and u.strip()]
     if not urls:
@@ -103,6 +115,15 @@ def run_crawl(
             re.compile(pattern)
         except re.error as exc:
             raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+    if known is not None:
+        known_path = Path(known)
+        if not known_path.is_file():
+            raise ValueError(f"known file not found: {str(known)!r}")
+        try:
+            with open(known_path, "rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise ValueError(f"cannot read known file {str(known)!r}: {exc}") from None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -129,6 +150,8 @@ def run_crawl(
         allow_offsite=allow_offsite,
         include=include,
         exclude=exclude,
+        known=str(known) if known is not None else None,
+        archive=archive,
     )
     process.start()
     spider = crawler.spider
@@ -179,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip discovered URLs matching any of these (repeatable)",
     )
     p.add_argument("--user-agent", default=None, help="User-Agent header (default from settings)")
+    p.add_argument(
+        "--known",
+        default=None,
+        metavar="FILE",
+        help="JSON lines of URLs fetched before: known articles are not fetched again "
+        "unless listed with a newer date (then conditionally)",
+    )
+    p.add_argument("--no-archive", action="store_true", help="do not write DIR/archive.warc.gz")
     return p
 
 
@@ -195,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             include=args.include,
             exclude=args.exclude,
             user_agent=args.user_agent,
+            known=args.known,
+            archive=not args.no_archive,
         )
     except ValueError as exc:
         parser.error(str(exc))

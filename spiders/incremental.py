@@ -75,9 +75,12 @@ def newer(listed: datetime | None, fetched_at: datetime | None) -> bool:
     return listed > fetched_at
 
 
-def read_known(
-    path: str | Path, key: Callable[[str], str]
-) -> tuple[dict[str, KnownUrl], int]:
+def _text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def read_known(path: str | Path, key: Callable[[str], str]) -> tuple[dict[str, KnownUrl], int]:
     """Read a known file; return ({key(url): KnownUrl}, number of unusable lines).
 
     Raises OSError when the file cannot be read. Lines that are not JSON objects with a
@@ -104,16 +107,12 @@ def read_known(
                 bad += 1
                 continue
 
-            def text(name: str) -> str | None:
-                value = data.get(name)
-                return value if isinstance(value, str) and value else None
-
             known[k] = KnownUrl(
                 url=data["url"],
                 is_article=data.get("is_article") is True,
-                etag=text("etag"),
-                last_modified=text("last_modified"),
-                fetched_at=parse_date(text("fetched_at")),
+                etag=_text(data, "etag"),
+                last_modified=_text(data, "last_modified"),
+                fetched_at=parse_date(_text(data, "fetched_at")),
             )
     if bad:
         logger.warning("known file %s: %d unusable lines skipped", path, bad)

@@ -1068,9 +1068,22 @@ class NewsSpider(scrapy.Spider):
             yield from self._redirect(response, site)
             return
         rec = self._base_record(response)
+        if meta.get("nl_cond"):
+            self.counts["conditional_requests"] += 1
+        if response.status == 304 and meta.get("nl_cond"):
+            # Unchanged since the known fetch. The record carries the validators (the
+            # known ones unless the 304 sent new ones) so the next known file keeps them.
+            self.counts["not_modified"] += 1
+            known = self.known.get(key or "") or self.known.get(url_key(response.url))
+            if known is not None:
+                rec.etag = rec.etag or known.etag
+                rec.last_modified = rec.last_modified or known.last_modified
+            rec.reason = "not_modified"
+            self._write(rec, key, response)
+            return
         if not 200 <= response.status < 300:
             rec.reason = f"http_{response.status}"
-            self._write(rec, key)
+            self._write(rec, key, response)
             return
         if meta.get("nl_chain"):
             self.seen.add(url_key(response.url))  # reached via redirects: do not fetch again
@@ -1083,16 +1096,16 @@ class NewsSpider(scrapy.Spider):
             path = body_name(response.url)
             (self.out_dir / path).write_bytes(body)  # as received (gunzipped if it was a .gz)
             rec.body_path = path
-            self._write(rec, key)
+            self._write(rec, key, response)
             yield from self._expand_html(response, body, rec, site)
         elif doc in ("urlset", "sitemapindex") or (doc == "text" and kind == "sitemap"):
             rec.kind = "sitemap"
-            self._write(rec, key)
+            self._write(rec, key, response)
             if self._as_index(response, site):
                 yield from self._sitemap_entries(response, body, doc, site)
         elif doc in ("rss", "atom", "rdf"):
             rec.kind = "feed"
-            self._write(rec, key)
+            self._write(rec, key, response)
             if self._as_index(response, site):
                 yield from self._feed_entries(response, body, site)
         else:
@@ -1100,7 +1113,7 @@ class NewsSpider(scrapy.Spider):
                 rec.reason = f"not_{kind}"
             else:
                 rec.reason = "not_html"
-            self._write(rec, key)
+            self._write(rec, key, response)
 
     def on_error(self, failure: Failure):
         request = failure.request  # type: ignore[attr-defined]
@@ -1189,7 +1202,7 @@ class NewsSpider(scrapy.Spider):
                 rec.reason = f"http_{response.status}"
         else:
             rec.reason = reason_for(error) if error is not None else "download_error"
-        self._write(rec)
+        self._write(rec, response=response)
 
     # -- discovery ------------------------------------------------------------------
 
@@ -1202,13 +1215,13 @@ class NewsSpider(scrapy.Spider):
         key = meta.get("nl_key")
         if urlsplit(target).scheme not in ("http", "https"):
             rec.reason = "bad_redirect"
-            self._write(rec, key)
+            self._write(rec, key, response)
             return
         chain = [*meta.get("nl_chain", []), response.url]
         target_key = url_key(target)
         if target_key in {url_key(u) for u in chain} or len(chain) > self.max_redirects:
             rec.reason = "redirect_loop"
-            self._write(rec, key)
+            self._write(rec, key, response)
             return
         if not self._on_site(target, site):
             if meta.get("nl_kind") == "start" and _same_host_family(response.url, target):
@@ -1217,11 +1230,11 @@ class NewsSpider(scrapy.Spider):
                 site.origins.add(origin(target))
             else:
                 rec.reason = "offsite_redirect"
-                self._write(rec, key)
+                self._write(rec, key, response)
                 return
         if target_key in self.seen and target_key not in {url_key(u) for u in chain}:
             rec.reason = "redirect_duplicate"  # the target is fetched on its own
-            self._write(rec, key)
+            self._write(rec, key, response)
             return
         # The target is not marked seen here: another path to it (a link, or the other end
         # of a loop) still gets its own record; a 2xx final URL is marked seen in _parse.
@@ -1231,7 +1244,17 @@ class NewsSpider(scrapy.Spider):
         new_meta["nl_chain"] = chain
         meta["nl_followed"] = True
         new_meta.pop("nl_followed", None)
-        yield response.request.replace(url=target, meta=new_meta, dont_filter=True)
+        # Validators belong to the URL they were stored for: drop them, and use the
+        # target's own when it is a known article.
+        headers = response.request.headers.copy()
+        for name in (b"If-None-Match", b"If-Modified-Since"):
+            headers.pop(name, None)
+        new_meta.pop("nl_cond", None)
+        target_known = self.known.get(target_key)
+        if target_known is not None and target_known.is_article and meta.get("nl_cond"):
+            headers.update(target_known.conditional_headers())
+            new_meta["nl_cond"] = True
+        yield response.request.replace(url=target, meta=new_meta, headers=headers, dont_filter=True)
 
     def _discover_site(self, response: Response, site: Site):
         """From a site root or listing start page: robots.txt sitemaps and /sitemap.xml."""
@@ -1346,6 +1369,30 @@ class NewsSpider(scrapy.Spider):
             )
             if req is not None:
                 yield req
+
+
+def _known_key(url: str) -> str:
+    """The key a known file's URL is matched with: the same as for discovered URLs."""
+    return url_key(clean_url(url))
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """Scrapy Headers (bytes, multi-valued) as (name, value) strings for the archive."""
+    out = []
+    for name, values in headers.items():
+        key = _header_text(name)
+        for value in values if isinstance(values, list) else [values]:
+            out.append((key, _header_text(value)))
+    return out
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
+    return str(value)
 
 
 def _same_host_family(a: str, b: str) -> bool:

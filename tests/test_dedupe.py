@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
+import unicodedata
 
 import numpy as np
 import pyarrow as pa
@@ -11,11 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsetl import dedupe
 from newsetl.dedupe import (
     Candidate,
     DedupeIndex,
     content_hash,
     fingerprint,
+    fingerprint_many,
     normalize_text,
     signature_of,
 )
@@ -413,3 +418,163 @@ def test_from_arrow_accepts_parts_in_any_order() -> None:
     )
     # a copy whose representative is missing is left out
     assert len(DedupeIndex.from_arrow(table.slice(1, 1))) == 0
+
+
+# ---------------------------------------------------------------- batches and scale
+
+
+def _reference_normalize(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.one_of(
+            st.characters(max_codepoint=0x24F),
+            st.sampled_from("ﬁ\u212aß\u0130\u03a3\u00a0\u2009\u2014\u201c\u201d\u3002\u4e00Ⅻ½①ＡΣς"),
+        ),
+        max_size=60,
+    )
+)
+def test_normalize_text_matches_the_regex_definition(text: str) -> None:
+    assert normalize_text(text) == _reference_normalize(text)
+
+
+def test_normalize_text_matches_on_many_scripts() -> None:
+    for text in [
+        "Привет, МИР! Ёлка — «ёж»",
+        "Straße ΣΊΣΥΦΟΣ ﬁnance İstanbul",
+        "東京都、2024年。「テスト」",
+        "x_y__z 3½ ①② Ⅻ",
+        "".join(chr(c) for c in range(0x400, 0x460)) + " " + _join(STORY_A),
+    ]:
+        assert normalize_text(text) == _reference_normalize(text)
+
+
+def _mixed_texts() -> list[str]:
+    rng = random.Random(3)
+    words = _join(STORY_A + STORY_B).split()
+    texts = ["", "   ", "one", "two words", "four words in all", "five words are here now"]
+    texts += [" ".join(rng.choices(words, k=rng.randint(1, 900))) for _ in range(60)]
+    texts += [_join(STORY_A), republished_a(), "A" * 5000, "word " * 40000]  # long ones
+    return texts
+
+
+def test_fingerprint_many_equals_one_by_one() -> None:
+    texts = _mixed_texts()
+    many = fingerprint_many(texts, workers=1)
+    for text, fp in zip(texts, many, strict=True):
+        one = fingerprint(text)
+        assert fp.content_hash == one.content_hash == content_hash(text)
+        assert np.array_equal(fp.signature, one.signature)
+        assert (fp.shingle_count, fp.word_count) == (one.shingle_count, one.word_count)
+    assert many[0].shingle_count == 0 and (many[0].signature == 0xFFFFFFFF).all()
+    assert [fp.shingle_count for fp in many[2:6]] == [1, 1, 1, 1]
+    assert many[-1].shingle_count == 1  # the same five words over and over
+
+
+def test_fingerprint_many_in_worker_processes_equals_sequential(monkeypatch) -> None:
+    monkeypatch.setattr(dedupe, "PARALLEL_CHUNK", 20)
+    texts = _mixed_texts() * 2
+    try:
+        par = dedupe.fingerprint_arrays(texts, workers=2)
+    finally:
+        dedupe.shutdown_workers()
+    seq = dedupe.fingerprint_arrays(texts, workers=1)
+    assert par[0] == seq[0]
+    for a, b in zip(par[1:], seq[1:], strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_distinct_shingle_counts_are_exact() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        lengths = rng.integers(1, 3000, size=int(rng.integers(1, 40)))
+        doc = np.repeat(np.arange(len(lengths)), lengths)
+        sh = rng.integers(0, int(rng.choice([50, 5000, 2**32])), size=len(doc)).astype(np.uint32)
+        expected = [len(np.unique(sh[doc == i])) for i in range(len(lengths))]
+        assert dedupe._distinct_per_text(sh, doc, len(lengths)).tolist() == expected
+
+
+def _synthetic(n: int, seed: int) -> list[str]:
+    """n ~150-word texts; every fifth an edited copy of an earlier one."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(5000)]
+    out: list[str] = []
+    for k in range(n):
+        if k % 5 == 4:
+            words = out[int(rng.integers(len(out)))].split()
+            words = words[: int(len(words) * 0.85)]
+            words[int(rng.integers(len(words)))] = "changed"
+            out.append(" ".join(words))
+        else:
+            out.append(" ".join(vocab[i] for i in rng.integers(0, 5000, size=150)))
+    return out
+
+
+def test_from_arrow_of_a_large_table_decides_like_the_incremental_index(tmp_path) -> None:
+    texts = _synthetic(3000, 1)
+    index = DedupeIndex()
+    for start in range(0, 2000, 250):  # many runs: many LSH segments
+        index.decide(
+            [cand(f"https://s.com/{k}", texts[k]) for k in range(start, start + 250)]
+        )
+    # exact copies under new ids become aliases
+    index.decide([cand(f"https://alias.com/{k}", texts[k]) for k in range(0, 100, 7)])
+    assert index._alias_ids and len(index._segments) > 1
+    pq.write_table(index.to_arrow(), tmp_path / "i.parquet", compression="zstd")
+    restored = DedupeIndex.from_arrow(pq.read_table(tmp_path / "i.parquet"))
+    assert restored.to_arrow().equals(index.to_arrow())
+    assert len(restored) == len(index) and restored.mark() == index.mark()
+    batch = [cand(f"https://n.com/{k}", texts[k]) for k in range(2000, 3000)]
+    batch += [cand(f"https://s.com/{k}", "changed") for k in range(0, 50)]  # same URL
+    assert [(d.kept, d.kind, d.duplicate_of) for d in restored.decide(batch)] == [
+        (d.kept, d.kind, d.duplicate_of) for d in index.decide(batch)
+    ]
+
+
+def test_to_arrow_since_a_mark_gives_only_the_new_rows() -> None:
+    index = DedupeIndex()
+    index.decide([cand("https://a.com/x", _join(STORY_A))])
+    restored = DedupeIndex.from_arrow(index.to_arrow())
+    assert restored.loaded_mark == (1, 0)
+    restored.decide(
+        [
+            cand("https://b.com/x", republished_a()),  # stored copy
+            cand("https://c.com/x", _join(STORY_A)),  # alias
+            cand("https://a.com/y", _join(STORY_B)),  # kept
+        ]
+    )
+    added = restored.to_arrow(since=restored.loaded_mark)
+    assert sorted(added["article_id"].to_pylist()) == sorted(
+        article_id(u) for u in ("https://b.com/x", "https://c.com/x", "https://a.com/y")
+    )
+    full = restored.to_arrow()
+    assert pa.concat_tables([full.slice(0, 1), added]).sort_by("article_id").equals(
+        full.sort_by("article_id")
+    )
+
+
+def test_from_arrow_refuses_an_index_of_the_previous_hash_version() -> None:
+    table = DedupeIndex().to_arrow()
+    meta = json.loads(table.schema.metadata[b"newsetl.dedupe"])
+    meta["hash_version"] = 1
+    old = table.replace_schema_metadata({b"newsetl.dedupe": json.dumps(meta).encode()})
+    with pytest.raises(ValueError, match="hash version"):
+        DedupeIndex.from_arrow(old)
+
+
+def test_decide_computes_missing_fingerprints_in_worker_processes(monkeypatch) -> None:
+    monkeypatch.setattr(dedupe, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(dedupe, "PARALLEL_CHUNK", 8)
+    texts = _synthetic(40, 2)
+    try:
+        par = DedupeIndex().decide([cand(f"https://s.com/{k}", t) for k, t in enumerate(texts)])
+    finally:
+        dedupe.shutdown_workers()
+    seq = DedupeIndex().decide(
+        [cand(f"https://s.com/{k}", t) for k, t in enumerate(texts)], workers=1
+    )
+    assert par == seq
+    assert sum(d.kind == "near_duplicate" for d in seq) == 8
