@@ -1,7 +1,8 @@
 """Deduplication benchmarks: quality on edited copies of real articles, and speed at scale.
 
     python benchmarks/dedupe.py --quality [--devset PATH] [--seed N] [--threshold J]
-    python benchmarks/dedupe.py --scale 10000,100000
+    python benchmarks/dedupe.py --scale 10000,100000,1000000 [--batch 20000] [--save DIR]
+    python benchmarks/dedupe.py --incremental 1000000 [--new 1000] [--save DIR] [--rebuild]
 
 Quality: every article body of the extraction devset (``../shared/extraction-devset``, read in
 place, never copied) is a story. Each story gets 0-4 copies with the edits news sites make
@@ -13,9 +14,19 @@ share the same footer. The stories are fed to ``DedupeIndex.decide`` in three ru
 in a seeded order. Printed: pair precision/recall, recall on copies keeping >= 70% of the
 text, adjusted Rand index, and the number of distinct stories merged.
 
-Scale: synthetic ~600-word articles from a Zipf-distributed vocabulary, 20% of them edited
-copies (truncated, reworded) of earlier ones, decided in batches of 10,000. Each size runs in
-its own process so that peak RSS is per size.
+Scale: synthetic 500-700-word articles drawn with numpy from a Zipf-distributed vocabulary,
+20% of them edited copies (truncated to 70-100%, 10 words replaced) of recent originals. Each
+batch (``--batch``, default 10,000) is fingerprinted with ``fingerprint_many`` (worker
+processes) and decided with one ``DedupeIndex.decide``; the index keeps growing, as in one
+long run. Generating texts, URLs and ids and starting the workers are timed apart and not
+counted. Each size runs in its own process so that peak RSS (VmHWM) is per size; the
+workers' peaks are printed apart. With ``--save DIR`` the index is also written as Parquet
+(zstd) for ``--incremental``.
+
+Incremental: the index of N articles (built as for ``--scale`` unless ``DIR`` has it) is
+read back in a fresh process: read the Parquet file, ``DedupeIndex.from_arrow`` (LSH
+included), fingerprint and decide ``--new`` articles of which a third are edited copies of
+stored ones, ``to_arrow(since=mark)`` of the rows to append. Each step's seconds and RSS.
 """
 
 from __future__ import annotations
@@ -353,7 +364,7 @@ class Corpus:
         self.copies = 0
 
     def _draw(self, shape: tuple[int, ...]) -> np.ndarray:
-        return self.table[self.rng.integers(0, 1 << 22, size=shape)]
+        return self.table[self.rng.integers(0, 1 << 22, size=shape, dtype=np.int32)]
 
     def text(self, tokens: np.ndarray) -> str:
         return " ".join(operator.itemgetter(*tokens.tolist())(self.vocab))
@@ -374,7 +385,7 @@ class Corpus:
                 tokens = self.copy_of(self.recent[int(self.rng.integers(len(self.recent)))])
                 self.copies += 1
             else:
-                tokens = draws[k, : lengths[k]]
+                tokens = draws[k, : lengths[k]].copy()  # not a view: the batch is freed
                 if len(self.recent) < 5000:
                     self.recent.append(tokens)
                 else:
@@ -389,7 +400,9 @@ def _vocabulary(rng: np.random.Generator, size: int = 60_000) -> list[str]:
     while len(words) < size:
         lengths = rng.integers(2, 11, size=size)
         chars = rng.choice(letters, size=(size, 10))
-        words.update("".join(row[:n]) for row, n in zip(chars.tolist(), lengths.tolist()))
+        words.update(
+            "".join(row[:n]) for row, n in zip(chars.tolist(), lengths.tolist(), strict=True)
+        )
     return sorted(words)[:size]
 
 
@@ -418,6 +431,10 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float, save: str) -> di
     dropped = made = 0
     workers: dict[int, float] = {}
     rss0 = _peak_rss_mb()
+    t = time.perf_counter()  # start the worker processes (once per process): not counted
+    if n >= dedupe.PARALLEL_MIN:
+        index.fingerprint_many(["warm up"] * dedupe.PARALLEL_MIN)
+    t_start = time.perf_counter() - t
     while made < n:
         size = min(batch, n - made)
         t = time.perf_counter()
@@ -441,6 +458,7 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float, save: str) -> di
     out: dict[str, Any] = {
         "n": n,
         "generate_s": t_gen,
+        "pool_start_s": t_start,
         "fingerprint_s": t_fp,
         "decide_s": t_decide,
         "dropped": dropped,
@@ -491,7 +509,10 @@ def run_scale(args: argparse.Namespace) -> int:
     results = []
     print(f"scale: batches of {args.batch:,}, {_available_cpus()} cores, {_load()}", flush=True)
     for n in sizes:
-        r = _run_child(["--scale-one", str(n), "--batch", str(args.batch), "--seed", str(args.seed)])
+        save = ["--save", args.save] if args.save else []  # --incremental can reuse the index
+        r = _run_child(
+            ["--scale-one", str(n), "--batch", str(args.batch), "--seed", str(args.seed), *save]
+        )
         results.append(r)
         total = r["fingerprint_s"] + r["decide_s"]
         prev = results[-2] if len(results) > 1 else None
@@ -507,7 +528,7 @@ def run_scale(args: argparse.Namespace) -> int:
         print(
             f"{n:>9,} articles: {total:7.1f} s ({n / total:,.0f} articles/s; fingerprint "
             f"{r['fingerprint_s']:.1f} s, decide {r['decide_s']:.1f} s; generation "
-            f"{r['generate_s']:.1f} s not counted: texts, URLs, ids), kept {r['kept']:,}, dropped "
+            f"{r['generate_s']:.1f} s and worker start {r['pool_start_s']:.1f} s not counted), kept {r['kept']:,}, dropped "
             f"{r['dropped']:,} (copies made {r['copies']:,}); peak RSS {r['peak_rss_mb']:,.0f} MB"
             f" + workers {'/'.join(f'{w:,.0f}' for w in workers) or '-'} MB; index arrays "
             f"{r['index_arrays_mb']:,.0f} MB ({r['index_arrays_mb'] * 2**20 / n:,.0f} B/article)"
@@ -532,7 +553,8 @@ def _incremental_child(n: int, new: int, save: str, seed: int) -> dict[str, Any]
     del table
     out["rss_after_from_arrow_mb"] = _peak_rss_mb()
     # new articles: a third are edited copies of stored originals, the rest new stories
-    corpus = Corpus(seed + 1, dup_share=0.0)
+    corpus = Corpus(seed, dup_share=0.0)  # the same vocabulary as the stored articles
+    corpus.rng = np.random.default_rng(seed + 1)  # other draws
     originals = np.load(path / f"originals-{n}.npy")
     lengths = np.load(path / f"lengths-{n}.npy")
     texts = corpus.batch(new)
@@ -568,7 +590,16 @@ def run_incremental(args: argparse.Namespace) -> int:
     print(f"incremental: {args.new:,} new articles into {n:,}; {_load()}", flush=True)
     if args.rebuild or not (Path(save) / f"index-{n}.parquet").exists():
         r = _run_child(
-            ["--scale-one", str(n), "--batch", str(args.batch), "--seed", str(args.seed), "--save", save]
+            [
+                "--scale-one",
+                str(n),
+                "--batch",
+                str(args.batch),
+                "--seed",
+                str(args.seed),
+                "--save",
+                save,
+            ]
         )
         print(
             f"built the {n:,}-article index: {r['fingerprint_s'] + r['decide_s']:.1f} s; "
@@ -576,7 +607,16 @@ def run_incremental(args: argparse.Namespace) -> int:
             flush=True,
         )
     r = _run_child(
-        ["--incremental-one", str(n), "--new", str(args.new), "--save", save, "--seed", str(args.seed)]
+        [
+            "--incremental-one",
+            str(n),
+            "--new",
+            str(args.new),
+            "--save",
+            save,
+            "--seed",
+            str(args.seed),
+        ]
     )
     total = r["read_s"] + r["from_arrow_s"] + r["fingerprint_s"] + r["decide_s"]
     print(

@@ -12,12 +12,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsetl.settings import prepare_prefect_env
+from newsetl.settings import prepare_prefect_env, state_dir
 
 prepare_prefect_env()
 
@@ -54,6 +55,20 @@ def _retry_only_transient(task_, task_run, state) -> bool:  # noqa: ANN001 - Pre
     except BaseException:  # noqa: BLE001 - anything else is permanent
         return False
     return False
+
+
+def _work_root() -> Path:
+    """Scratch folders of crawls; those of runs that died are removed after a day."""
+    root = state_dir() / "work"
+    root.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - 24 * 3600
+    for old in root.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    return root
 
 
 def new_run_id() -> str:
@@ -305,7 +320,9 @@ def scrape(
     else:
         source_for = {urls.site_of(u): pipeline.default_source_name(u) for u in start_urls}
     run_id = new_run_id()
-    work_dir = ds.root / "_work" / run_id
+    # The crawl's scratch folder lives in the state folder, not the data folder: a full data
+    # disk then fails the commit with a clear message instead of the crawl with a vague one.
+    work_dir = _work_root() / run_id
     crawled = crawl(
         start_urls,
         str(work_dir),

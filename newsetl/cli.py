@@ -62,6 +62,46 @@ def _prepare_prefect(args: argparse.Namespace) -> None:
     if getattr(args, "quiet", False):
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     prepare_prefect_env()
+    _console_without_tracebacks()
+
+
+class _NoTracebackFormatter(logging.Formatter):
+    """Wraps a console formatter: the message stays, the traceback goes (to the API logs)."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _console_without_tracebacks() -> None:
+    """A failed run prints one line per failure on the terminal, not a traceback.
+
+    The tracebacks stay in Prefect's run logs; ``NEWSETL_DEBUG=1`` shows them here too.
+    """
+    if os.environ.get("NEWSETL_DEBUG"):
+        return
+    import prefect.main  # noqa: F401 - configures Prefect's logging (lazily imported)
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    seen: set[int] = set()
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    for lg in loggers:
+        for handler in lg.handlers:
+            if isinstance(handler, PrefectConsoleHandler) and id(handler) not in seen:
+                seen.add(id(handler))
+                handler.setFormatter(
+                    _NoTracebackFormatter(handler.formatter or logging.Formatter())
+                )
 
 
 def _run_flow(params: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -711,6 +710,30 @@ class DedupeIndex:
         if shingle_count is None:
             shingle_count = _estimate_count(sig)
         self._append_row(article_id, canonical_url, content_hash, sig, int(shingle_count))
+        self._index_pending()
+
+    def add_many(
+        self,
+        article_ids: Sequence[str],
+        canonical_urls: Sequence[str],
+        fingerprints: Sequence[Fingerprint],
+        content_hashes: Sequence[str] | None = None,
+    ) -> None:
+        """``add`` for many kept articles, indexed once at the end (e.g. when rebuilding the
+        index from stored articles: ``fingerprints = index.fingerprint_many(texts)``).
+
+        ``content_hashes`` default to the fingerprints' own.
+        """
+        hashes = content_hashes or [fp.content_hash for fp in fingerprints]
+        for a, u, h, fp in zip(article_ids, canonical_urls, hashes, fingerprints, strict=True):
+            if a in self._by_id:
+                continue
+            if fp.signature.shape != (self.num_perm,):
+                raise ValueError(
+                    "fingerprint has the wrong signature size: compute it with this index's "
+                    "fingerprint_many"
+                )
+            self._append_row(a, u, h, fp.signature, fp.shingle_count)
         self._index_pending()
 
     # ---------------------------------------------------------------- LSH

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.builder import LXMLTreeBuilder
 from lxml import etree as lxml_etree
 from lxml import html as lxml_html
 
@@ -76,16 +77,24 @@ _PREPASS_CLOSE = {
 # BeautifulSoup tree costs roughly 40-60 times its HTML in memory, and no article needs
 # more than a few hundred thousand characters of markup.
 MAX_PARSE_CHARS = 2_500_000
-
-# One start or end tag (quoted values may hold ">"; possessive, so it never backtracks),
-# then a whitespace-only gap before the next tag, whose name the lookahead captures.
-_TAG = re.compile(
-    r"""<(/?)([a-zA-Z][\w:.-]*+)((?:[^>=]++|=\s*+(?:"[^"]*+"|'[^']*+')?+)*+)>"""
-    r"""(?:(\s++)(?=</?([a-zA-Z][\w:.-]*+)))?"""
+_HEAVY_ATTR = re.compile(
+    r"""\s(?:style|src|srcset|sizes|data-(?!hook)[\w.:-]+|on\w+|alt|width|height|tabindex|"""
+    r"""aria-(?!hidden)[\w-]+|target|loading|decoding)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""",
+    re.IGNORECASE,
 )
-_ATTR = re.compile(r"""([^\s=/>]++)(?:\s*+=\s*+("[^"]*+"|'[^']*+'|[^\s>]++))?""")
-# Attributes the walk and the metadata readers look at; the rest are dropped before the
-# tree is built, so BeautifulSoup creates fewer objects.
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _shrink(html: str) -> str:
+    """Cut an oversized page: drop heavy attributes, then keep the first MAX_PARSE_CHARS."""
+    html = _HEAVY_ATTR.sub("", html)
+    if len(html) <= MAX_PARSE_CHARS:
+        return html
+    cut = html.rfind("<", 0, MAX_PARSE_CHARS)
+    return html[: cut if cut > 0 else MAX_PARSE_CHARS]
+
+# Attributes the walk and the metadata readers look at; lxml drops every other one before
+# BeautifulSoup builds the tree (``style`` survives only as ``hidden`` when it hides).
 _KEEP_ATTRS = frozenset(
     {
         "class",
@@ -101,80 +110,14 @@ _KEEP_ATTRS = frozenset(
         "title",
         "data-timestamp",
         "data-date",
-        "lang",
-        "xml:lang",
+        "name",
+        "property",
+        "http-equiv",
+        "pubdate",
     }
 )
-_META_ATTRS = frozenset({"name", "property", "http-equiv", "href", "charset"})  # meta/link
-# Void elements that never hold text: they are not built at all.
-_DROP_VOID = frozenset(
-    {"img", "input", "source", "track", "wbr", "area", "param", "embed", "col", "keygen"}
-)
-
-
-def _slim_tag(name: str, low: str, rest: str) -> str:
-    meta_like = low in ("meta", "link")
-    kept: list[str] = []
-    for a in _ATTR.finditer(rest):
-        key = a.group(1).lower()
-        if key in _KEEP_ATTRS or (meta_like and key in _META_ATTRS):
-            value = a.group(2)
-            kept.append(f" {key}={value}" if value is not None else f" {key}")
-        elif key == "style":
-            value = a.group(2)
-            if value and _HIDDEN_STYLE.search(value):
-                kept.append(" hidden")
-    tail = rest.rstrip()
-    close = "/" if tail.endswith("/") and (len(tail) == 1 or tail[-2] in " \t\n\r\"'") else ""
-    return f"<{name}{''.join(kept)}{close}>"
-
-
-def slim_html(html: str) -> str:
-    """Shrink markup before parsing without changing the text the walk reads.
-
-    Drops attributes nothing reads (``style`` survives only as ``hidden`` when it hides
-    the element), void elements without text (``img``, ``input`` ...), and whitespace-only
-    gaps beside block elements outside ``<pre>``. Tag names and nesting stay as they are.
-    """
-    out: list[str] = []
-    append = out.append
-    pos = 0
-    in_pre = 0
-    blocks = BLOCK_TAGS
-    for m in _TAG.finditer(html):
-        start = m.start()
-        if start > pos:
-            append(html[pos:start])
-        closing, name, rest, gap, following = m.groups()
-        low = name.lower()
-        if closing:
-            append(f"</{name}>")
-            if low == "pre" and in_pre:
-                in_pre -= 1
-        elif low in _DROP_VOID:
-            pass
-        else:
-            if low == "html" or not rest:
-                append(html[start : m.end(3) + 1])
-            elif rest.isspace():
-                append(f"<{name}>")
-            else:
-                append(_slim_tag(name, low, rest))
-            if low == "pre":
-                in_pre += 1
-        if gap is not None and (
-            in_pre or (low not in blocks and following.lower() not in blocks)
-        ):
-            append(gap)
-        pos = m.end()
-    append(html[pos:])
-    return "".join(out)
-
-
-_HEAD_OPEN = re.compile(r"<head(?:\s[^>]*)?>", re.IGNORECASE)
-_HEAD_END = re.compile(r"</head\s*>|<body\b", re.IGNORECASE)
-# Anything in the head that a parser would move into the body keeps the head in the tree.
-_HEAD_FOREIGN = re.compile(r"<(?!/?(?:meta|link|title|base|head)\b)[a-zA-Z/]", re.IGNORECASE)
+# Void elements without text: never built.
+_TEXTLESS_VOID = ("img", "input", "source", "track", "wbr", "area", "param", "embed", "col")
 
 
 @dataclass(slots=True)
@@ -184,36 +127,107 @@ class _Head:
     title: str | None
 
 
-def split_head(html: str) -> tuple[_Head | None, str]:
-    """Read ``<meta>``, ``<link>`` and ``<title>`` from the head with lxml, then cut the
-    head out of the page, so BeautifulSoup never builds it. Returns (None, html) when the
-    head cannot be cut safely (no head, or body content inside it)."""
-    opened = _HEAD_OPEN.search(html, 0, 200_000)
-    if opened is None:
+def _lxml_root(html: str) -> Any:
+    parser = lxml_etree.HTMLParser(remove_comments=True, remove_pis=True)
+    parser.feed(html)
+    return parser.close()
+
+
+def slim_html(html: str) -> tuple[_Head | None, str]:
+    """A cheap lxml pass that shrinks what BeautifulSoup must build; the text stays the same.
+
+    lxml parses the page, the head's ``<meta>``/``<link>``/``<title>`` are read and the head
+    is cut out, unread attributes and text-less void elements are dropped, and whitespace-
+    only text beside block elements (outside ``<pre>``) goes; then the tree is written back
+    as HTML for BeautifulSoup. Returns (None, html) when lxml cannot parse the page.
+    """
+    try:
+        root = _lxml_root(html)
+    except (lxml_etree.LxmlError, ValueError):
         return None, html
-    ended = _HEAD_END.search(html, opened.end())
-    if ended is None:
+    if root is None or not isinstance(root.tag, str):
         return None, html
-    inner = html[opened.end() : ended.start()]
-    if _HEAD_FOREIGN.search(inner):
-        return None, html
-    metas: list[dict[str, Any]] = []
-    links: list[dict[str, Any]] = []
-    title: str | None = None
-    if inner.strip():
-        try:
-            root = lxml_html.document_fromstring(f"<html><head>{inner}</head></html>")
-        except (lxml_etree.ParserError, ValueError):
-            return None, html
-        for el in root.iter("meta", "link", "title"):
+    head_info: _Head | None = None
+    head = root.find("head")
+    if head is not None:
+        metas: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+        title: str | None = None
+        for el in head.iter("meta", "link", "title"):
             if el.tag == "meta":
                 metas.append(dict(el.attrib))
             elif el.tag == "link":
                 links.append(dict(el.attrib))
             elif title is None:
                 title = " ".join(t.strip() for t in el.itertext() if t.strip())
-    stop = ended.end() if ended.group(0)[1] == "/" else ended.start()
-    return _Head(metas, links, title), html[: opened.start()] + html[stop:]
+        head_info = _Head(metas, links, title)
+        root.remove(head)
+    lxml_etree.strip_elements(root, *_TEXTLESS_VOID, with_tail=False)
+    keep = _KEEP_ATTRS
+    blocks = BLOCK_TAGS
+    hidden = _HIDDEN_STYLE.search
+    preformatted: set[Any] = set()
+    for pre in root.iter("pre"):
+        preformatted.update(pre.iter())
+    for el in root.iter():
+        attrib = el.attrib
+        if attrib and el is not root:
+            for key in attrib.keys():
+                if key not in keep and (key != "href" or el.tag != "link"):
+                    if key == "style" and hidden(attrib[key]):
+                        attrib["hidden"] = ""
+                    del attrib[key]
+        # Whitespace-only text beside a block boundary never reaches the walk's text.
+        text = el.text
+        if text is not None and (not text or text.isspace()):
+            if el.tag in blocks or (len(el) and el[0].tag in blocks):
+                if not preformatted or el not in preformatted:
+                    el.text = None
+        tail = el.tail
+        if tail is not None and (not tail or tail.isspace()):
+            if el.tag in blocks:
+                drop = True
+            else:
+                nxt = el.getnext()
+                if nxt is not None:
+                    drop = nxt.tag in blocks
+                else:
+                    parent = el.getparent()
+                    drop = parent is not None and parent.tag in blocks
+            if drop and (not preformatted or el.getparent() not in preformatted):
+                el.tail = None
+    return head_info, lxml_etree.tostring(root, encoding="unicode", method="html")
+
+
+
+class _HtmlBuilder(LXMLTreeBuilder):
+    """BeautifulSoup's lxml HTML builder without per-tag namespace bookkeeping.
+
+    lxml's HTML parser never reports namespaces, so each start tag goes straight to
+    BeautifulSoup with a plain attribute dict (the stock builder copies it twice and looks
+    up namespaces for every tag and attribute).
+    """
+
+    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
+        if nsmap or len(self.nsmaps) > 1:
+            super().start(tag, attrib, nsmap or {})
+            return
+        self.soup.handle_starttag(  # type: ignore[union-attr]
+            tag, None, None, dict(attrib), namespaces=self.active_namespace_prefixes[-1]
+        )
+
+    def end(self, tag: Any) -> None:
+        if len(self.nsmaps) > 1:
+            super().end(tag)
+            return
+        self.soup.handle_endtag(tag)  # type: ignore[union-attr]
+
+
+def _soup(html: str) -> BeautifulSoup:
+    try:
+        return BeautifulSoup(html, builder=_HtmlBuilder, multi_valued_attributes=None)
+    except Exception:  # noqa: BLE001 - the stock builder is the fallback
+        return BeautifulSoup(html, "lxml", multi_valued_attributes=None)
 
 
 def strip_non_content(html: str) -> str:
@@ -257,7 +271,6 @@ def strip_non_content(html: str) -> str:
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _BOOTSTRAP_VIS = re.compile(r"^(?:hidden|visible)-(?:xs|sm|md|lg|xl|print)")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _verdict_cache: dict[str, int] = {}
 
 
@@ -1057,13 +1070,11 @@ def _extract(
     article_ld = meta.jsonld_article(jsonld)
     cleaned = strip_non_content(html).replace(_BR, " ")
     del html  # a 10 MB page: keep one copy alive, not three
-    head, cleaned = split_head(cleaned)
-    cleaned = slim_html(cleaned)
-    link_density = _link_density(cleaned)
     if len(cleaned) > MAX_PARSE_CHARS:
-        cut = cleaned.rfind("<", 0, MAX_PARSE_CHARS)
-        cleaned = cleaned[: cut if cut > 0 else MAX_PARSE_CHARS]
-    soup = BeautifulSoup(cleaned, "lxml", multi_valued_attributes=None)
+        cleaned = _shrink(cleaned)
+    head, cleaned = slim_html(cleaned)
+    link_density = _link_density(cleaned)
+    soup = _soup(cleaned)
     del cleaned
     html_tag = soup.find("html") if soup.contents else None
     if not isinstance(html_tag, Tag):

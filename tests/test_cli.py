@@ -155,7 +155,9 @@ def test_scrape_cli_end_to_end(cli_env, wix_server, error_server, tmp_path):
     assert {"http_404", "http_500"} <= reasons
     # The crawl's progress reached the terminal.
     assert "crawl:" in res.stderr
-    assert not list(Path(data).glob("_work/*"))
+    run_id = res.stdout.split("run ", 1)[1].split(":", 1)[0]
+    assert (Path(cli_env["NEWSETL_HOME"]) / "work").is_dir()
+    assert not (Path(cli_env["NEWSETL_HOME"]) / "work" / run_id).exists()  # scratch removed
 
 
 def test_module_entry_point_matches_console_script():

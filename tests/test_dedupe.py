@@ -432,7 +432,9 @@ def _reference_normalize(text: str) -> str:
     text=st.text(
         alphabet=st.one_of(
             st.characters(max_codepoint=0x24F),
-            st.sampled_from("ﬁ\u212aß\u0130\u03a3\u00a0\u2009\u2014\u201c\u201d\u3002\u4e00Ⅻ½①ＡΣς"),
+            st.sampled_from(
+                "ﬁ\u212aß\u0130\u03a3\u00a0\u2009\u2014\u201c\u201d\u3002\u4e00Ⅻ½①ＡΣς"
+            ),
         ),
         max_size=60,
     )
@@ -517,9 +519,7 @@ def test_from_arrow_of_a_large_table_decides_like_the_incremental_index(tmp_path
     texts = _synthetic(3000, 1)
     index = DedupeIndex()
     for start in range(0, 2000, 250):  # many runs: many LSH segments
-        index.decide(
-            [cand(f"https://s.com/{k}", texts[k]) for k in range(start, start + 250)]
-        )
+        index.decide([cand(f"https://s.com/{k}", texts[k]) for k in range(start, start + 250)])
     # exact copies under new ids become aliases
     index.decide([cand(f"https://alias.com/{k}", texts[k]) for k in range(0, 100, 7)])
     assert index._alias_ids and len(index._segments) > 1
@@ -551,8 +551,10 @@ def test_to_arrow_since_a_mark_gives_only_the_new_rows() -> None:
         article_id(u) for u in ("https://b.com/x", "https://c.com/x", "https://a.com/y")
     )
     full = restored.to_arrow()
-    assert pa.concat_tables([full.slice(0, 1), added]).sort_by("article_id").equals(
-        full.sort_by("article_id")
+    assert (
+        pa.concat_tables([full.slice(0, 1), added])
+        .sort_by("article_id")
+        .equals(full.sort_by("article_id"))
     )
 
 
@@ -578,3 +580,18 @@ def test_decide_computes_missing_fingerprints_in_worker_processes(monkeypatch) -
     )
     assert par == seq
     assert sum(d.kind == "near_duplicate" for d in seq) == 8
+
+
+def test_add_many_equals_adding_one_by_one() -> None:
+    texts = _synthetic(300, 4)[::5]  # originals only
+    ids = [f"id{k}" for k in range(len(texts))]
+    urls = [f"https://s.com/{k}" for k in range(len(texts))]
+    one = DedupeIndex()
+    for a, u, t in zip(ids, urls, texts, strict=True):
+        fp = one.fingerprint(t)
+        one.add(a, u, fp.content_hash, fp.signature, fp.shingle_count)
+    many = DedupeIndex()
+    many.add_many(ids + ids[:3], urls + urls[:3], many.fingerprint_many(texts + texts[:3]))
+    assert many.to_arrow().equals(one.to_arrow())
+    batch = [cand(f"https://n.com/{k}", t) for k, t in enumerate(_synthetic(300, 4))]
+    assert many.decide(batch) == one.decide(batch)

@@ -1,0 +1,66 @@
+"""Disk full and foreign files: a clear message, and nothing already stored is lost."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, newsetl_cmd
+
+pytestmark = pytest.mark.slow
+
+
+def _scrape(env, urls, data):
+    return subprocess.run(
+        newsetl_cmd("scrape", *urls, "--data-dir", str(data), "--no-delay", "-q"),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs: a real file system that fills up (needs root; skipped otherwise)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True
+    )
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {res.stderr.decode()[:200]}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_disk_full_fails_clearly_and_keeps_what_was_stored(
+    cli_env, wix_server, news_server, small_disk
+):
+    data = small_disk / "data"
+    first = _scrape(cli_env, [wix_server.url + "/blog-feed.xml"], data)
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = pd.read_parquet(data / "articles")
+    assert len(before) == 6
+    # Fill the disk, leaving a few KB: not enough for the next run's files.
+    usage = shutil.disk_usage(small_disk)
+    with open(small_disk / "filler", "wb") as fh:
+        fh.write(b"\0" * (usage.free - 8 * 1024))
+    second = _scrape(cli_env, [news_server.url + "/feed/"], data)
+    (small_disk.parent / "second.stderr").write_text(second.stderr)
+    assert second.returncode != 0
+    err = second.stderr.strip().splitlines()[-1]
+    assert "No space left on device" in err and "nothing of this run was added" in err, err
+    assert "Traceback" not in second.stderr
+    after = pd.read_parquet(data / "articles")
+    assert after.equals(before)
+    assert not list(data.rglob("*.tmp")), "temporary files were left behind"
+    # Space again: the same run now succeeds.
+    (small_disk / "filler").unlink()
+    third = _scrape(cli_env, [news_server.url + "/feed/"], data)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert len(pd.read_parquet(data / "articles")) == 6 + 4  # the republished copy dropped
