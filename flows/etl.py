@@ -7,6 +7,7 @@ long-lived process such as ``newsetl serve``); the other stages call the pure fu
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -71,6 +72,23 @@ def _work_root() -> Path:
     return root
 
 
+def _write_known(ds: Dataset, path: Path) -> str | None:
+    """Write the known-articles file for an incremental crawl; None when nothing is known."""
+    pages = ds.read(
+        "pages",
+        columns=["url", "final_url", "kind", "fate", "etag", "last_modified", "fetched_at"],
+    )
+    known = pipeline.known_pages(pages)
+    if not known:
+        return None
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for rec in known:
+            fh.write(json.dumps(rec) + "\n")
+    os.replace(tmp, path)
+    return str(path)
+
+
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
@@ -101,9 +119,14 @@ def crawl(
     include: list[str] | None = None,
     exclude: list[str] | None = None,
     allow_offsite: bool = False,
+    known_file: str | None = None,
     timeout_s: float | None = None,
 ) -> dict[str, Any]:
-    """Run the Scrapy spider in a child process; return its output folder and stats."""
+    """Run the Scrapy spider in a child process; return its output folder and stats.
+
+    ``known_file`` lists the article URLs earlier runs stored: the spider skips them
+    unless a sitemap or feed says they changed, and asks conditionally when it does.
+    """
     logger = get_run_logger()
     out = Path(work_dir)
     if out.exists():
@@ -114,6 +137,8 @@ def crawl(
         cmd.append("--no-delay")
     if allow_offsite:
         cmd.append("--allow-offsite")
+    if known_file:
+        cmd += ["--known", known_file]
     for pattern in include or []:
         cmd += ["--include", pattern]
     for pattern in exclude or []:
@@ -139,9 +164,11 @@ def crawl(
     crash_point("crawl_done")
     pages, stats = pipeline.read_crawl(out)
     logger.info(
-        "crawl finished (%s): %d fetches recorded",
+        "crawl finished (%s): %d fetches recorded, %d known article(s) skipped, %d not modified",
         stats.get("finish_reason", "unknown"),
         len(pages),
+        stats.get("skipped_known", 0),
+        stats.get("not_modified", 0),
     )
     return {"dir": str(out), "stats": stats}
 
@@ -248,6 +275,14 @@ def deduplicate(
     return {"outcome": outcome, "generation": generation, "index": index, "rebuilt": rebuilt}
 
 
+def _archive_files(archive: str | None, run_id: str) -> list[tuple[str, str]]:
+    """The crawl's WARC file, to be committed as ``archive/date=<day>/<run>.warc.gz``."""
+    if not archive or not os.path.exists(archive) or os.path.getsize(archive) == 0:
+        return []
+    day = f"{run_id[0:4]}-{run_id[4:6]}-{run_id[6:8]}"
+    return [(archive, f"archive/date={day}/{run_id}.warc.gz")]
+
+
 @task(name="write", cache_policy=NONE)
 def write(
     pages: list,
@@ -257,6 +292,7 @@ def write(
     source_for: dict[str, str] | str,
     run_id: str,
     threshold: float | None = None,
+    archive: str | None = None,
 ) -> dict[str, Any]:
     """Commit the run's rows atomically; re-decide first if another run committed meanwhile."""
     logger = get_run_logger()
@@ -285,6 +321,7 @@ def write(
             index_rows=index_rows,
             replace_index=rebuilt,
             supersede=[a["article_id"] for a in outcome.revised],
+            files=_archive_files(archive, run_id),
         )
     crash_point("write_done")
     logger.info("wrote %s to %s", result.rows, data_dir)
@@ -302,8 +339,13 @@ def scrape(
     exclude: list[str] | None = None,
     allow_offsite: bool = False,
     near_duplicate_threshold: float | None = None,
+    incremental: bool = True,
 ) -> dict[str, Any]:
     """Scrape the start URLs into the dataset at ``data_dir``; return the run summary.
+
+    With ``incremental`` (the default) article pages stored by earlier runs are not
+    downloaded again unless their sitemap or feed entry is newer, and are then asked for
+    conditionally (a 304 costs no body); listing pages, feeds and sitemaps are always read.
 
     Raises ValueError for a URL that is not http(s) and DataDirError for an unusable data
     folder, before anything is fetched.
@@ -320,6 +362,7 @@ def scrape(
     else:
         source_for = {urls.site_of(u): pipeline.default_source_name(u) for u in start_urls}
     run_id = new_run_id()
+    known_file = _write_known(ds, _work_root() / f"{run_id}.known.jsonl") if incremental else None
     # The crawl's scratch folder lives in the state folder, not the data folder: a full data
     # disk then fails the commit with a clear message instead of the crawl with a vague one.
     work_dir = _work_root() / run_id
@@ -331,6 +374,7 @@ def scrape(
         include=include,
         exclude=exclude,
         allow_offsite=allow_offsite,
+        known_file=known_file,
     )
     got = extract(crawled["dir"], source_for, run_id)
     decided = deduplicate(got["extraction"].articles, str(ds.root), near_duplicate_threshold)
@@ -342,6 +386,7 @@ def scrape(
         source_for,
         run_id,
         near_duplicate_threshold,
+        archive=str(Path(crawled["dir"]) / "archive.warc.gz"),
     )
     summary = pipeline.summarize(got["pages"], written["tables"], written["outcome"])
     summary.update(
@@ -349,9 +394,12 @@ def scrape(
         data_dir=str(ds.root),
         sources=sorted({source_for} if isinstance(source_for, str) else set(source_for.values())),
         crawl_finish_reason=crawled["stats"].get("finish_reason"),
+        skipped_known=crawled["stats"].get("skipped_known", 0),
     )
     crash_point("flow_cleanup")
     shutil.rmtree(work_dir, ignore_errors=True)
+    if known_file:
+        Path(known_file).unlink(missing_ok=True)
     logger.info(
         "run %s: %d pages fetched, %d new articles, %d revised, %d duplicates, %d unchanged, "
         "%d errors %s",

@@ -136,6 +136,7 @@ def cmd_scrape(args: argparse.Namespace) -> int:
             "include": args.include or None,
             "exclude": args.exclude or None,
             "allow_offsite": args.allow_offsite,
+            "incremental": not args.full,
         }
     )
     _print_summary(summary)
@@ -338,6 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching")
     s.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching")
     s.add_argument("--allow-offsite", action="store_true", help="follow links to other sites")
+    s.add_argument(
+        "--full",
+        action="store_true",
+        help="download known articles again (default: only new or changed ones)",
+    )
     s.add_argument(
         "--no-delay",
         action="store_true",

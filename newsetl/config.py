@@ -33,6 +33,7 @@ PARAMETERS: dict[str, type | tuple[type, ...]] = {
     "exclude": list,
     "allow_offsite": bool,
     "near_duplicate_threshold": (int, float),
+    "incremental": bool,
 }
 DEPLOYMENT_KEYS = {
     "name",

@@ -492,6 +492,7 @@ class Decision:
 
 
 _ROW_BITS = _U64(32)
+_BAND_MULT = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))  # odd
 _ROW_MASK = _U64(0xFFFFFFFF)
 
 
@@ -514,13 +515,6 @@ class _Segment:
 
     def __init__(self, packed: np.ndarray) -> None:
         self.packed = packed
-
-    @classmethod
-    def build(cls, keys: np.ndarray, rows: np.ndarray) -> _Segment:
-        """From ``(bands, n)`` uint32 keys of the index rows ``rows`` (int, ascending)."""
-        packed = keys.astype(_U64) << _ROW_BITS
-        packed |= rows.astype(_U64)[None, :]
-        return cls(_sort_bands(packed))
 
     def __len__(self) -> int:
         return self.packed.shape[1]
@@ -739,30 +733,43 @@ class DedupeIndex:
     # ---------------------------------------------------------------- LSH
 
     def _band_keys(self, sigs: np.ndarray) -> np.ndarray:
-        """(bands, n) uint32 keys: each band's ``rows_per_band`` values hashed together."""
+        """(bands, n) uint32 keys: each band's ``rows_per_band`` values combined as
+        ``sum(value[j] * K[j]) mod 2**32`` (odd ``K[j]``). Keys are only compared for
+        equality (then the signatures are), so they need no further mixing."""
         n = len(sigs)
-        r = self.rows_per_band
         out = np.empty((self.bands, n), dtype=np.uint32)
-        step = 65536  # rows at a time: the uint64 scratch stays small
+        step = 65536  # rows at a time: the scratch stays small
         for i in range(0, n, step):
-            s = sigs[i : i + step, : self.bands * r].reshape(-1, self.bands, r)
-            acc = s[:, :, 0].astype(_U64)
-            for j in range(1, r):
-                acc *= _ROLL
-                acc += s[:, :, j]
-            out[:, i : i + step] = (_mix64(acc) >> _U64(32)).T
+            out[:, i : i + step] = self._band_chunk(sigs[i : i + step]).T
         return out
 
+    def _band_chunk(self, sigs: np.ndarray) -> np.ndarray:
+        r = self.rows_per_band
+        s = sigs[:, : self.bands * r].reshape(len(sigs), self.bands, r)
+        acc = s[:, :, 0] * _BAND_MULT[0]
+        for j in range(1, r):
+            acc += s[:, :, j] * _BAND_MULT[j % len(_BAND_MULT)]
+        return acc
+
     def _index_pending(self) -> None:
+        """Put rows stored since the last call into a new LSH segment (and merge segments)."""
         lo, hi = self._indexed, self._n
         if hi == lo:
             return
-        rows = np.arange(lo, hi, dtype=np.int64)
-        eligible = rows[self._counts[lo:hi] >= self.min_shingles]
         self._indexed = hi
-        if len(eligible) == 0:
+        parts = []
+        step = 65536  # rows at a time, read in place: no copy of the signatures
+        for i in range(lo, hi, step):
+            j = min(i + step, hi)
+            ok = self._counts[i:j] >= self.min_shingles
+            sigs = self._sigs[i:j] if ok.all() else self._sigs[i:j][ok]
+            part = self._band_chunk(sigs).T.astype(_U64) << _ROW_BITS
+            part |= np.flatnonzero(ok).astype(_U64) + _U64(i)
+            parts.append(part)
+        packed = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+        if packed.shape[1] == 0:
             return
-        self._segments.append(_Segment.build(self._band_keys(self._sigs[eligible]), eligible))
+        self._segments.append(_Segment(_sort_bands(packed)))
         while len(self._segments) > 1 and len(self._segments[-2]) <= 2 * len(self._segments[-1]):
             b = self._segments.pop()
             a = self._segments.pop()
@@ -1125,42 +1132,48 @@ class DedupeIndex:
             index._loaded = index.mark()
             return index
         names = set(table.column_names)
-        ids = table["article_id"].combine_chunks()
+        ids = table["article_id"]
         valid = _to_bool(pc.is_valid(table["signature"]))
         if "duplicate_of" in names:
-            dup = table["duplicate_of"].combine_chunks()
-            is_kept = _to_bool(pc.is_null(dup))
+            dup = table["duplicate_of"]
+            kept = valid & _to_bool(pc.is_null(dup))
         else:
-            dup, is_kept = None, np.ones(n_all, dtype=bool)
-        # stored rows: kept articles, then copies of a kept article in the table; one per id
-        kept = valid & is_kept
-        kept &= _first_occurrence(ids, kept)
+            dup, kept = None, valid
+        # Rows in priority order: kept articles, copies, aliases (each in table order). One
+        # hash lookup gives the first row of each id (later rows with that id are dropped)
+        # and, for copies and aliases, the kept row of their representative.
         kept_pos = np.flatnonzero(kept)
-        kept_ids = ids.take(pa.array(kept_pos))
-        if dup is not None:
-            ref = pc.index_in(dup, value_set=kept_ids, skip_nulls=True).fill_null(-1)
-            ref = np.asarray(ref.to_numpy(zero_copy_only=False), dtype=np.int64)
-        else:
-            ref = np.full(n_all, -1, dtype=np.int64)
-        copy = valid & ~is_kept & (ref >= 0)
-        copy &= _first_occurrence(ids, copy)
-        if copy.any():
-            copy &= ~_to_bool(pc.is_in(ids, value_set=kept_ids))
-        stored_mask = kept | copy
-        stored_pos = np.flatnonzero(stored_mask)
-        row_of = np.full(n_all, -1, dtype=np.int64)
-        row_of[stored_pos] = np.arange(len(stored_pos))
-        reps = np.where(
-            kept[stored_pos], row_of[stored_pos], row_of[kept_pos[np.maximum(ref[stored_pos], 0)]]
+        copy_pos = np.flatnonzero(valid & ~kept)
+        alias_pos = np.flatnonzero(~valid)
+        nk, nc = len(kept_pos), len(copy_pos)
+        ordered = np.concatenate([kept_pos, copy_pos, alias_pos])
+        sub = ids.take(pa.array(ordered))
+        lookups = [sub]
+        if dup is not None and len(ordered) > nk:
+            lookups.append(dup.take(pa.array(ordered[nk:])))
+        found = pc.index_in(
+            pa.chunked_array([c for part in lookups for c in part.chunks], type=sub.type),
+            value_set=sub.combine_chunks(),
+            skip_nulls=True,
         )
+        found = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        first = found[: len(ordered)] == np.arange(len(ordered))
+        ref = np.full(len(ordered), -1, dtype=np.int64)  # representative: index into kept_pos
+        if len(found) > len(ordered):
+            r = found[len(ordered) :]
+            ref[nk:] = np.where(r < nk, r, -1)  # a representative must be a kept row
+        ref[:nk] = np.arange(nk)
+        keep = first & (ref >= 0)
+        stored_sel = np.concatenate([kept_pos[keep[:nk]], copy_pos[keep[nk : nk + nc]]])
+        stored_pos = np.sort(stored_sel)
+        row_of = np.full(table.num_rows, -1, dtype=np.int64)
+        row_of[stored_pos] = np.arange(len(stored_pos))
+        rep_of_pos = np.full(table.num_rows, -1, dtype=np.int64)
+        rep_of_pos[ordered[keep]] = kept_pos[ref[keep]]
+        reps = row_of[rep_of_pos[stored_pos]]
         take = pa.array(stored_pos)
-        rows = table.select(
-            [c for c in ("article_id", "canonical_url", "content_hash") if c in names]
-        ).take(take)
-        if "shingle_count" in names:
-            counts = _to_u32(table["shingle_count"].take(take))
-        else:
-            counts = None
+        rows = table.select(["article_id", "canonical_url", "content_hash"]).take(take)
+        counts = _to_u32(table["shingle_count"].take(take)) if "shingle_count" in names else None
         index._load_rows(
             rows["article_id"].to_pylist(),
             rows["canonical_url"].to_pylist(),
@@ -1169,19 +1182,18 @@ class DedupeIndex:
             counts,
             reps,
         )
-        if dup is not None:
-            alias = ~valid & (ref >= 0)
-            if alias.any():
-                apos = pa.array(np.flatnonzero(alias))
-                aliases = table.select(["article_id", "canonical_url", "content_hash"]).take(apos)
-                for a, u, h, r in zip(
-                    aliases["article_id"].to_pylist(),
-                    aliases["canonical_url"].to_pylist(),
-                    aliases["content_hash"].to_pylist(),
-                    row_of[kept_pos[ref[np.flatnonzero(alias)]]].tolist(),
-                    strict=True,
-                ):
-                    index._add_alias(a, u, h, r)
+        alias_sel = alias_pos[keep[nk + nc :]]
+        if len(alias_sel):
+            aliases = table.select(["article_id", "canonical_url", "content_hash"])
+            aliases = aliases.take(pa.array(alias_sel))
+            for a, u, h, r in zip(
+                aliases["article_id"].to_pylist(),
+                aliases["canonical_url"].to_pylist(),
+                aliases["content_hash"].to_pylist(),
+                row_of[rep_of_pos[alias_sel]].tolist(),
+                strict=True,
+            ):
+                index._add_alias(a, u, h, r)
         index._index_pending()
         index._loaded = index.mark()
         return index
@@ -1222,18 +1234,6 @@ def _to_u32(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(arr.fill_null(0).to_numpy(zero_copy_only=False)).astype(np.uint32)
 
 
-def _first_occurrence(ids: pa.Array, mask: np.ndarray) -> np.ndarray:
-    """``mask`` rows whose id is not on an earlier ``mask`` row."""
-    pos = np.flatnonzero(mask)
-    if len(pos) == 0:
-        return mask.copy()
-    sub = ids.take(pa.array(pos))
-    first = pc.index_in(sub, value_set=sub).to_numpy(zero_copy_only=False) == np.arange(len(pos))
-    out = np.zeros_like(mask)
-    out[pos[first]] = True
-    return out
-
-
 def _capacity(n: int) -> int:
     return n + max(1024, n // 8)
 
@@ -1257,9 +1257,11 @@ def _signatures_from_arrow(
         end = start + len(arr)
         lo, hi = np.searchsorted(positions, [start, end])
         local = positions[lo:hi] - start
-        if len(local):
+        if len(local) == len(arr):  # every row of the chunk: one block copy
+            out[done : done + len(local)] = _chunk_signatures(arr, num_perm)
+        elif len(local):
             out[done : done + len(local)] = _chunk_signatures(arr, num_perm)[local]
-            done += len(local)
+        done += len(local)
         start = end
     return out
 

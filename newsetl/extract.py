@@ -116,6 +116,37 @@ _KEEP_ATTRS = frozenset(
         "pubdate",
     }
 )
+# Inline elements that, without attributes, mean nothing to the walk: their text is kept
+# and the element itself is unwrapped.
+_UNWRAP_BARE = frozenset(
+    {
+        "span",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "u",
+        "font",
+        "small",
+        "big",
+        "sup",
+        "sub",
+        "cite",
+        "code",
+        "abbr",
+        "q",
+        "mark",
+        "ins",
+        "tt",
+        "kbd",
+        "var",
+        "samp",
+        "dfn",
+        "bdi",
+        "bdo",
+        "nobr",
+    }
+)
 # Void elements without text: never built.
 _TEXTLESS_VOID = ("img", "input", "source", "track", "wbr", "area", "param", "embed", "col")
 
@@ -133,20 +164,71 @@ def _lxml_root(html: str) -> Any:
     return parser.close()
 
 
-def slim_html(html: str) -> tuple[_Head | None, str]:
+# Elements whose subtree holds no text and nothing a metadata reader looks at.
+_EMPTY_ELEMENTS = lxml_etree.XPath(
+    "//body//*[not(normalize-space()) and not(descendant-or-self::*[self::br or self::meta"
+    " or self::link or self::time or @itemprop or @datetime or @pubdate or @content])]"
+)
+_ALL_TEXT = lxml_etree.XPath("//text()", smart_strings=False)
+_LINK_TEXT = lxml_etree.XPath("//a//text()", smart_strings=False)
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text or text.isspace()
+
+
+def _drop_empty(root: Any) -> None:
+    """Remove subtrees without text. An empty block element goes only when blocks (or its
+    parent block's edges) are on both sides, so no two runs of text get joined."""
+    found = _EMPTY_ELEMENTS(root)
+    if not found:
+        return
+    empty = set(found)
+    blocks = BLOCK_TAGS
+    for el in found:
+        parent = el.getparent()
+        if parent is None or parent in empty:
+            continue  # inside an empty subtree that goes (or stays) as a whole
+        tail = el.tail
+        if any(d.tag in blocks for d in el.iter()):
+            prev, nxt = el.getprevious(), el.getnext()
+            if not (
+                parent.tag in blocks
+                and _blank(tail)
+                and (_blank(parent.text) if prev is None else prev.tag in blocks)
+                and (prev is None or _blank(prev.tail))
+                and (nxt is None or nxt.tag in blocks)
+            ):
+                continue
+        else:
+            if any(el.itertext()):  # whitespace inside it still separates words
+                tail = " " + (tail or "")
+            if not tail:
+                parent.remove(el)
+                continue
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        parent.remove(el)
+
+
+def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
     """A cheap lxml pass that shrinks what BeautifulSoup must build; the text stays the same.
 
     lxml parses the page, the head's ``<meta>``/``<link>``/``<title>`` are read and the head
     is cut out, unread attributes and text-less void elements are dropped, and whitespace-
     only text beside block elements (outside ``<pre>``) goes; then the tree is written back
-    as HTML for BeautifulSoup. Returns (None, html) when lxml cannot parse the page.
+    as HTML for BeautifulSoup. Also returns the page's link density (share of visible
+    characters inside ``<a>``). Returns (None, html, None) when lxml cannot parse the page.
     """
     try:
         root = _lxml_root(html)
     except (lxml_etree.LxmlError, ValueError):
-        return None, html
+        return None, html, None
     if root is None or not isinstance(root.tag, str):
-        return None, html
+        return None, html, None
     head_info: _Head | None = None
     head = root.find("head")
     if head is not None:
@@ -162,21 +244,31 @@ def slim_html(html: str) -> tuple[_Head | None, str]:
                 title = " ".join(t.strip() for t in el.itertext() if t.strip())
         head_info = _Head(metas, links, title)
         root.remove(head)
+    visible = sum(len(t) for t in _ALL_TEXT(root) for t in t.split())
+    linked = sum(len(t) for t in _LINK_TEXT(root) for t in t.split())
+    density = round(min(1.0, linked / visible), 4) if visible else 0.0
     lxml_etree.strip_elements(root, *_TEXTLESS_VOID, with_tail=False)
+    _drop_empty(root)
     keep = _KEEP_ATTRS
     blocks = BLOCK_TAGS
     hidden = _HIDDEN_STYLE.search
     preformatted: set[Any] = set()
     for pre in root.iter("pre"):
         preformatted.update(pre.iter())
+    unwrap = _UNWRAP_BARE
+    bare: list[Any] = []
     for el in root.iter():
-        attrib = el.attrib
-        if attrib and el is not root:
-            for key in attrib.keys():
+        keys = el.keys()
+        if keys and el is not root:
+            for key in keys:
                 if key not in keep and (key != "href" or el.tag != "link"):
+                    attrib = el.attrib
                     if key == "style" and hidden(attrib[key]):
                         attrib["hidden"] = ""
                     del attrib[key]
+            keys = el.keys()
+        if not keys and el.tag in unwrap:
+            bare.append(el)
         # Whitespace-only text beside a block boundary never reaches the walk's text.
         text = el.text
         if text is not None and (not text or text.isspace()):
@@ -196,7 +288,11 @@ def slim_html(html: str) -> tuple[_Head | None, str]:
                     drop = parent is not None and parent.tag in blocks
             if drop and (not preformatted or el.getparent() not in preformatted):
                 el.tail = None
-    return head_info, lxml_etree.tostring(root, encoding="unicode", method="html")
+    if bare:
+        for el in bare:
+            el.tag = "newsetl-bare"
+        lxml_etree.strip_tags(root, "newsetl-bare")
+    return head_info, lxml_etree.tostring(root, encoding="unicode", method="html"), density
 
 
 
@@ -901,7 +997,9 @@ def _scan_tree(walker: _Walker) -> tuple[list[Tag], list[Tag]]:
     want_date = want_author = True
     dates: list[Tag] = []
     authors: list[Tag] = []
-    for tag in soup.find_all(True):
+    for tag in soup.descendants:
+        if type(tag) is not Tag:
+            continue
         attrs = tag.attrs
         if not attrs:
             continue
@@ -1072,8 +1170,9 @@ def _extract(
     del html  # a 10 MB page: keep one copy alive, not three
     if len(cleaned) > MAX_PARSE_CHARS:
         cleaned = _shrink(cleaned)
-    head, cleaned = slim_html(cleaned)
-    link_density = _link_density(cleaned)
+    head, cleaned, link_density = slim_html(cleaned)
+    if link_density is None:
+        link_density = _link_density(cleaned)
     soup = _soup(cleaned)
     del cleaned
     html_tag = soup.find("html") if soup.contents else None

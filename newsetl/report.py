@@ -28,6 +28,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         "articles_revised",
         "duplicates",
         "unchanged",
+        "skipped_known",
         "errors",
     ):
         lines.append(f"| {key.replace('_', ' ')} | {summary.get(key, 0)} |")
@@ -69,7 +70,8 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"run {summary.get('run_id')}: {summary.get('pages_fetched', 0)} pages fetched, "
         f"{summary.get('articles_new', 0)} new articles, "
         f"{summary.get('articles_revised', 0)} revised, {summary.get('duplicates', 0)} "
-        f"duplicates, {summary.get('unchanged', 0)} unchanged\n"
+        f"duplicates, {summary.get('unchanged', 0)} unchanged, "
+        f"{summary.get('skipped_known', 0)} known articles not downloaded again\n"
         f"errors: {fmt('errors_by_reason')}\n"
         f"skipped: {fmt('skipped_by_reason')}\n"
         f"data: {summary.get('data_dir')}"

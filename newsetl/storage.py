@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,10 +98,11 @@ PAGES_SCHEMA = pa.schema(
         pa.field("kind", pa.string()),
         pa.field("discovered_via", pa.string()),
         pa.field("reason", pa.string()),  # why the fetch failed or was skipped; null if fine
-        pa.field(
-            "fate", pa.string()
-        ),  # article | duplicate | unchanged | not_article | failed | ...
+        # article | revised | duplicate | unchanged | not_article:<why> | failed | ...
+        pa.field("fate", pa.string()),
         pa.field("article_id", pa.string()),
+        pa.field("etag", pa.string()),  # validators, for conditional requests on later runs
+        pa.field("last_modified", pa.string()),
         pa.field("run_id", pa.string()),
     ],
     metadata={"newsetl.table": "pages", "newsetl.schema_version": "1"},
@@ -150,7 +152,15 @@ class Dataset:
     def ensure_writable(self) -> None:
         """Create the folder tree, or raise DataDirError naming the fix."""
         try:
-            for sub in ("articles", "revisions", "duplicates", "pages", "_index", "_state"):
+            for sub in (
+                "articles",
+                "revisions",
+                "duplicates",
+                "pages",
+                "archive",
+                "_index",
+                "_state",
+            ):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
             probe = self.state / f".probe-{uuid.uuid4().hex}"
             probe.write_bytes(b"")
@@ -236,6 +246,7 @@ class Dataset:
         index_rows: pa.Table | None = None,
         replace_index: bool = False,
         supersede: list[str] | None = None,
+        files: list[tuple[str, str]] | None = None,
     ) -> CommitResult:
         """Write all of a run's rows at once; call while holding ``lock()``.
 
@@ -250,6 +261,15 @@ class Dataset:
         rows: dict[str, int] = {}
         rewritten: list[Path] = []
         try:
+            for src, rel in files or []:
+                # Raw files (the run's WARC archive) join the commit like the tables.
+                final = self.root / rel
+                final.parent.mkdir(parents=True, exist_ok=True)
+                tmp = final.with_name(f".{final.name}.tmp")
+                shutil.copyfile(src, tmp)
+                with open(tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                planned.append((tmp, final))
             if supersede:
                 tables = dict(tables)
                 old_rows, rewrites = self._split_out(set(supersede), run_id)

@@ -203,7 +203,7 @@ def test_demo_command(cli_env, tmp_path):
         cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr[-3000:]
-    assert "10 new articles, 1 duplicates" in res.stdout
+    assert "10 new articles, 0 revised, 1 duplicates" in res.stdout
     load_line = res.stdout.strip().splitlines()[-1].strip()
     assert load_line.startswith(".venv/bin/python -c ")
     code = load_line.split(" -c ", 1)[1].strip().strip('"')

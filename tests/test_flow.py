@@ -112,13 +112,18 @@ def test_republished_story_is_recorded_as_a_duplicate(data, wix_server, news_ser
     assert (first_pages["fate"] == "duplicate").sum() == len(first_run)
 
 
-def test_second_run_adds_nothing(data):
+def test_second_run_adds_nothing_and_downloads_no_article(data, wix_server):
     assert data["first"]["articles_new"] == len(data["articles"])
-    assert data["second"]["articles_new"] == 0
-    assert data["second"]["duplicates"] == 0
-    assert data["second"]["unchanged"] == len(data["articles"]) + data["first"]["duplicates"]
-    second = data["duplicates"][data["duplicates"]["run_id"] == data["second"]["run_id"]]
-    assert second.empty
+    second = data["second"]
+    assert (second["articles_new"], second["articles_revised"], second["duplicates"]) == (0, 0, 0)
+    # Incremental: every stored article and recorded copy was known, so none was fetched.
+    assert second["skipped_known"] == len(data["articles"]) + data["first"]["duplicates"]
+    later = wix_server.requests[data["wix_requests_first"] :]
+    assert later, "listing pages, feeds and sitemaps are still read"
+    assert not [r.path for r in later if r.path.startswith("/post/")]
+    assert {r.path for r in later} >= {"/", "/blog-feed.xml", "/robots.txt"}
+    second_dups = data["duplicates"][data["duplicates"]["run_id"] == second["run_id"]]
+    assert second_dups.empty
 
 
 def test_fetch_log_records_every_failure(data, error_server):
@@ -216,13 +221,13 @@ def test_damaged_index_is_rebuilt_with_a_log_line(prefect_api, wix_server, tmp_p
     assert index_files
     index_files[0].write_bytes(b"PAR1 damaged")
     caplog.clear()
-    second = scrape(start_urls=feed, data_dir=str(d), polite=False)
+    second = scrape(start_urls=feed, data_dir=str(d), polite=False, incremental=False)
     assert "rebuilding it from 6 stored article(s)" in caplog.text
     assert (second["articles_new"], second["unchanged"]) == (0, 6)
     for path in (d / "_index").glob("*.parquet"):
         assert pq.read_table(path).num_rows >= 6  # the damaged file was replaced
     caplog.clear()
-    third = scrape(start_urls=feed, data_dir=str(d), polite=False)
+    third = scrape(start_urls=feed, data_dir=str(d), polite=False, incremental=False)
     assert "rebuilding" not in caplog.text
     assert third["articles_new"] == 0
 
@@ -238,8 +243,8 @@ def test_an_edited_post_becomes_a_new_revision(prefect_api, tmp_path):
     d = tmp_path / "d"
     with SiteServer(site) as srv:
         base = srv.url
-        feed = [base + "/blog-feed.xml"]
-        assert scrape(start_urls=feed, data_dir=str(d), polite=False)["articles_new"] == 6
+        root = [base + "/"]
+        assert scrape(start_urls=root, data_dir=str(d), polite=False)["articles_new"] == 6
         post = next(p for p in site.data["posts"] if p.lang == "en" and "government" not in p.slug)
         old_text = (
             pd.read_parquet(d / "articles")
@@ -253,9 +258,13 @@ def test_an_edited_post_becomes_a_new_revision(prefect_api, tmp_path):
             site,
             post.slug,
             paragraphs=[*find_post(site, post.slug).paragraphs, correction],
-            updated=datetime(2026, 11, 1, tzinfo=UTC),
+            updated=datetime.now(UTC),  # the sitemap's lastmod moves with it
         )
-        second = scrape(start_urls=feed, data_dir=str(d), polite=False)
+        seen = len(srv.requests)
+        second = scrape(start_urls=root, data_dir=str(d), polite=False)
+        refetched = {r.path for r in srv.requests[seen:] if r.path.startswith("/post/")}
+    # Only the edited post (its sitemap lastmod moved) was downloaded again.
+    assert refetched == {f"/post/{post.slug}"}
     assert (second["articles_new"], second["articles_revised"]) == (0, 1)
     arts = pd.read_parquet(d / "articles")
     assert arts["article_id"].is_unique and len(arts) == 6  # the latest revision by default
@@ -274,3 +283,22 @@ def test_an_edited_post_becomes_a_new_revision(prefect_api, tmp_path):
         f"where article_id = '{row['article_id']}'"
     ).fetchone()[0]
     assert n == 2
+
+
+def test_every_fetch_is_archived_as_warc(data, wix_server):
+    from warcio.archiveiterator import ArchiveIterator
+
+    from newsetl.archive import iter_archived_pages
+
+    d = data["data"]
+    for run in (data["first"], data["second"]):
+        files = list((d / "archive").glob(f"date=*/{run['run_id']}.warc.gz"))
+        assert len(files) == 1, run["run_id"]
+    first = next((d / "archive").glob(f"date=*/{data['first']['run_id']}.warc.gz"))
+    with open(first, "rb") as fh:  # a standard WARC reader reads it
+        types = {rec.rec_type for rec in ArchiveIterator(fh)}
+    assert {"warcinfo", "request", "response", "metadata"} <= types
+    pages = {p.final_url: p for p in iter_archived_pages(first)}
+    seed = pages[wix_server.url + SEED_PATH]
+    assert seed.status == 200 and b"Post: Blog2_Post" in seed.body  # the raw page, as served
+    assert seed.header("content-type").startswith("text/html")
