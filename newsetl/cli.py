@@ -243,6 +243,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from newsetl.reprocess import format_report, reprocess
+
+    if not Path(args.data_dir).is_dir():
+        raise UsageError(f"no dataset at {args.data_dir}: pass --data-dir")
+    source = _check_source(args.source)
+    report = reprocess(args.data_dir, source=source)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_report(report))
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from newsetl.status import dataset_status, format_status, prefect_runs
 
@@ -384,6 +398,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--url", help="the pages' URL (resolves relative links, canonical URL)")
     e.add_argument("--jsonl", action="store_true", help="JSON lines output (the only format)")
     e.set_defaults(func=cmd_extract)
+
+    rr = sub.add_parser(
+        "reprocess",
+        help="rebuild articles and duplicates from the page archive, offline",
+        description=(
+            "Replay the raw page archive (data/archive/*.warc.gz) through today's extractor "
+            "and deduplicator, run by run, and swap the result in atomically. No network."
+        ),
+    )
+    rr.add_argument("--data-dir", default="data", help="dataset folder (default: data)")
+    rr.add_argument("--source", help="only this source (default: all)")
+    rr.add_argument("--json", action="store_true", help="machine-readable report")
+    rr.set_defaults(func=cmd_reprocess)
 
     st = sub.add_parser(
         "status",

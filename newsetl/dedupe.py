@@ -492,6 +492,7 @@ class Decision:
 
 
 _ROW_BITS = _U64(32)
+_SORT_RATIO = 32  # an unsorted segment is sorted once a query has >= 1/32 of its size
 _BAND_MULT = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))  # odd
 _ROW_MASK = _U64(0xFFFFFFFF)
 
@@ -509,20 +510,39 @@ def _sort_bands(packed: np.ndarray, kind: str | None = None) -> np.ndarray:
 
 class _Segment:
     """LSH band keys of a run of index rows: ``packed[band]`` holds ``key << 32 | row``
-    ascending, so one uint64 array per band is both the sorted keys and their rows."""
+    ascending, so one uint64 array per band is both the sorted keys and their rows.
 
-    __slots__ = ("packed",)
+    A segment loaded by ``from_arrow`` starts unsorted (``keys[band]`` aligned with ``rows``):
+    a small batch of queries is cheaper to answer by looking every stored key up among the
+    sorted query keys than sorting a million keys per band first. It is sorted when a big
+    batch queries it or it has to be merged.
+    """
 
-    def __init__(self, packed: np.ndarray) -> None:
-        self.packed = packed
+    __slots__ = ("keys", "packed", "rows")
+
+    def __init__(
+        self,
+        packed: np.ndarray | None,
+        keys: np.ndarray | None = None,
+        rows: np.ndarray | None = None,
+    ) -> None:
+        self.packed, self.keys, self.rows = packed, keys, rows
 
     def __len__(self) -> int:
-        return self.packed.shape[1]
+        return (self.packed if self.packed is not None else self.keys).shape[1]
+
+    def sort(self) -> np.ndarray:
+        if self.packed is None:
+            packed = self.keys.astype(_U64) << _ROW_BITS
+            packed |= self.rows.astype(_U64)[None, :]
+            self.packed, self.keys, self.rows = _sort_bands(packed), None, None
+        return self.packed
 
     @classmethod
     def merge(cls, a: _Segment, b: _Segment) -> _Segment:
         # two sorted runs per band: a stable (merge) sort joins them in linear time
-        return cls(_sort_bands(np.concatenate([a.packed, b.packed], axis=1), kind="stable"))
+        packed = np.concatenate([a.sort(), b.sort()], axis=1)
+        return cls(_sort_bands(packed, kind="stable"))
 
 
 _NO_TIME = float("inf")
@@ -751,25 +771,27 @@ class DedupeIndex:
             acc += s[:, :, j] * _BAND_MULT[j % len(_BAND_MULT)]
         return acc
 
-    def _index_pending(self) -> None:
-        """Put rows stored since the last call into a new LSH segment (and merge segments)."""
+    def _index_pending(self, *, lazy: bool = False) -> None:
+        """Put rows stored since the last call into a new LSH segment (and merge segments);
+        ``lazy``: leave the segment unsorted until a big query or a merge needs it sorted."""
         lo, hi = self._indexed, self._n
         if hi == lo:
             return
         self._indexed = hi
-        parts = []
+        keys, rows = [], []
         step = 65536  # rows at a time, read in place: no copy of the signatures
         for i in range(lo, hi, step):
             j = min(i + step, hi)
             ok = self._counts[i:j] >= self.min_shingles
             sigs = self._sigs[i:j] if ok.all() else self._sigs[i:j][ok]
-            part = self._band_chunk(sigs).T.astype(_U64) << _ROW_BITS
-            part |= np.flatnonzero(ok).astype(_U64) + _U64(i)
-            parts.append(part)
-        packed = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
-        if packed.shape[1] == 0:
+            keys.append(self._band_chunk(sigs).T)
+            rows.append(np.flatnonzero(ok) + i)
+        seg = _Segment(None, np.concatenate(keys, axis=1), np.concatenate(rows))
+        if len(seg) == 0:
             return
-        self._segments.append(_Segment(_sort_bands(packed)))
+        if not lazy:
+            seg.sort()
+        self._segments.append(seg)
         while len(self._segments) > 1 and len(self._segments[-2]) <= 2 * len(self._segments[-1]):
             b = self._segments.pop()
             a = self._segments.pop()
@@ -783,10 +805,26 @@ class DedupeIndex:
         keys follow it in the segment, collected in a few vectorised steps.
         """
         owners, rows = [], []
+        for seg in self._segments:
+            if seg.packed is None and len(keys[0]) * _SORT_RATIO >= len(seg):
+                seg.sort()
         for band in range(self.bands):
             order = np.argsort(keys[band])
-            lows = keys[band][order].astype(_U64) << _ROW_BITS
+            qkeys = keys[band][order]
+            lows = qkeys.astype(_U64) << _ROW_BITS
             for seg in self._segments:
+                if seg.packed is None:  # unsorted: look the stored keys up in the query's
+                    skeys = seg.keys[band]
+                    pos = np.searchsorted(qkeys, skeys)
+                    hit = np.flatnonzero(qkeys[np.minimum(pos, len(qkeys) - 1)] == skeys)
+                    while len(hit):  # equal query keys follow each other
+                        owners.append(order[pos[hit]])
+                        rows.append(seg.rows[hit].astype(np.int64))
+                        pos[hit] += 1
+                        ok = pos[hit] < len(qkeys)
+                        hit = hit[ok]
+                        hit = hit[qkeys[pos[hit]] == skeys[hit]]
+                    continue
                 packed = seg.packed[band]
                 pos = np.searchsorted(packed, lows)
                 who = np.arange(len(pos))
@@ -1194,7 +1232,7 @@ class DedupeIndex:
                 strict=True,
             ):
                 index._add_alias(a, u, h, r)
-        index._index_pending()
+        index._index_pending(lazy=True)
         index._loaded = index.mark()
         return index
 

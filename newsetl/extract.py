@@ -720,7 +720,69 @@ def _choose_blocks(blocks: list[_Block], walker: _Walker) -> list[_Block]:
     if marked:
         best_key = marked[0][2]
     best_key = _climb(best_key, parents, totals, chars, links, walker)
-    return _gather(blocks, block_scores, best_key, scores, walker)
+    twins = _twin_containers(blocks, best_key, totals, chars, links, walker)
+    return _gather(blocks, block_scores, best_key, scores, walker, twins)
+
+
+TWIN_LEVELS = 5
+
+
+def _twin_containers(
+    blocks: list[_Block],
+    best_key: int,
+    totals: dict[int, float],
+    chars: dict[int, int],
+    links: dict[int, int],
+    walker: _Walker,
+) -> set[int]:
+    """Containers built like the chosen one that hold the rest of the article.
+
+    Pages assembled from repeated sections (text, figure, text ...) put each run of
+    paragraphs in its own container with the same tag and class. From the chosen container
+    and the wrappers that hold little besides it, siblings with the same tag and class
+    join when their text reads as content (some scoring text, few links).
+    """
+    chain: tuple[int, ...] = ()
+    for block in blocks:
+        if best_key in block.path:
+            chain = block.path[: block.path.index(best_key) + 1]
+            break
+    if len(chain) < 2:
+        return set()
+    base_chars = chars.get(best_key, 0)
+    wanted: dict[int, tuple[str, str]] = {}  # parent key -> (tag, class) of the wrapper
+    for level in range(min(TWIN_LEVELS, len(chain) - 2) + 1):
+        key = chain[-1 - level]
+        if level and chars.get(key, 0) > 1.25 * base_chars + 200:
+            break
+        tag = walker.elements.get(key)
+        cls = tag.attrs.get("class") if tag is not None else None
+        if tag is not None and isinstance(cls, str) and cls.strip():
+            wanted[chain[-2 - level]] = (tag.name, cls)
+    if not wanted:
+        return set()
+    found: set[int] = set()
+    seen: set[int] = set(chain)
+    for block in blocks:
+        path = block.path
+        for i in range(len(path) - 1):
+            sig = wanted.get(path[i])
+            if sig is None:
+                continue
+            key = path[i + 1]
+            if key in seen:
+                continue
+            seen.add(key)
+            tag = walker.elements.get(key)
+            if tag is None or (tag.name, tag.attrs.get("class")) != sig:
+                continue
+            ident = tag.attrs.get("id")
+            if isinstance(ident, str) and _attr_verdict(ident) < 0:
+                continue  # same look, but named as a newsletter box, comments ...
+            size = chars.get(key, 0)
+            if totals.get(key, 0.0) >= 3.0 and links.get(key, 0) < 0.25 * size:
+                found.add(key)
+    return found
 
 
 def _climb(
@@ -754,6 +816,7 @@ def _gather(
     best_key: int,
     scores: dict[int, float],
     walker: _Walker,
+    twins: set[int] | frozenset[int] = frozenset(),
 ) -> list[_Block]:
     """Blocks under the chosen container, plus those of siblings that look like content."""
     best_score = scores.get(best_key, 0.0)
@@ -775,6 +838,10 @@ def _gather(
             if negative and not negative.isdisjoint(path[path.index(best_key) + 1 :]):
                 continue
             chosen.append(block)
+            continue
+        if twins and not twins.isdisjoint(path):
+            if not negative or negative.isdisjoint(path):
+                chosen.append(block)
             continue
         if parent_key is None or parent_key not in path:
             continue

@@ -247,10 +247,12 @@ class Dataset:
         replace_index: bool = False,
         supersede: list[str] | None = None,
         files: list[tuple[str, str]] | None = None,
+        delete: list[Path] | None = None,
     ) -> CommitResult:
         """Write all of a run's rows at once; call while holding ``lock()``.
 
         ``tables`` maps a table name to rows that include its partition columns.
+        ``delete`` names files the commit removes (a new version replacing them).
         ``supersede`` names article ids whose stored row this commit replaces with a new
         revision: the old rows move to ``revisions/`` and the files that held them are
         rewritten without them (copy on write, in the same atomic commit). Returns the
@@ -259,7 +261,7 @@ class Dataset:
         check_partition_value(run_id)
         planned: list[tuple[Path, Path]] = []
         rows: dict[str, int] = {}
-        rewritten: list[Path] = []
+        rewritten: list[Path] = list(delete or [])
         try:
             for src, rel in files or []:
                 # Raw files (the run's WARC archive) join the commit like the tables.

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, newsetl_cmd
 
-COMMANDS = ["scrape", "run", "serve", "extract", "demo", "status", "report"]
+COMMANDS = ["scrape", "run", "serve", "extract", "demo", "status", "report", "reprocess"]
 PARAGRAPHS = [
     "The river rose two metres overnight and the old stone bridge was closed before dawn.",
     "Engineers from the county arrived at eight to inspect the piers for cracks and scour.",

@@ -595,3 +595,27 @@ def test_add_many_equals_adding_one_by_one() -> None:
     assert many.to_arrow().equals(one.to_arrow())
     batch = [cand(f"https://n.com/{k}", t) for k, t in enumerate(_synthetic(300, 4))]
     assert many.decide(batch) == one.decide(batch)
+
+
+def test_small_batch_against_an_unsorted_loaded_index() -> None:
+    texts = _synthetic(2500, 5)
+    index = DedupeIndex()
+    index.decide([cand(f"https://s.com/{k}", t) for k, t in enumerate(texts[:2000])])
+    restored = DedupeIndex.from_arrow(index.to_arrow())
+    assert restored._segments[0].packed is None  # loaded lazily
+    # two copies of one stored text (equal query keys), copies of others, new texts
+    small = [texts[3] + " extra", texts[3] + " more", truncated(texts[10], 0.8)]
+    small += [" ".join(texts[2400 + k].split()[::-1]) for k in range(3)]
+    batch = [cand(f"https://n.com/{k}", t) for k, t in enumerate(small)]
+    got = restored.decide(batch)
+    assert restored._segments[0].packed is None  # answered without sorting
+    assert [(d.kind, d.duplicate_of) for d in got] == [
+        (d.kind, d.duplicate_of) for d in index.decide(batch)
+    ]
+    assert [d.kind for d in got[:3]] == ["near_duplicate"] * 3
+    # a big batch sorts it, with the same decisions
+    big = [cand(f"https://m.com/{k}", t) for k, t in enumerate(texts[2000:])]
+    assert [(d.kind, d.duplicate_of) for d in restored.decide(big)] == [
+        (d.kind, d.duplicate_of) for d in index.decide(big)
+    ]
+    assert restored._segments[0].packed is not None

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import duckdb
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from newsetl.demo.sites import DUPLICATES, EXPECTED
@@ -302,3 +303,42 @@ def test_every_fetch_is_archived_as_warc(data, wix_server):
     seed = pages[wix_server.url + SEED_PATH]
     assert seed.status == 200 and b"Post: Blog2_Post" in seed.body  # the raw page, as served
     assert seed.header("content-type").startswith("text/html")
+
+
+def test_reprocess_rebuilds_the_dataset_from_the_archive(data, wix_server, tmp_path):
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from newsetl.reprocess import reprocess
+
+    d = tmp_path / "copy"
+    shutil.copytree(data["data"], d)
+    before = pd.read_parquet(d / "articles")
+    # Pretend an older extractor had left boilerplate in the seed article's body.
+    seed_url = wix_server.url + SEED_PATH
+    for path in (d / "articles").rglob("*.parquet"):
+        t = pq.read_table(path).to_pandas()
+        if seed_url in set(t["url"]):
+            t.loc[t["url"] == seed_url, "text"] = "top of page\n\nold text\n\nbottom of page"
+            t.loc[t["url"] == seed_url, "content_hash"] = "stale"
+            pq.write_table(
+                pa.Table.from_pandas(t, preserve_index=False).cast(pq.read_schema(path)), path
+            )
+    report = reprocess(d)
+    assert report["runs_replayed"] == 2
+    assert report["text_changed"] == 1
+    assert report["articles_after"] == report["articles_before"] == len(before)
+    assert report["articles_new"] == report["articles_gone"] == 0
+    assert report["duplicates_after"] == 1 and report["new_duplicates"] == 0
+    after = pd.read_parquet(d / "articles")
+    seed = after[after["url"] == seed_url].iloc[0]
+    assert "top of page" not in seed["text"] and "Though the unrest" in seed["text"]
+    assert set(after["article_id"]) == set(before["article_id"])
+    assert (
+        after.set_index("article_id")["content_hash"].to_dict()
+        == before.set_index("article_id")["content_hash"].to_dict()
+    )
+    assert len(pd.read_parquet(d / "duplicates")) == 1
+    # Only the new version is visible; the pages log is untouched.
+    assert len(pd.read_parquet(d / "pages")) == len(data["pages"])
