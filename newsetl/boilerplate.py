@@ -231,6 +231,9 @@ NEGATIVE_WORDS = frozenset(
         "reactions",
         "tooltip",
         "toc",
+        "gallery",
+        "slideshow",
+        "carousel",
     }
 )
 # Weak words: boilerplate only as the whole token ("meta") or after an article word

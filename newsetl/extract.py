@@ -18,6 +18,7 @@ How the body is found, in order:
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -894,7 +895,7 @@ def _is_meta_line(text: str, title_norm: str) -> bool:
     if n <= 12 and len(text) < 120:
         if JUNK_LINE.match(text) or _READ_TIME.search(text) or _COUNTER.match(text):
             return True
-        if n <= 10 and BYLINE_LINE.match(text):
+        if BYLINE_LINE.match(text) and (n <= 10 or DATE_IN_LINE.search(text)):
             return True
         date = DATE_IN_LINE.search(text)
         if date and len(date.group(0).split()) + 4 >= n and not text.rstrip().endswith("."):
@@ -946,6 +947,29 @@ def _drop_repeats(blocks: list[str]) -> list[str]:
     return kept
 
 
+REFRAIN_MIN = 3  # a short line seen this often is interface text (per-photo prompts ...)
+
+
+def _drop_refrains(blocks: list[_Block]) -> list[_Block]:
+    """Drop short lines that repeat word for word several times, keeping the first."""
+    counts: dict[str, int] = {}
+    for block in blocks:
+        if len(block.text) < 80:
+            counts[block.text] = counts.get(block.text, 0) + 1
+    if not counts or max(counts.values()) < REFRAIN_MIN:
+        return blocks
+    seen: set[str] = set()
+    kept = []
+    for block in blocks:
+        text = block.text
+        if counts.get(text, 0) >= REFRAIN_MIN:
+            if text in seen:
+                continue
+            seen.add(text)
+        kept.append(block)
+    return kept
+
+
 def _clean_blocks(
     chosen: list[_Block], title: str | None, description: str | None = None
 ) -> list[str]:
@@ -966,6 +990,7 @@ def _clean_blocks(
         if _is_meta_line(text, title_norm):
             continue
         out.append(block)
+    out = _drop_refrains(out)
     # A trailing heading introduces something that was cut (comments, related posts).
     while (
         out
@@ -1197,6 +1222,16 @@ def _find_language(
     return meta.detect_language(text)
 
 
+_LD_MARKUP = re.compile(r"</?(?:p|br|div|h[1-6]|li|ul|ol|blockquote|a|em|strong|span)\b", re.I)
+_LD_BREAK = re.compile(r"<(?:/?(?:p|div|h[1-6]|li|ul|ol|blockquote|figure|table|tr)|br)\b[^>]*>", re.I)
+
+
+def _markup_to_text(fragment: str) -> str:
+    """HTML inside a JSON-LD ``articleBody`` as plain text: one line per block element."""
+    text = _LD_BREAK.sub("\n", fragment)
+    return html_lib.unescape(_ANY_TAG.sub("", text))
+
+
 # ---------------------------------------------------------------------------------------
 # Entry point
 
@@ -1278,6 +1313,8 @@ def _extract(
     text = "\n\n".join(paragraphs)
 
     ld_body = article_ld.get("articleBody") if article_ld else None
+    if isinstance(ld_body, str) and _LD_MARKUP.search(ld_body):
+        ld_body = _markup_to_text(ld_body)
     if isinstance(ld_body, str) and len(ld_body.split()) >= 50:
         if len(text.split()) < 0.5 * len(ld_body.split()):
             paragraphs = _drop_repeats(

@@ -179,6 +179,7 @@ class Dataset:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 self._recover()
+                self.quarantine_foreign()
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
@@ -385,6 +386,59 @@ class Dataset:
             _fsync_dir(folder)
         crash_point("commit_deleted")
         journal.unlink()
+
+    def quarantine_foreign(self) -> list[tuple[Path, Path]]:
+        """Move files that readers would choke on out of the table folders.
+
+        The rule: inside ``articles/``, ``revisions/``, ``duplicates/`` and ``pages/`` only
+        whole Parquet files are allowed (hidden ``.``/``_`` names excepted). Anything else -
+        a stray CSV, a truncated or foreign Parquet file - is moved, with a warning naming
+        it, to ``_quarantine/<same path>``, so pandas, DuckDB and Polars keep reading the
+        dataset and nothing is deleted. Files already checked are remembered by size and
+        modification time. Returns the moves.
+        """
+        seen_path = self.state / "verified.json"
+        try:
+            seen = json.loads(seen_path.read_text())
+        except (OSError, ValueError):
+            seen = {}
+        moves: list[tuple[Path, Path]] = []
+        fresh: dict[str, list[float]] = {}
+        for table in TABLES:
+            base = self.root / table
+            if not base.is_dir():
+                continue
+            for path in base.rglob("*"):
+                if path.is_dir() or _hidden(path, base):
+                    continue
+                rel = str(path.relative_to(self.root))
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                stamp = [st.st_size, st.st_mtime]
+                if seen.get(rel) == stamp:
+                    fresh[rel] = stamp
+                    continue
+                problem = None
+                if path.suffix != ".parquet":
+                    problem = "not a Parquet file"
+                else:
+                    try:
+                        pq.read_metadata(path)
+                    except Exception as exc:  # noqa: BLE001 - any unreadable footer
+                        problem = f"damaged Parquet ({exc})"
+                if problem is None:
+                    fresh[rel] = stamp
+                    continue
+                target = self.root / "_quarantine" / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+                moves.append((path, target))
+                log.warning("moved %s out of the dataset (%s): it is now %s", path, problem, target)
+        if fresh != seen:
+            _atomic_write_text(seen_path, json.dumps(fresh))
+        return moves
 
     def _recover(self) -> None:
         """Finish or undo what a crashed commit left (runs under the lock)."""

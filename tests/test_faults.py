@@ -64,3 +64,20 @@ def test_disk_full_fails_clearly_and_keeps_what_was_stored(
     third = _scrape(cli_env, [news_server.url + "/feed/"], data)
     assert third.returncode == 0, third.stderr[-2000:]
     assert len(pd.read_parquet(data / "articles")) == 6 + 4  # the republished copy dropped
+
+
+def test_foreign_files_in_the_data_folder_are_set_aside(cli_env, wix_server, tmp_path):
+    data = tmp_path / "data"
+    first = _scrape(cli_env, [wix_server.url + "/blog-feed.xml"], data)
+    assert first.returncode == 0, first.stderr[-2000:]
+    stray = next((data / "articles").rglob("*.parquet")).parent / "export.csv"
+    stray.write_text("title,url\nx,y\n")
+    broken = (data / "pages").rglob("*.parquet").__next__()
+    broken.write_bytes(broken.read_bytes()[:50])  # a damaged file of the fetch log
+    again = _scrape(cli_env, [wix_server.url + "/blog-feed.xml"], data)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "Traceback" not in again.stderr
+    assert str(stray) in again.stderr and str(broken) in again.stderr  # named, with the rule
+    assert (data / "_quarantine" / stray.relative_to(data)).exists()
+    assert len(pd.read_parquet(data / "articles")) == 6
+    pd.read_parquet(data / "pages")  # readable again

@@ -181,3 +181,28 @@ def test_partition_values_cannot_escape(bad):
 
 def test_partition_value_accepts_hosts():
     assert check_partition_value("example.com-8080") == "example.com-8080"
+
+
+def test_foreign_and_damaged_files_are_moved_aside_with_a_warning(tmp_path, caplog):
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    with ds.lock():
+        result = ds.commit("r1", {"articles": _articles(3)})
+    good = result.files[0]
+    folder = tmp_path / "articles" / "source=site-a" / "month=2022-01"
+    (folder / "notes.csv").write_text("a,b\n1,2\n")
+    truncated = folder / "part-r0-0000.parquet"
+    truncated.write_bytes(open(good, "rb").read()[:100])
+    with pytest.raises(Exception):  # noqa: B017 - what a user's reader meets unprotected
+        pd.read_parquet(tmp_path / "articles")
+    with ds.lock():
+        pass
+    assert "notes.csv" in caplog.text and "not a Parquet file" in caplog.text
+    assert "part-r0-0000.parquet" in caplog.text and "damaged Parquet" in caplog.text
+    quarantined = tmp_path / "_quarantine" / "articles" / "source=site-a" / "month=2022-01"
+    assert (quarantined / "notes.csv").exists() and (quarantined / "part-r0-0000.parquet").exists()
+    assert len(pd.read_parquet(tmp_path / "articles")) == 3  # readable again, nothing lost
+    caplog.clear()
+    with ds.lock():  # verified files are not read again, and nothing more moves
+        moved = ds.quarantine_foreign()
+    assert moved == [] and "moved" not in caplog.text
