@@ -340,8 +340,13 @@ def scrape(
     allow_offsite: bool = False,
     near_duplicate_threshold: float | None = None,
     incremental: bool = True,
+    on_overlap: str = "queue",
 ) -> dict[str, Any]:
     """Scrape the start URLs into the dataset at ``data_dir``; return the run summary.
+
+    Runs of one named ``source`` never overlap: a run that finds the previous one still
+    running waits for it (``on_overlap="queue"``) or ends at once, adding nothing
+    (``"skip"``); the log says which.
 
     With ``incremental`` (the default) article pages stored by earlier runs are not
     downloaded again unless their sitemap or feed entry is newer, and are then asked for
@@ -355,12 +360,55 @@ def scrape(
     start_urls = [urls.validate_start_url(u) for u in start_urls]
     if not start_urls:
         raise ValueError("no start URL: pass at least one http(s) URL")
+    if on_overlap not in ("queue", "skip"):
+        raise ValueError(f"on_overlap must be 'queue' or 'skip', not {on_overlap!r}")
     ds = Dataset(data_dir)
     ds.ensure_writable()
     if source:
         source_for: dict[str, str] | str = pipeline.check_partition_value(source)
     else:
         source_for = {urls.site_of(u): pipeline.default_source_name(u) for u in start_urls}
+    with ds.source_lock(source or "", wait=on_overlap == "queue") as state:
+        if state == "busy":
+            logger.warning(
+                "skipped: the previous run of source %s is still running (on_overlap=skip)",
+                source,
+            )
+            return {"skipped": True, "source": source, "data_dir": str(ds.root)}
+        if state == "waited":
+            logger.warning(
+                "queued: this run waited for the previous run of source %s to finish", source
+            )
+        return _scrape_run(
+            ds,
+            start_urls,
+            source_for,
+            max_pages=max_pages,
+            polite=polite,
+            include=include,
+            exclude=exclude,
+            allow_offsite=allow_offsite,
+            threshold=near_duplicate_threshold,
+            incremental=incremental,
+        )
+
+
+def _scrape_run(
+    ds: Dataset,
+    start_urls: list[str],
+    source_for: dict[str, str] | str,
+    *,
+    max_pages: int,
+    polite: bool,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    allow_offsite: bool,
+    threshold: float | None,
+    incremental: bool,
+) -> dict[str, Any]:
+    """The stages of one run, once any previous run of the source has finished."""
+    logger = get_run_logger()
+    near_duplicate_threshold = threshold
     run_id = new_run_id()
     known_file = _write_known(ds, _work_root() / f"{run_id}.known.jsonl") if incremental else None
     # The crawl's scratch folder lives in the state folder, not the data folder: a full data

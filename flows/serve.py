@@ -106,6 +106,11 @@ def build_deployments(sources: list[Source], data_dir: str | None = None) -> lis
             params["data_dir"] = data_dir
         if params.get("data_dir"):
             params["data_dir"] = str(Path(params["data_dir"]).expanduser().resolve())
+        # Prefect's limit holds runs back on a server; the flow's own source lock also
+        # covers runs started elsewhere (newsetl run, scrape --source) on the same data.
+        params.setdefault(
+            "on_overlap", "skip" if src.collision_strategy == "CANCEL_NEW" else "queue"
+        )
         schedules = [
             Cron(s.cron, timezone=s.timezone)
             if s.cron

@@ -15,7 +15,6 @@ _JSONLD = re.compile(
     r"<script\b[^>]*?type\s*=\s*[\"']?application/ld\+json[^>]*>(.*?)</script\s*>",
     re.IGNORECASE | re.DOTALL,
 )
-_LD_JSON_HINT = re.compile(r"ld\+json", re.IGNORECASE)
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _URLISH = re.compile(r"^(?:https?:|www\.|/)|\.(?:com|org|net|html?)(?:/|$)|@", re.IGNORECASE)
@@ -40,8 +39,6 @@ ARTICLE_TYPE_HINTS = ("article", "posting", "report", "blog")
 def find_jsonld(html: str) -> list[Any]:
     """Parse every JSON-LD block in the raw page; blocks that are not valid JSON are skipped."""
     out: list[Any] = []
-    if "ld+json" not in html and _LD_JSON_HINT.search(html) is None:
-        return out
     for match in _JSONLD.finditer(html):
         raw = _CDATA.sub("", match.group(1).strip())
         if not raw:

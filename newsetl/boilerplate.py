@@ -370,7 +370,8 @@ CONTENT_MARKERS: tuple[tuple[str, str], ...] = (
 JUNK_LINE = re.compile(
     r"""^(?:
         top\ of\ page|bottom\ of\ page|back\ to\ top|skip\ to\ (?:main\ )?content|
-        post:\ \w+|advertisement|advertisements|sponsored(?:\ content)?|
+        post:\ \w+|advertisement|advertisements|advertising|sponsored(?:\ content)?|
+        videos?|watch(?:\ the)?\ video|pages?:?(?:\ \d+)+(?:\ next)?|
         share(?:\ this)?(?:\ (?:post|article|story|page))?:?|tweet|pin\ it|email|print|
         (?:share\ on|follow\ us\ on)\ \w+|
         \d+\ (?:min|mins|minute|minutes)\ read|
@@ -382,6 +383,13 @@ JUNK_LINE = re.compile(
         image:?.*\ (?:credit|getty\ images|ap\ photo|reuters)\W*
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
+)
+
+# Calls to action: sign up for the newsletter (checked on lines of up to 30 words).
+CTA_LINE = re.compile(
+    r"^(?:sign[\s-]?up|subscribe|register|join)\b.{0,200}?\b(?:newsletter|mailing\s+list|"
+    r"e-?mail\s+updates)\b",
+    re.IGNORECASE,
 )
 
 # Lines that carry a date/byline rather than text: checked on short blocks only.

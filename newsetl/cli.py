@@ -113,6 +113,9 @@ def _run_flow(params: dict[str, Any]) -> dict[str, Any]:
 def _print_summary(summary: dict[str, Any]) -> None:
     from newsetl.report import summary_text
 
+    if summary.get("skipped"):
+        print(f"skipped: the previous run of source {summary.get('source')} is still running")
+        return
     print(summary_text(summary))
 
 
@@ -137,6 +140,7 @@ def cmd_scrape(args: argparse.Namespace) -> int:
             "exclude": args.exclude or None,
             "allow_offsite": args.allow_offsite,
             "incremental": not args.full,
+            "on_overlap": args.on_overlap,
         }
     )
     _print_summary(summary)
@@ -353,6 +357,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching")
     s.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching")
     s.add_argument("--allow-offsite", action="store_true", help="follow links to other sites")
+    s.add_argument(
+        "--on-overlap",
+        choices=["queue", "skip"],
+        default="queue",
+        help="when a run of the same --source is still going: wait for it, or skip this run",
+    )
     s.add_argument(
         "--full",
         action="store_true",

@@ -34,6 +34,7 @@ PARAMETERS: dict[str, type | tuple[type, ...]] = {
     "allow_offsite": bool,
     "near_duplicate_threshold": (int, float),
     "incremental": bool,
+    "on_overlap": str,
 }
 DEPLOYMENT_KEYS = {
     "name",

@@ -39,6 +39,7 @@ from newsetl.boilerplate import (
     BLOCK_TAGS,
     BYLINE_LINE,
     CONTENT_MARKERS,
+    CTA_LINE,
     DATE_IN_LINE,
     HEADING_TAGS,
     JUNK_LINE,
@@ -245,8 +246,8 @@ def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
                 title = " ".join(t.strip() for t in el.itertext() if t.strip())
         head_info = _Head(metas, links, title)
         root.remove(head)
-    visible = sum(len(t) for t in _ALL_TEXT(root) for t in t.split())
-    linked = sum(len(t) for t in _LINK_TEXT(root) for t in t.split())
+    visible = len("".join("".join(_ALL_TEXT(root)).split()))
+    linked = len("".join("".join(_LINK_TEXT(root)).split()))
     density = round(min(1.0, linked / visible), 4) if visible else 0.0
     lxml_etree.strip_elements(root, *_TEXTLESS_VOID, with_tail=False)
     _drop_empty(root)
@@ -900,6 +901,8 @@ def _is_meta_line(text: str, title_norm: str) -> bool:
         date = DATE_IN_LINE.search(text)
         if date and len(date.group(0).split()) + 4 >= n and not text.rstrip().endswith("."):
             return True
+    if n <= 30 and CTA_LINE.match(text):
+        return True
     if title_norm and n <= 40 and _norm(text) == title_norm:
         return True
     return False
@@ -920,7 +923,7 @@ def _drop_repeats(blocks: list[str]) -> list[str]:
         key = " ".join(words)
         if key in seen_exact:
             continue
-        grams = {(words[i], words[i + 1], words[i + 2]) for i in range(len(words) - 2)}
+        grams = set(zip(words, words[1:], words[2:], strict=False))
         hits: dict[int, int] = {}
         for gram in grams:
             for j in index.get(gram, ()):
@@ -947,7 +950,21 @@ def _drop_repeats(blocks: list[str]) -> list[str]:
     return kept
 
 
-REFRAIN_MIN = 3  # a short line seen this often is interface text (per-photo prompts ...)
+LI_OWN_TEXT = 15  # a link-heavy list item with this much text of its own is content
+
+
+def _introduces_text(chosen: list[_Block], i: int) -> bool:
+    """A (linked) subheading followed by a long paragraph heads a section of the text;
+    a teaser headline is followed by a short blurb, or by nothing."""
+    if i + 1 >= len(chosen):
+        return False
+    nxt = chosen[i + 1]
+    if nxt.kind in HEADING_TAGS or len(nxt.text) < 200:
+        return False
+    return (nxt.link_len / nxt.size if nxt.size else 0.0) < 0.2
+
+
+REFRAIN_MIN = 5  # a short line seen this often is interface text (per-photo prompts ...)
 
 
 def _drop_refrains(blocks: list[_Block]) -> list[_Block]:
@@ -977,15 +994,21 @@ def _clean_blocks(
     title_norm = _norm(title) if title else ""
     desc_norm = _norm(description) if description else ""
     out: list[_Block] = []
-    for block in chosen:
+    for i, block in enumerate(chosen):
         if desc_norm and block.kind in HEADING_TAGS and _norm(block.text) == desc_norm:
             continue  # the standfirst shown under the headline
         text = block.text
         density = block.link_len / block.size if block.size else 0.0
         words = len(text.split())
         if density > 0.8 and words < 15:
-            continue
-        if block.kind == "li" and density > 0.3 and words < 15:
+            if not (block.kind in HEADING_TAGS and _introduces_text(chosen, i)):
+                continue
+        if (
+            block.kind == "li"
+            and density > 0.3
+            and words < 15
+            and block.size - block.link_len < LI_OWN_TEXT
+        ):
             continue
         if _is_meta_line(text, title_norm):
             continue
@@ -1086,9 +1109,9 @@ def _scan_tree(walker: _Walker) -> tuple[list[Tag], list[Tag]]:
     soup = walker.soup
     if soup is None:
         return [], []
-    want_date = want_author = True
     dates: list[Tag] = []
     authors: list[Tag] = []
+    verdicts: dict[tuple[Any, Any], tuple[bool, bool]] = {}
     for tag in soup.descendants:
         if type(tag) is not Tag:
             continue
@@ -1097,23 +1120,28 @@ def _scan_tree(walker: _Walker) -> tuple[list[Tag], list[Tag]]:
             continue
         itemprop = attrs.get("itemprop")
         itemprop = itemprop.lower() if isinstance(itemprop, str) else ""
-        marks = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if (
-            want_date
-            and len(dates) < 20
-            and (
-                "datepublished" in itemprop
-                or (tag.name in ("time", "abbr") or _DATE_CLASS.search(marks))
+        key = (attrs.get("class"), attrs.get("id"))
+        verdict = verdicts.get(key)
+        if verdict is None:
+            marks = f"{key[0] or ''} {key[1] or ''}"
+            verdict = verdicts[key] = (
+                _DATE_CLASS.search(marks) is not None,
+                _AUTHOR_CLASS.search(marks) is not None and _COMMENTISH.search(marks) is None,
             )
+        if len(dates) < 20 and (
+            verdict[0] or "datepublished" in itemprop or tag.name in ("time", "abbr")
         ):
             dates.append(tag)
-        if want_author and len(authors) < 20:
+        if len(authors) < 20:
             rel = attrs.get("rel")
             rel = rel if isinstance(rel, str) else " ".join(rel or ())
-            if (
-                "author" in itemprop or "author" in rel or _AUTHOR_CLASS.search(marks)
-            ) and not _COMMENTISH.search(marks):
+            if verdict[1] or (
+                ("author" in itemprop or "author" in rel)
+                and _COMMENTISH.search(f"{key[0] or ''} {key[1] or ''}") is None
+            ):
                 authors.append(tag)
+        elif len(dates) >= 20:
+            break
     walker.scanned = (dates, authors)
     return walker.scanned
 

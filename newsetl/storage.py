@@ -184,6 +184,34 @@ class Dataset:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
+    @contextlib.contextmanager
+    def source_lock(self, source: str, *, wait: bool) -> Iterator[str]:
+        """Hold the run lock of one source for a whole run.
+
+        Yields ``"free"`` (no other run), ``"waited"`` (another run held it; ``wait``) or
+        ``"busy"`` (another run holds it and ``wait`` is False: the caller should stop).
+        An empty source name (an ad hoc run over several sites) takes no lock.
+        """
+        if not source:
+            yield "free"
+            return
+        check_partition_value(source)
+        self.state.mkdir(parents=True, exist_ok=True)
+        with open(self.state / f"run-{source}.lock", "a+b") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                state = "free"
+            except BlockingIOError:
+                if not wait:
+                    yield "busy"
+                    return
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                state = "waited"
+            try:
+                yield state
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
     def generation(self) -> int:
         """How many commits the folder has seen; changes whenever another run commits."""
         try:

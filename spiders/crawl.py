@@ -2,7 +2,7 @@
 
     python -m spiders.crawl --out DIR --max-pages N [--no-delay] [--allow-offsite]
         [--include REGEX ...] [--exclude REGEX ...] [--user-agent UA]
-        [--known FILE] [--no-archive] URL [URL ...]
+        [--known FILE] [--no-archive] [--timeout SECONDS] URL [URL ...]
 
 Writes ``DIR/pages.jsonl`` (one FetchedPage per fetch attempt, flushed per line),
 ``DIR/bodies/<sha1>.html`` (raw HTML bodies), ``DIR/stats.json`` (our counts at the top
@@ -15,7 +15,8 @@ before (``url``, ``is_article``, ``etag``, ``last_modified``, ``fetched_at``; se
 fetched again (counted as ``skipped_known`` in stats.json, not written to pages.jsonl)
 unless a sitemap lastmod or feed date is newer than their ``fetched_at``; then, and for a
 start URL that is a known article, they are fetched with If-None-Match/If-Modified-Since
-and a 304 is recorded with reason ``not_modified``. Prints ``crawl: N pages fetched, H html, E
+and a 304 is recorded with reason ``not_modified``. ``--timeout`` sets the download
+timeout per request (Scrapy's DOWNLOAD_TIMEOUT; default from ``spiders.settings``, 20 s). Prints ``crawl: N pages fetched, H html, E
 errors`` on stderr about every 2 s. Exit 0 when the crawl ran (even if pages failed: read
 stats.json), 2 on bad arguments.
 
@@ -210,7 +211,24 @@ def build_parser() -> argparse.ArgumentParser:
         "unless listed with a newer date (then conditionally)",
     )
     p.add_argument("--no-archive", action="store_true", help="do not write DIR/archive.warc.gz")
+    p.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="download timeout per request (default from spiders.settings: 20)",
+    )
     return p
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86400:  # also rejects nan and inf
+        raise argparse.ArgumentTypeError(f"must be between 0 and 86400 seconds: {text!r}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             user_agent=args.user_agent,
             known=args.known,
             archive=not args.no_archive,
+            settings_overrides=(
+                {"DOWNLOAD_TIMEOUT": args.timeout} if args.timeout is not None else None
+            ),
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -122,16 +122,19 @@ def root_element(body: bytes) -> str | None:
         return name.rsplit(":", 1)[-1]
 
 
-def sniff(content_type: str | None, body: bytes) -> tuple[str, bytes]:
+def sniff(content_type: str | None, body: bytes, limit: int = MAX_GUNZIP) -> tuple[str, bytes]:
     """Decide from the response (not the URL) what a document is.
 
     Returns (kind, body) where kind is ``html``, ``urlset``, ``sitemapindex``, ``rss``,
     ``atom``, ``rdf``, ``text`` (plain text) or ``other``; body is gunzipped when the
-    payload was a gzip file (``sitemap.xml.gz``).
+    payload was a gzip file (``sitemap.xml.gz``). A gzip payload that expands beyond
+    ``limit`` bytes (a gzip bomb) gives ``("too_large", b"")``.
     """
     mime = (content_type or "").lower()
     if body[:2] == b"\x1f\x8b":
-        unzipped = gunzip(body)
+        unzipped = gunzip(body, limit + 1)
+        if unzipped is not None and len(unzipped) > limit:
+            return "too_large", b""
         if unzipped is not None:
             body, mime = unzipped, ""  # the header described the archive, not its content
     xmlish = mime in XML_TYPES or mime.endswith("+xml")
@@ -161,12 +164,36 @@ class Entry:
     published: str | None = None
 
 
-def _xml_root(body: bytes) -> etree._Element | None:
+def _xml_parse(body: bytes) -> tuple[etree._Element | None, str | None, bool]:
+    """Parse a sitemap or feed without expanding entities (no XXE, no network, no huge
+    trees); returns (root, problem, had fatal errors).
+
+    ``problem`` is ``xml_bomb`` when libxml2 refused an entity (billion laughs, quadratic
+    blow-up: the document is cut at the first such reference), ``truncated_xml`` when the
+    document ends early, ``malformed_xml`` when it could not be parsed at all, else None
+    (recover mode may still have skipped small errors such as a bare ``&``)."""
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        return etree.fromstring(body, parser=parser)
+        root = etree.fromstring(body, parser=parser)
     except (etree.XMLSyntaxError, ValueError):
-        return None
+        return None, "malformed_xml", True
+    problem, fatal = None, False
+    for err in parser.error_log:
+        fatal = fatal or err.level_name == "FATAL"
+        name, message = err.type_name or "", err.message or ""
+        if "RESOURCE_LIMIT" in name or "amplification" in message.lower():
+            problem = "xml_bomb"
+        elif problem is None and (
+            name in ("ERR_TAG_NOT_FINISHED", "ERR_DOCUMENT_END") or "Premature end" in message
+        ):
+            problem = "truncated_xml"
+    if root is None:
+        return None, problem or "malformed_xml", True
+    return root, problem, fatal
+
+
+def _xml_root(body: bytes) -> etree._Element | None:
+    return _xml_parse(body)[0]
 
 
 def _local(tag: object) -> str:
@@ -193,9 +220,23 @@ def _find_desc(el: etree._Element, name: str) -> etree._Element | None:
 
 def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry]]:
     """Entries of a ``<urlset>`` or ``<sitemapindex>``; returns (root kind, entries)."""
-    root = _xml_root(body)
+    kind, entries, _ = read_sitemap(body, base_url)
+    return kind, entries
+
+
+def read_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry], str | None]:
+    """Like :func:`parse_sitemap`, plus what was wrong with the XML (see ``_xml_parse``;
+    ``malformed_xml`` also when errors left no entry at all)."""
+    root, problem, fatal = _xml_parse(body)
     if root is None:
-        return "urlset", []
+        return "urlset", [], problem
+    kind, entries = _sitemap_entries_of(root, base_url)
+    if problem is None and fatal and not entries:
+        problem = "malformed_xml"
+    return kind, entries, problem
+
+
+def _sitemap_entries_of(root: etree._Element, base_url: str) -> tuple[str, list[Entry]]:
     kind = _local(root.tag)
     item_tag = "sitemap" if kind == "sitemapindex" else "url"
     entries: list[Entry] = []
@@ -238,9 +279,21 @@ def _to_iso(value: str | None) -> str | None:
 
 def parse_feed(body: bytes, base_url: str) -> list[Entry]:
     """Items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
-    root = _xml_root(body)
+    return read_feed(body, base_url)[0]
+
+
+def read_feed(body: bytes, base_url: str) -> tuple[list[Entry], str | None]:
+    """Like :func:`parse_feed`, plus what was wrong with the XML (see ``read_sitemap``)."""
+    root, problem, fatal = _xml_parse(body)
     if root is None:
-        return []
+        return [], problem
+    entries = _feed_entries_of(root, base_url)
+    if problem is None and fatal and not entries:
+        problem = "malformed_xml"
+    return entries, problem
+
+
+def _feed_entries_of(root: etree._Element, base_url: str) -> list[Entry]:
     entries: list[Entry] = []
     for el in root.iter():
         name = _local(el.tag)
@@ -597,6 +650,7 @@ class NewsSpider(scrapy.Spider):
         self.max_skipped_records = 1000
         self.max_redirects = 5
         self.max_sitemap_size = 50 * 1024 * 1024
+        self.page_maxsize = 10 * 1024 * 1024
         # State
         self.sites: dict[str, Site] = {}
         self.seen: set[str] = set()
@@ -623,6 +677,7 @@ class NewsSpider(scrapy.Spider):
         spider.max_index_fetches = settings.getint("NEWSETL_MAX_INDEX_FETCHES_PER_SITE", 50)
         spider.max_skipped_records = settings.getint("NEWSETL_MAX_SKIPPED_RECORDS", 1000)
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 5)
+        spider.page_maxsize = settings.getint("DOWNLOAD_MAXSIZE") or spider.page_maxsize
         spider.max_sitemap_size = max(
             settings.getint("NEWSETL_MAX_SITEMAP_SIZE", 50 * 1024 * 1024),
             settings.getint("DOWNLOAD_MAXSIZE"),
@@ -1090,9 +1145,15 @@ class NewsSpider(scrapy.Spider):
         if "download_stopped" in response.flags:
             doc, body = "other", response.body
         else:
-            doc, body = sniff(rec.content_type, response.body)
+            # A gzip payload (sitemap.xml.gz, or a page served as raw gzip) may expand no
+            # further than the response itself could have been.
+            limit = meta.get("download_maxsize") or self.page_maxsize
+            doc, body = sniff(rec.content_type, response.body, limit=limit)
         kind = meta["nl_kind"]
-        if doc == "html" and kind in ("page", "start"):
+        if doc == "too_large":
+            rec.reason = "too_large"
+            self._write(rec, key, response)
+        elif doc == "html" and kind in ("page", "start"):
             path = body_name(response.url)
             (self.out_dir / path).write_bytes(body)  # as received (gunzipped if it was a .gz)
             rec.body_path = path
@@ -1100,14 +1161,22 @@ class NewsSpider(scrapy.Spider):
             yield from self._expand_html(response, body, rec, site)
         elif doc in ("urlset", "sitemapindex") or (doc == "text" and kind == "sitemap"):
             rec.kind = "sitemap"
+            if doc == "text":
+                root, entries, problem = "urlset", parse_text_sitemap(body, response.url), None
+                if not entries:
+                    problem = "not_sitemap"  # no URL lines: plain text, binary junk
+            else:
+                root, entries, problem = read_sitemap(body, response.url)
+            rec.reason = problem  # the entries read before a problem are still followed
             self._write(rec, key, response)
             if self._as_index(response, site):
-                yield from self._sitemap_entries(response, body, doc, site)
+                yield from self._sitemap_entries(response, root, entries, site)
         elif doc in ("rss", "atom", "rdf"):
             rec.kind = "feed"
+            entries, rec.reason = read_feed(body, response.url)
             self._write(rec, key, response)
             if self._as_index(response, site):
-                yield from self._feed_entries(response, body, site)
+                yield from self._feed_entries(response, entries, site)
         else:
             if kind in ("sitemap", "feed"):
                 rec.reason = f"not_{kind}"
@@ -1313,12 +1382,8 @@ class NewsSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
-    def _sitemap_entries(self, response: Response, body: bytes, doc: str, site: Site):
+    def _sitemap_entries(self, response: Response, root: str, entries: list[Entry], site: Site):
         depth = response.meta.get("nl_depth", 0) + 1
-        if doc == "text":
-            root, entries = "urlset", parse_text_sitemap(body, response.url)
-        else:
-            root, entries = parse_sitemap(body, response.url)
         if root == "sitemapindex":
             # Post sitemaps first, newest first; all of them within the per-site bound.
             entries.sort(key=lambda e: e.lastmod or "", reverse=True)
@@ -1350,9 +1415,9 @@ class NewsSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
-    def _feed_entries(self, response: Response, body: bytes, site: Site):
+    def _feed_entries(self, response: Response, entries: list[Entry], site: Site):
         depth = response.meta.get("nl_depth", 0) + 1
-        for e in parse_feed(body, response.url):
+        for e in entries:
             req = self._request(
                 e.url,
                 site,

@@ -237,3 +237,54 @@ def test_two_runs_at_once_store_each_article_once(cli_env, wix_server, news_serv
     assert len(arts) == 10  # 6 blog posts + 5 news posts - 1 republished copy
     dups = pd.read_parquet(data / "duplicates")
     assert len(dups) == 1  # the copy, recorded once by whichever run stored second
+
+
+@pytest.mark.slow
+def test_runs_of_one_source_never_overlap(cli_env, wix_server, tmp_path):
+    import threading
+    import time
+
+    from newsetl.storage import Dataset
+
+    data = tmp_path / "data"
+    args = ["scrape", wix_server.url + "/blog-feed.xml", "--source", "blog"]
+    args += ["--data-dir", str(data), "--no-delay"]
+
+    def start(*extra):
+        return subprocess.Popen(
+            newsetl_cmd(*args, *extra),
+            env=cli_env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    ds = Dataset(data)
+    ds.ensure_writable()
+    held = threading.Event()
+    release = threading.Event()
+
+    def previous_run() -> None:  # holds the source's run lock, as a running run does
+        with ds.source_lock("blog", wait=False) as state:
+            assert state == "free"
+            held.set()
+            release.wait(timeout=240)
+
+    holder = threading.Thread(target=previous_run)
+    holder.start()
+    assert held.wait(10)
+    try:
+        out_skip = start("--on-overlap", "skip").communicate(timeout=120)
+        queued = start()  # the default: queue
+        time.sleep(8)
+        assert queued.poll() is None, "a queued run waits for the previous one"
+    finally:
+        release.set()
+        holder.join()
+    out_queued = queued.communicate(timeout=180)
+    assert "skipped: the previous run of source blog is still running" in out_skip[0]
+    assert queued.returncode == 0, out_queued[1][-2000:]
+    assert "queued: this run waited for the previous run of source blog" in out_queued[1]
+    assert "6 new articles" in out_queued[0]
+    assert len(pd.read_parquet(data / "articles")) == 6
