@@ -385,6 +385,15 @@ JUNK_LINE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# Picture credits shown as their own line (checked on lines of up to 25 words).
+CREDIT_LINE = re.compile(
+    r"^[(\[]?\s*(?:(?:photos?|images?|pictures?)\s*(?:\([^)]{0,40}\)\s*)?(?:credits?\s*)?:|"
+    r"credits?\s*:|(?:photos?|images?)\s+(?:by|courtesy\s+of|via)\s)",
+    re.IGNORECASE,
+)
+# Markup that reached the page as text (an escaped embed code), outside <pre>.
+MARKUP_LINE = re.compile(r"^\s*<(?:a|img|iframe|embed|object|div|span|p|script)\b[^<>]*>", re.I)
+
 # Calls to action: sign up for the newsletter (checked on lines of up to 30 words).
 CTA_LINE = re.compile(
     r"^(?:sign[\s-]?up|subscribe|register|join)\b.{0,200}?\b(?:newsletter|mailing\s+list|"

@@ -30,7 +30,6 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.builder import LXMLTreeBuilder
 from lxml import etree as lxml_etree
-from lxml import html as lxml_html
 
 from newsetl import _extract_meta as meta
 from newsetl.boilerplate import (
@@ -39,10 +38,12 @@ from newsetl.boilerplate import (
     BLOCK_TAGS,
     BYLINE_LINE,
     CONTENT_MARKERS,
+    CREDIT_LINE,
     CTA_LINE,
     DATE_IN_LINE,
     HEADING_TAGS,
     JUNK_LINE,
+    MARKUP_LINE,
     NEGATIVE_JOINED,
     NEGATIVE_WORDS,
     POSITIVE_WORDS,
@@ -58,6 +59,8 @@ __all__ = ["extract_article", "strip_non_content"]
 
 _BR = "\x01"  # marks a <br> inside collected text
 _MIN_DUP_WORDS = 12
+_DUP_CANDIDATES = 4  # earlier paragraphs compared in full with each new one, at most
+_DUP_POSTINGS = 64  # paragraphs remembered per word trigram, at most
 CLIMB_LEVELS = 3
 LENIENT_BELOW_WORDS = 120  # less text than this: try again entering "boilerplate" wrappers
 CLIMB_RATIO = 2.0
@@ -94,6 +97,7 @@ def _shrink(html: str) -> str:
         return html
     cut = html.rfind("<", 0, MAX_PARSE_CHARS)
     return html[: cut if cut > 0 else MAX_PARSE_CHARS]
+
 
 # Attributes the walk and the metadata readers look at; lxml drops every other one before
 # BeautifulSoup builds the tree (``style`` survives only as ``hidden`` when it hides).
@@ -295,7 +299,6 @@ def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
             el.tag = "newsetl-bare"
         lxml_etree.strip_tags(root, "newsetl-bare")
     return head_info, lxml_etree.tostring(root, encoding="unicode", method="html"), density
-
 
 
 class _HtmlBuilder(LXMLTreeBuilder):
@@ -903,6 +906,8 @@ def _is_meta_line(text: str, title_norm: str) -> bool:
             return True
     if n <= 30 and CTA_LINE.match(text):
         return True
+    if n <= 25 and CREDIT_LINE.match(text):
+        return True
     if title_norm and n <= 40 and _norm(text) == title_norm:
         return True
     return False
@@ -929,13 +934,14 @@ def _drop_repeats(blocks: list[str]) -> list[str]:
             for j in index.get(gram, ()):
                 hits[j] = hits.get(j, 0) + 1
         duplicate = False
-        for j, count in hits.items():
-            if count < 0.4 * len(grams):
-                continue
+        need = 0.4 * len(grams)
+        candidates = sorted((c, j) for j, c in hits.items() if c >= need)
+        for _count, j in candidates[-_DUP_CANDIDATES:]:
             other = long_words[j]
             if not 0.75 <= len(other) / len(words) <= 1.33:
                 continue
-            if SequenceMatcher(None, other, words, autojunk=False).ratio() >= 0.85:
+            matcher = SequenceMatcher(None, other, words, autojunk=False)
+            if matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85:
                 duplicate = True
                 break
         if duplicate:
@@ -945,7 +951,9 @@ def _drop_repeats(blocks: list[str]) -> list[str]:
         long_words.append(words)
         long_pos.append(len(kept))
         for gram in grams:
-            index.setdefault(gram, []).append(j)
+            posting = index.setdefault(gram, [])
+            if len(posting) < _DUP_POSTINGS:  # a stock phrase says little about repeats
+                posting.append(j)
         kept.append(text)
     return kept
 
@@ -1011,6 +1019,8 @@ def _clean_blocks(
         ):
             continue
         if _is_meta_line(text, title_norm):
+            continue
+        if block.kind != "pre" and MARKUP_LINE.match(text):
             continue
         out.append(block)
     out = _drop_refrains(out)
@@ -1251,7 +1261,9 @@ def _find_language(
 
 
 _LD_MARKUP = re.compile(r"</?(?:p|br|div|h[1-6]|li|ul|ol|blockquote|a|em|strong|span)\b", re.I)
-_LD_BREAK = re.compile(r"<(?:/?(?:p|div|h[1-6]|li|ul|ol|blockquote|figure|table|tr)|br)\b[^>]*>", re.I)
+_LD_BREAK = re.compile(
+    r"<(?:/?(?:p|div|h[1-6]|li|ul|ol|blockquote|figure|table|tr)|br)\b[^>]*>", re.I
+)
 
 
 def _markup_to_text(fragment: str) -> str:

@@ -169,9 +169,11 @@ def _xml_parse(body: bytes) -> tuple[etree._Element | None, str | None, bool]:
     trees); returns (root, problem, had fatal errors).
 
     ``problem`` is ``xml_bomb`` when libxml2 refused an entity (billion laughs, quadratic
-    blow-up: the document is cut at the first such reference), ``truncated_xml`` when the
-    document ends early, ``malformed_xml`` when it could not be parsed at all, else None
-    (recover mode may still have skipped small errors such as a bare ``&``)."""
+    blow-up: the document is cut at the first such reference), ``xml_too_deep`` (nesting
+    beyond libxml2's 256 levels) or ``xml_limit`` for its other resource limits,
+    ``truncated_xml`` when the document ends early, ``malformed_xml`` when it could not be
+    parsed at all, else None (recover mode may still have skipped small errors such as a
+    bare ``&``)."""
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(body, parser=parser)
@@ -181,8 +183,11 @@ def _xml_parse(body: bytes) -> tuple[etree._Element | None, str | None, bool]:
     for err in parser.error_log:
         fatal = fatal or err.level_name == "FATAL"
         name, message = err.type_name or "", err.message or ""
-        if "RESOURCE_LIMIT" in name or "amplification" in message.lower():
+        lower = message.lower()
+        if "amplification" in lower or ("RESOURCE_LIMIT" in name and "entit" in lower):
             problem = "xml_bomb"
+        elif "RESOURCE_LIMIT" in name and problem != "xml_bomb":
+            problem = "xml_too_deep" if "depth" in lower else "xml_limit"
         elif problem is None and (
             name in ("ERR_TAG_NOT_FINISHED", "ERR_DOCUMENT_END") or "Premature end" in message
         ):

@@ -256,6 +256,141 @@ def test_different_paragraphs_sharing_phrases_are_kept() -> None:
     assert a in result.text and b in result.text
 
 
+
+# --- container choice and cleaning rules ----------------------------------------------
+
+
+def test_sections_built_alike_are_joined() -> None:
+    """Text split into repeated same-class sections (figures between) is all kept."""
+
+    def section(*paragraphs: str) -> str:
+        ps = "".join(f"<p>{p}</p>" for p in paragraphs)
+        return (
+            "<div class='block-text'><section class='prose'><div class='prose-inner'>"
+            f"{ps}</div></section></div>"
+        )
+
+    intro = (
+        "It started, as these things often do, with a letter to the harbour master that "
+        "nobody answered for three weeks, and then with a second, angrier one."
+    )
+    body = (
+        "<main><article><h1>Ferry terminal delayed again</h1>"
+        + section(intro)
+        + "<figure><figcaption>The terminal site in May.</figcaption></figure>"
+        + section(LONG_1)
+        + "<figure><figcaption>Steel beams waiting.</figcaption></figure>"
+        + section(LONG_2, LONG_3, LONG_1.replace("harbour", "port").replace("Monday", "Friday"))
+        + "</article></main>"
+    )
+    result = extract_article(page(body))
+    for paragraph in (intro, LONG_1, LONG_2, LONG_3):
+        assert paragraph in result.text
+    assert result.text.index(intro) < result.text.index(LONG_2)
+    assert "The terminal site" not in result.text
+
+
+def test_twin_named_as_boilerplate_is_not_joined() -> None:
+    box = (
+        "Did you like this article? You can get the latest articles in your inbox each "
+        "morning, and each one will include a link so you can unsubscribe at any time."
+    )
+    body = (
+        f"<div class='wrap'><div class='post'><p>{LONG_1}</p><p>{LONG_2}</p><p>{LONG_3}</p>"
+        f"</div><div class='post' id='subscription-box'><p>{box}</p></div></div>"
+    )
+    result = extract_article(page(body))
+    assert LONG_1 in result.text and "Did you like" not in result.text
+
+
+def test_gallery_inside_the_article_is_not_body() -> None:
+    gallery = (
+        "<div class='widget-wrapper type-gallery'><div class='full-gallery'><ul>"
+        + "".join(
+            f"<li><h2>{i}/20 Slide title</h2><p>A caption for slide {i}, which describes the "
+            "picture at some length, with commas, names and places.</p></li>"
+            for i in range(1, 21)
+        )
+        + "</ul></div></div>"
+    )
+    result = extract_article(page(article(LONG_1, LONG_2, extra=gallery)))
+    assert LONG_1 in result.text and "Slide title" not in result.text
+    assert "caption for slide" not in result.text
+
+
+def test_jsonld_article_body_with_markup_becomes_text() -> None:
+    ld_body = "".join(f"<p class=\\\"x\\\">{p}</p>" for p in (LONG_1, LONG_2, LONG_3))
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ferry",'
+        f' "articleBody": "{ld_body}"}}</script>'
+    )
+    result = extract_article(page("<div id='app'>Loading</div>", head))
+    assert result.text.split("\n\n") == [LONG_1, LONG_2, LONG_3]
+    assert "<p" not in result.text
+
+
+def test_interface_line_repeated_many_times_is_kept_once() -> None:
+    prompt = "Hover over the photo to add a note"
+    parts = []
+    for paragraph in (LONG_1, LONG_2, LONG_3, LONG_1.replace("Monday", "Sunday"), LONG_2[::-1]):
+        parts += [prompt, paragraph]
+    result = extract_article(page(article(*parts)))
+    assert result.text.count(prompt) == 1
+
+
+def test_linked_subheading_over_a_section_is_kept() -> None:
+    body = article(
+        LONG_1,
+        extra=(
+            f"<h3><a href='/games/rez'>Rez Infinite ($30)</a></h3><p>{LONG_2} {LONG_2}</p>"
+            "<ul><li>Thanks to the volunteers, readers can now "
+            "<a href='/b/1'>import the archive</a></li>"
+            "<li><a href='/b/2'>Another story from the archive</a></li></ul>"
+            f"<p>{LONG_3}</p>"
+        ),
+    )
+    result = extract_article(page(body))
+    assert "Rez Infinite ($30)" in result.text
+    assert "Thanks to the volunteers, readers can now import the archive" in result.text
+    assert "Another story from the archive" not in result.text
+
+
+def test_calls_to_action_and_page_lists_are_not_body() -> None:
+    body = article(
+        LONG_1,
+        LONG_2,
+        "Sign up to our newsletter and get a free guide to the harbour every week.",
+        "Video",
+        "Pages: 1 2",
+        LONG_3,
+    )
+    result = extract_article(page(body))
+    assert result.text == "\n\n".join((LONG_1, LONG_2, LONG_3))
+
+
+def test_byline_with_date_and_place_is_not_body() -> None:
+    body = article("By Jane Doe • Nov 6, 2012 • New York City", LONG_1, LONG_2)
+    result = extract_article(page(body))
+    assert result.text == f"{LONG_1}\n\n{LONG_2}"
+
+
+# --- markup slimming before the tree is built -----------------------------------------
+
+
+def test_slimming_keeps_words_apart_and_preformatted_text() -> None:
+    code = "def f(x):\n    return x  # keep   spacing\n"
+    body = article(
+        LONG_1,
+        "Results will be announced on 25 March <a href='#'> </a>(winners get mail) and the "
+        "<span class='x'></span>ceremony follows <b>later</b> <i>that</i> week, in the hall.",
+        extra=f"<pre><span>{code}</span>\n<span>print(f(1))</span></pre>",
+    )
+    result = extract_article(page(body))
+    assert "25 March (winners get mail) and the ceremony follows later that week" in result.text
+    assert "    return x  # keep   spacing" in result.text
+    assert "keep   spacing\n\nprint(f(1))" in result.text or "spacing\n\nprint" in result.text
+
+
 # --- metadata -------------------------------------------------------------------------
 
 

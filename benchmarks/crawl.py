@@ -1,0 +1,749 @@
+"""End-to-end crawl benchmark: newsetl (cold and warm runs) against a sequential
+trafilatura pipeline, on a generated ~100 KB-a-page news site served on 127.0.0.1.
+
+    python benchmarks/crawl.py [--articles N] [--json OUT] [--keep] [--skip-baseline]
+
+1. Builds a deterministic site of N articles (``benchmarks/sitegen.py``) and serves it.
+2. Measures Prefect's fixed cost: a no-op flow in a fresh process (this also makes sure the
+   Prefect database exists and is migrated, so run 1 does not pay that one-off cost).
+3. newsetl run 1 (cold): ``newsetl scrape ROOT --no-delay --max-pages N+100 --data-dir D``
+   as a child process, ``PREFECT_API_URL`` unset. Every 0.2 s the script sums VmRSS and
+   reads the CPU time of the whole process tree (the flow, the crawl child, the pool
+   workers, Prefect's temporary server). The child's output lines are time-stamped on
+   arrival, which gives the per-task breakdown.
+4. newsetl run 2 (warm): the same command on the same data folder; article downloads are
+   counted in the server's request log.
+5. Baseline (twice): fetch every article URL from the sitemaps sequentially with
+   ``urllib.request``, ``trafilatura.bare_extraction`` (title, author, date, text), exact
+   dedupe by text hash, ``pandas.DataFrame.to_parquet``; one process, same measurement.
+
+Prints a table and checks the targets: run 1 articles/s >= the baseline's, run 2 >= 10x
+faster than run 1 with 0 article downloads, peak RSS < 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sitegen import BenchServer, NewsSiteGenerator  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+# -- process-tree sampling -----------------------------------------------------------------
+def _read_stat(pid: int) -> tuple[int, float] | None:
+    """(ppid, user+sys CPU seconds) of a process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    rest = data[data.rfind(b")") + 2 :].split()
+    return int(rest[1]), (int(rest[11]) + int(rest[12])) / CLK_TCK
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * PAGE_KB
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _role(pid: int, root: int) -> str:
+    if pid == root:
+        return "main"
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "?"
+    if "spiders.crawl" in cmd:
+        return "crawl child"
+    if "forkserver" in cmd or "multiprocessing" in cmd:
+        return "extract pool"
+    if "prefect" in cmd or "uvicorn" in cmd:
+        return "prefect server"
+    return "other"
+
+
+@dataclass
+class TreeSample:
+    peak_rss_mb: float = 0.0
+    peak_at: float = 0.0
+    cpu_by_pid: dict[int, float] = field(default_factory=dict)
+    role_by_pid: dict[int, str] = field(default_factory=dict)
+    peak_rss_by_role_mb: dict[str, float] = field(default_factory=dict)
+    samples: int = 0
+
+    def cpu_by_role(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for pid, cpu in self.cpu_by_pid.items():
+            role = self.role_by_pid.get(pid, "?")
+            out[role] = out.get(role, 0.0) + cpu
+        return {k: round(v, 2) for k, v in sorted(out.items())}
+
+
+class TreeSampler(threading.Thread):
+    """Every ``interval`` s: the process tree under ``root``, its summed VmRSS and CPU."""
+
+    def __init__(self, root: int, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.interval = interval
+        self.result = TreeSample()
+        self._halt = threading.Event()
+        self._t0 = time.perf_counter()
+
+    def stop(self) -> TreeSample:
+        self._halt.set()
+        self.join()
+        return self.result
+
+    def _tree(self) -> dict[int, float]:
+        stats: dict[int, tuple[int, float]] = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                st = _read_stat(int(name))
+                if st is not None:
+                    stats[int(name)] = st
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+        out: dict[int, float] = {}
+        todo = [self.root] if self.root in stats else []
+        while todo:
+            pid = todo.pop()
+            out[pid] = stats[pid][1]
+            todo.extend(children.get(pid, ()))
+        return out
+
+    def run(self) -> None:
+        r = self.result
+        while not self._halt.is_set():
+            tree = self._tree()
+            total = 0
+            by_role: dict[str, int] = {}
+            for pid, cpu in tree.items():
+                if pid not in r.role_by_pid:
+                    r.role_by_pid[pid] = _role(pid, self.root)
+                r.cpu_by_pid[pid] = max(cpu, r.cpu_by_pid.get(pid, 0.0))
+                kb = _rss_kb(pid)
+                total += kb
+                role = r.role_by_pid[pid]
+                by_role[role] = by_role.get(role, 0) + kb
+            r.samples += 1
+            if total / 1024 > r.peak_rss_mb:
+                r.peak_rss_mb = total / 1024
+                r.peak_at = time.perf_counter() - self._t0
+            for role, kb in by_role.items():
+                r.peak_rss_by_role_mb[role] = max(r.peak_rss_by_role_mb.get(role, 0.0), kb / 1024)
+            self._halt.wait(self.interval)
+
+
+@dataclass
+class ChildRun:
+    wall: float
+    returncode: int
+    lines: list[tuple[float, str]]  # (seconds since start, line)
+    cpu_s: float
+    cpu_tree_sampled_s: float
+    cpu_reaped_s: float
+    bench_cpu_s: float  # CPU of this process meanwhile (mostly the site server's threads)
+    tree: TreeSample
+
+
+def run_child(cmd: list[str], env: dict[str, str], echo: bool = False) -> ChildRun:
+    """Run ``cmd``; time-stamp its output lines; sample its tree's memory and CPU."""
+    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before_self = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=str(ROOT),
+    )
+    sampler = TreeSampler(proc.pid)
+    sampler.start()
+    lines: list[tuple[float, str]] = []
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.decode("utf-8", "replace").rstrip("\n")
+        lines.append((time.perf_counter() - t0, line))
+        if echo:
+            print("    | " + line, flush=True)
+    proc.wait()
+    wall = time.perf_counter() - t0
+    tree = sampler.stop()
+    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after_self = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = (after_children.ru_utime - before_children.ru_utime) + (
+        after_children.ru_stime - before_children.ru_stime
+    )
+    bench = (after_self.ru_utime - before_self.ru_utime) + (
+        after_self.ru_stime - before_self.ru_stime
+    )
+    sampled = sum(tree.cpu_by_pid.values())
+    return ChildRun(
+        wall=wall,
+        returncode=proc.returncode,
+        lines=lines,
+        cpu_s=max(reaped, sampled),
+        cpu_tree_sampled_s=sampled,
+        cpu_reaped_s=reaped,
+        bench_cpu_s=bench,
+        tree=tree,
+    )
+
+
+# -- newsetl -----------------------------------------------------------------------------
+def user_env() -> dict[str, str]:
+    """The environment a user would run newsetl in: no PREFECT_API_URL (embedded server)."""
+    env = dict(os.environ)
+    env.pop("PREFECT_API_URL", None)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    return env
+
+
+NOOP_FLOW = """
+import time
+t0 = time.perf_counter()
+from newsetl.settings import prepare_prefect_env
+prepare_prefect_env()
+from prefect import flow
+t1 = time.perf_counter()
+@flow(name="newsetl-bench-noop")
+def noop():
+    return 1
+noop()
+t2 = time.perf_counter()
+print("NOOP_TIMES", t1 - t0, t2 - t1, flush=True)
+"""
+
+
+def prefect_noop(env: dict[str, str]) -> dict[str, float]:
+    """Wall time of a process that runs one empty flow: Prefect's fixed cost per run."""
+    run = run_child([sys.executable, "-c", NOOP_FLOW], env)
+    out: dict[str, float] = {"wall_s": round(run.wall, 2), "peak_rss_mb": run.tree.peak_rss_mb}
+    for _, line in run.lines:
+        if line.startswith("NOOP_TIMES"):
+            _, imp, flow_s = line.split()
+            out["import_s"] = round(float(imp), 2)
+            out["flow_s"] = round(float(flow_s), 2)
+    if run.returncode != 0:
+        out["error"] = "\n".join(line for _, line in run.lines[-10:])
+    return out
+
+
+# Log lines of flows/etl.py and of Prefect that mark the stages.
+MARKS = {
+    "flow_begin": re.compile(r"Beginning flow run"),
+    "crawl_start": re.compile(r"crawling \d+ start URL"),
+    "crawl_done": re.compile(r"crawl finished"),
+    "extract_done": re.compile(r"extracted \d+ article"),
+    "dedupe_done": re.compile(r"\d+ new, \d+ revised, \d+ duplicate"),
+    "write_done": re.compile(r"wrote .* to "),
+    "flow_summary": re.compile(r"run \S+: \d+ pages fetched"),
+    "flow_end": re.compile(r"Finished in state \w+\(\)"),
+}
+
+
+def stage_times(lines: list[tuple[float, str]], wall: float) -> dict[str, float]:
+    """Seconds per stage, from the arrival times of the flow's log lines."""
+    at: dict[str, float] = {}
+    for t, line in lines:
+        for key, rx in MARKS.items():
+            if key == "flow_end":
+                if "Flow run" in line and rx.search(line):
+                    at[key] = t
+            elif key not in at and rx.search(line):
+                at[key] = t
+    out: dict[str, float] = {}
+
+    def span(name: str, a: str, b: str) -> None:
+        if a in at and b in at:
+            out[name] = round(at[b] - at[a], 2)
+
+    if "flow_begin" in at:
+        out["startup (python + prefect server + flow run)"] = round(at["flow_begin"], 2)
+    span("flow setup (read dataset, known file)", "flow_begin", "crawl_start")
+    span("crawl (scrapy child)", "crawl_start", "crawl_done")
+    span("extract", "crawl_done", "extract_done")
+    span("deduplicate", "extract_done", "dedupe_done")
+    span("write", "dedupe_done", "write_done")
+    span("summary + cleanup", "write_done", "flow_summary")
+    span("flow end (artifact, states)", "flow_summary", "flow_end")
+    if "flow_end" in at:
+        out["teardown (prefect shutdown, exit)"] = round(wall - at["flow_end"], 2)
+    for _, line in lines:
+        m = re.search(r"crawl: done \(\w+\): .* in ([\d.]+) s", line)
+        if m:
+            out["  of which the spider itself (its own clock)"] = float(m.group(1))
+    out["_marks"] = {k: round(v, 2) for k, v in at.items()}  # type: ignore[assignment]
+    return out
+
+
+def count_articles(data_dir: Path) -> int:
+    import pyarrow.parquet as pq
+
+    folder = data_dir / "articles"
+    if not folder.exists():
+        return 0
+    n = 0
+    for path in folder.rglob("*.parquet"):
+        if any(part.startswith((".", "_")) for part in path.relative_to(folder).parts):
+            continue
+        n += pq.ParquetFile(path).metadata.num_rows
+    return n
+
+
+def run_newsetl(
+    server: BenchServer, data_dir: Path, max_pages: int, env: dict[str, str], echo: bool
+) -> dict[str, Any]:
+    server.log.clear()
+    exe = ROOT / ".venv" / "bin" / "newsetl"
+    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "newsetl.cli"]
+    cmd = base + [
+        "scrape",
+        server.url + "/",
+        "--no-delay",
+        "--max-pages",
+        str(max_pages),
+        "--data-dir",
+        str(data_dir),
+    ]
+    run = run_child(cmd, env, echo=echo)
+    if run.returncode != 0:
+        tail = "\n".join(line for _, line in run.lines[-25:])
+        raise RuntimeError(f"newsetl exited with {run.returncode}:\n{tail}")
+    reqs = server.log.snapshot()
+    stages = stage_times(run.lines, run.wall)
+    summary = {}
+    for _, line in run.lines:
+        m = re.search(r"run \S+: (\d+) pages fetched, (\d+) new articles", line)
+        if m:
+            summary = {"pages_fetched": int(m.group(1)), "articles_new": int(m.group(2))}
+    return {
+        "run": run,
+        "articles": count_articles(data_dir),
+        "summary": summary,
+        "stages": stages,
+        "requests": len(reqs),
+        "article_requests": server.article_requests(reqs),
+    }
+
+
+# -- baseline: a sequential trafilatura pipeline --------------------------------------------
+def baseline_worker(root_url: str, out_dir: str) -> int:
+    """What a typical user writes: sitemap -> urllib -> trafilatura -> dedupe -> parquet."""
+    t0 = time.perf_counter()
+    import hashlib
+    import urllib.request
+    import xml.etree.ElementTree as ET
+
+    import pandas as pd
+    import trafilatura
+
+    t_import = time.perf_counter() - t0
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+    def fetch(url: str) -> bytes:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.read()
+
+    t1 = time.perf_counter()
+    robots = fetch(root_url.rstrip("/") + "/robots.txt").decode()
+    todo = [ln.split(":", 1)[1].strip() for ln in robots.splitlines() if ln.startswith("Sitemap:")]
+    urls: list[str] = []
+    while todo:
+        root = ET.fromstring(fetch(todo.pop(0)))
+        if root.tag == ns + "sitemapindex":
+            # The posts sitemaps hold the articles (Yoast, WordPress core, Rank Math...).
+            todo += [
+                loc.text.strip()
+                for loc in root.iter(ns + "loc")
+                if loc.text and "post" in loc.text.rsplit("/", 1)[-1]
+            ]
+        else:
+            urls += [loc.text.strip() for loc in root.iter(ns + "loc") if loc.text]
+    t_discover = time.perf_counter() - t1
+    fetch_s = extract_s = 0.0
+    rows = []
+    seen: set[str] = set()
+    for url in urls:
+        a = time.perf_counter()
+        try:
+            html = fetch(url).decode("utf-8", "replace")
+        except OSError:
+            continue
+        b = time.perf_counter()
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+        extract_s += time.perf_counter() - b
+        fetch_s += b - a
+        if doc is None or not doc.text:
+            continue
+        # Only pages with article metadata count, as a user filtering listings would do.
+        if not doc.date or not doc.title:
+            continue
+        h = hashlib.sha256(" ".join(doc.text.split()).encode()).hexdigest()
+        if h in seen:
+            continue
+        seen.add(h)
+        rows.append(
+            {
+                "url": url,
+                "title": doc.title,
+                "author": doc.author,
+                "date": doc.date,
+                "text": doc.text,
+                "content_hash": h,
+            }
+        )
+    c = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_parquet(out / "articles.parquet")
+    write_s = time.perf_counter() - c
+    print(
+        "BASELINE "
+        + json.dumps(
+            {
+                "import_s": round(t_import, 2),
+                "discover_s": round(t_discover, 2),
+                "urls": len(urls),
+                "fetch_s": round(fetch_s, 2),
+                "extract_s": round(extract_s, 2),
+                "write_s": round(write_s, 2),
+                "articles": len(rows),
+            }
+        ),
+        flush=True,
+    )
+    return 0
+
+
+def run_baseline(server: BenchServer, out_dir: Path, env: dict[str, str]) -> dict[str, Any]:
+    server.log.clear()
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", server.url, str(out_dir)]
+    run = run_child(cmd, env)
+    info: dict[str, Any] = {}
+    for _, line in run.lines:
+        if line.startswith("BASELINE "):
+            info = json.loads(line[len("BASELINE ") :])
+    if run.returncode != 0 or not info:
+        tail = "\n".join(line for _, line in run.lines[-25:])
+        raise RuntimeError(f"baseline exited with {run.returncode}:\n{tail}")
+    return {
+        "run": run,
+        "articles": info["articles"],
+        "stages": info,
+        "requests": len(server.log.snapshot()),
+        "article_requests": server.article_requests(),
+    }
+
+
+# -- report --------------------------------------------------------------------------------
+@dataclass
+class Row:
+    system: str
+    run: str
+    wall_s: float
+    articles: int  # articles in the dataset after the run
+    new: int  # articles this run added or (baseline) wrote
+    articles_per_s: float
+    article_downloads: int
+    peak_rss_mb: float
+    cpu_util: float  # CPU seconds of the process tree / wall seconds
+    cpu_s: float
+    server_cpu_s: float
+    articles_per_s_excl_startup: float | None = None
+    startup_s: float | None = None
+
+
+def make_row(system: str, label: str, res: dict[str, Any], new: int, startup: float | None) -> Row:
+    run: ChildRun = res["run"]
+    arts = res["articles"]
+    excl = None
+    if startup is not None and run.wall > startup and new:
+        excl = round(new / (run.wall - startup), 1)
+    return Row(
+        system=system,
+        run=label,
+        wall_s=round(run.wall, 2),
+        articles=arts,
+        new=new,
+        articles_per_s=round(arts / run.wall, 1) if run.wall else 0.0,
+        article_downloads=res["article_requests"]["downloads"],
+        peak_rss_mb=round(run.tree.peak_rss_mb, 1),
+        cpu_util=round(run.cpu_s / run.wall, 2) if run.wall else 0.0,
+        cpu_s=round(run.cpu_s, 2),
+        server_cpu_s=round(run.bench_cpu_s, 2),
+        articles_per_s_excl_startup=excl,
+        startup_s=round(startup, 2) if startup is not None else None,
+    )
+
+
+def format_table(rows: list[Row]) -> str:
+    head = (
+        "system",
+        "run",
+        "wall s",
+        "articles",
+        "new",
+        "articles/s",
+        "art./s excl. start-up",
+        "article downloads",
+        "peak RSS MB",
+        "CPU util",
+    )
+    body = [
+        (
+            r.system,
+            r.run,
+            f"{r.wall_s:.2f}",
+            str(r.articles),
+            str(r.new),
+            f"{r.articles_per_s:.1f}",
+            "-" if r.articles_per_s_excl_startup is None else f"{r.articles_per_s_excl_startup:.1f}",
+            str(r.article_downloads),
+            f"{r.peak_rss_mb:.0f}",
+            f"{r.cpu_util:.2f}",
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
+    fmt = " | ".join("{:<%d}" % w for w in widths)
+    lines = [fmt.format(*head), "-+-".join("-" * w for w in widths)]
+    lines += [fmt.format(*b) for b in body]
+    return "\n".join(lines)
+
+
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        load = os.getloadavg()
+        return f"load average: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--articles", type=int, default=1000, help="articles on the site (1000)")
+    p.add_argument("--seed", type=int, default=20240501, help="site generator seed")
+    p.add_argument("--json", metavar="OUT", help="write the figures to this JSON file")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    p.add_argument("--skip-baseline", action="store_true", help="do not run trafilatura")
+    p.add_argument("--verbose", action="store_true", help="echo newsetl's output")
+    p.add_argument("--baseline-worker", nargs=2, metavar=("ROOT", "OUT"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.baseline_worker:
+        return baseline_worker(*args.baseline_worker)
+    if args.articles < 1:
+        p.error("--articles must be at least 1")
+
+    n = args.articles
+    tmp = Path(tempfile.mkdtemp(prefix="newsetl-bench-crawl-"))
+    env = user_env()
+    figures: dict[str, Any] = {
+        "articles_on_site": n,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "uptime": {},
+    }
+    rows: list[Row] = []
+    try:
+        t = time.perf_counter()
+        gen = NewsSiteGenerator(n, seed=args.seed)
+        server = BenchServer(gen)
+        sizes = [len(server.pages[path].body) for path in gen.article_paths]
+        figures["site"] = {
+            "generate_s": round(time.perf_counter() - t, 2),
+            "pages": len(server.pages),
+            "article_kb_avg": round(sum(sizes) / len(sizes) / 1024, 1),
+            "article_kb_gzip_avg": round(
+                sum(len(server.pages[q].gz or b"") for q in gen.article_paths) / n / 1024, 1
+            ),
+        }
+        print(
+            f"site: {n} articles, {len(server.pages)} paths, article pages "
+            f"{figures['site']['article_kb_avg']} KB avg "
+            f"({figures['site']['article_kb_gzip_avg']} KB gzipped), "
+            f"built in {figures['site']['generate_s']} s",
+            flush=True,
+        )
+        with server:
+            print(f"serving on {server.url}/", flush=True)
+            from newsetl.settings import running_local_server, state_dir
+
+            if running_local_server():
+                print(
+                    f"warning: a `newsetl serve` Prefect server runs for {state_dir()}: "
+                    "the runs use it, so they pay no Prefect start-up",
+                    flush=True,
+                )
+            figures["uptime"]["start"] = uptime()
+            print("prefect no-op flow (fixed cost per run)...", flush=True)
+            prefect_noop(env)  # the first one may create and migrate the database
+            noop = prefect_noop(env)
+            figures["prefect_noop"] = noop
+            print(f"  {noop}", flush=True)
+
+            data_dir = tmp / "newsetl-data"
+            max_pages = n + 100
+            results: dict[str, dict[str, Any]] = {}
+            for label in ("run 1 (cold)", "run 2 (warm)"):
+                print(f"newsetl {label}...", flush=True)
+                figures["uptime"][f"newsetl {label}"] = uptime()
+                before = count_articles(data_dir)
+                res = run_newsetl(server, data_dir, max_pages, env, args.verbose)
+                results[label] = res
+                startup = res["stages"].get("startup (python + prefect server + flow run)")
+                row = make_row("newsetl", label, res, res["articles"] - before, startup)
+                rows.append(row)
+                print(
+                    f"  {row.wall_s} s, {row.articles} articles, {row.article_downloads} "
+                    f"article downloads, {row.peak_rss_mb:.0f} MB peak; "
+                    f"uptime: {figures['uptime'][f'newsetl {label}']}",
+                    flush=True,
+                )
+            figures["newsetl"] = {
+                label: {
+                    "stages_s": res["stages"],
+                    "summary": res["summary"],
+                    "requests": res["requests"],
+                    "article_requests": res["article_requests"],
+                    "cpu_s_by_role": res["run"].tree.cpu_by_role(),
+                    "peak_rss_mb_by_role": {
+                        k: round(v, 1) for k, v in res["run"].tree.peak_rss_by_role_mb.items()
+                    },
+                    "cpu_s_reaped": round(res["run"].cpu_reaped_s, 2),
+                    "cpu_s_sampled": round(res["run"].cpu_tree_sampled_s, 2),
+                    "server_cpu_s": round(res["run"].bench_cpu_s, 2),
+                }
+                for label, res in results.items()
+            }
+
+            if not args.skip_baseline:
+                try:
+                    import trafilatura  # noqa: F401
+                except ImportError:
+                    print("trafilatura is not installed: baseline skipped", flush=True)
+                else:
+                    base_out = tmp / "baseline"
+                    figures["baseline"] = {}
+                    for label in ("run 1", "run 2 (again)"):
+                        print(f"trafilatura baseline {label}...", flush=True)
+                        figures["uptime"][f"baseline {label}"] = uptime()
+                        res = run_baseline(server, base_out, env)
+                        stages = res["stages"]
+                        row = make_row(
+                            "trafilatura seq.", label, res, res["articles"], stages["import_s"]
+                        )
+                        rows.append(row)
+                        figures["baseline"][label] = {
+                            "stages_s": stages,
+                            "article_requests": res["article_requests"],
+                            "server_cpu_s": round(res["run"].bench_cpu_s, 2),
+                        }
+                        print(
+                            f"  {row.wall_s} s, {row.articles} articles; {stages}; "
+                            f"uptime: {figures['uptime'][f'baseline {label}']}",
+                            flush=True,
+                        )
+        figures["uptime"]["end"] = uptime()
+        figures["rows"] = [asdict(r) for r in rows]
+        figures["targets"] = targets(rows, n)
+        print()
+        print(format_table(rows))
+        print()
+        print(
+            f"Prefect fixed cost (no-op flow in a fresh process): {noop.get('wall_s')} s "
+            f"(imports {noop.get('import_s')} s, flow with temporary server {noop.get('flow_s')} s)"
+        )
+        for label, info in figures["newsetl"].items():
+            stages = {k: v for k, v in info["stages_s"].items() if not k.startswith("_")}
+            print(f"newsetl {label} breakdown (s): " + json.dumps(stages))
+            print(f"  CPU s by process: {info['cpu_s_by_role']}; site server CPU s: {info['server_cpu_s']}")
+            print(f"  peak RSS MB by process: {info['peak_rss_mb_by_role']}")
+        for label, info in figures.get("baseline", {}).items():
+            print(f"baseline {label} breakdown (s): " + json.dumps(info["stages_s"]))
+        print()
+        for t in figures["targets"]:
+            print(f"[{'met' if t['met'] else 'NOT met'}] {t['target']}: {t['measured']}")
+        print(f"uptime: {figures['uptime']['end']}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
+            print(f"figures written to {args.json}")
+        if args.keep:
+            print(f"kept {tmp}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def targets(rows: list[Row], n: int) -> list[dict[str, Any]]:
+    by = {(r.system, r.run): r for r in rows}
+    r1 = by.get(("newsetl", "run 1 (cold)"))
+    r2 = by.get(("newsetl", "run 2 (warm)"))
+    b1 = by.get(("trafilatura seq.", "run 1"))
+    out = []
+    if r1 and b1:
+        out.append(
+            {
+                "target": "newsetl run 1 articles/s >= trafilatura pipeline's",
+                "met": r1.articles_per_s >= b1.articles_per_s,
+                "measured": f"{r1.articles_per_s} vs {b1.articles_per_s} articles/s "
+                f"(excluding start-up: {r1.articles_per_s_excl_startup} vs "
+                f"{b1.articles_per_s_excl_startup})",
+            }
+        )
+    if r1 and r2:
+        speedup = r1.wall_s / r2.wall_s if r2.wall_s else 0.0
+        out.append(
+            {
+                "target": "run 2 >= 10x faster than run 1, 0 article downloads",
+                "met": speedup >= 10 and r2.article_downloads == 0,
+                "measured": f"{speedup:.1f}x ({r1.wall_s} s -> {r2.wall_s} s), "
+                f"{r2.article_downloads} article downloads",
+            }
+        )
+    if r1:
+        peak = max(r.peak_rss_mb for r in rows if r.system == "newsetl")
+        out.append(
+            {"target": "newsetl peak RSS < 1 GB", "met": peak < 1024, "measured": f"{peak:.0f} MB"}
+        )
+    if r1:
+        out.append(
+            {
+                "target": "newsetl keeps ~N articles",
+                "met": r1.articles >= 0.98 * n,
+                "measured": f"{r1.articles} of {n} stored",
+            }
+        )
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
