@@ -219,15 +219,12 @@ def _load_index(
             )
         # Only a rebuild reads the texts; a normal run never recomputes stored signatures.
         texts = ds.read("articles", columns=["article_id", "canonical_url", "content_hash", "text"])
-        for row in texts.to_pylist():
-            fp = index.fingerprint(row["text"] or "")
-            index.add(
-                row["article_id"],
-                row["canonical_url"],
-                row["content_hash"],
-                fp.signature,
-                shingle_count=fp.shingle_count,
-            )
+        index.add_many(
+            texts.column("article_id").to_pylist(),
+            texts.column("canonical_url").to_pylist(),
+            index.fingerprint_many([t or "" for t in texts.column("text").to_pylist()]),
+            texts.column("content_hash").to_pylist(),
+        )
     # Copies recorded as duplicates earlier are known too: a rerun must not record them again.
     dups = ds.read("duplicates", columns=["article_id", "content_hash"])
     known = dict(
@@ -313,8 +310,7 @@ def write(
         if rebuilt:
             index_rows = index.to_arrow()  # the whole rebuilt index replaces the old files
         elif new_ids:
-            full = index.to_arrow()
-            index_rows = full.filter(pc.is_in(full["article_id"], pa.array(new_ids)))
+            index_rows = index.to_arrow(since=index.loaded_mark)
         result = ds.commit(
             run_id,
             tables,

@@ -3,7 +3,10 @@
 How the body is found, in order:
 
 1. A linear pre-pass drops elements that never hold article text (scripts, styles, SVG,
-   iframes, comments ...) from the raw HTML, so the tree is smaller and faster to build.
+   iframes, comments ...) from the raw HTML. Then a cheap lxml pass (``slim_html``) reads
+   the head's metadata and cuts the head out, drops attributes nobody reads, text-less
+   void and empty elements, bare inline wrappers and whitespace that never reaches the
+   text, so BeautifulSoup has far fewer objects to build. No boilerplate is judged there.
 2. BeautifulSoup (lxml parser) builds the tree. One iterative walk skips boilerplate
    subtrees (navigation, footers, hidden elements, share bars, comments, bylines ...
    see ``boilerplate``) and cuts the rest into text blocks, remembering for each block the
@@ -11,9 +14,12 @@ How the body is found, in order:
 3. Blocks are scored by length, commas and link density; scores flow to their container
    elements. The best container wins, with platform markers (``itemprop=articleBody``,
    ``.entry-content`` ...) preferred when they hold most of the text, and good-scoring
-   siblings joined to it.
-4. Inside the chosen blocks, date/byline lines, repeated title, junk lines and repeated
-   paragraphs are dropped. JSON-LD ``articleBody`` is the fallback when that finds little.
+   siblings joined to it, as are containers built alike (same tag and class) that hold
+   the article's other sections.
+4. Inside the chosen blocks, date/byline lines, repeated title, junk, credit and
+   call-to-action lines, interface lines repeated many times and repeated paragraphs are
+   dropped. JSON-LD ``articleBody`` (markup turned into text) is the fallback when that
+   finds little.
 """
 
 from __future__ import annotations
@@ -224,9 +230,10 @@ def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
     """A cheap lxml pass that shrinks what BeautifulSoup must build; the text stays the same.
 
     lxml parses the page, the head's ``<meta>``/``<link>``/``<title>`` are read and the head
-    is cut out, unread attributes and text-less void elements are dropped, and whitespace-
-    only text beside block elements (outside ``<pre>``) goes; then the tree is written back
-    as HTML for BeautifulSoup. Also returns the page's link density (share of visible
+    is cut out; unread attributes, text-less void elements, subtrees without text (where
+    removing them joins no two runs of text) and whitespace-only text beside block elements
+    (outside ``<pre>``) go, and inline wrappers left without attributes are unwrapped; then
+    the tree is written back as HTML for BeautifulSoup. Also returns the page's link density (share of visible
     characters inside ``<a>``). Returns (None, html, None) when lxml cannot parse the page.
     """
     try:

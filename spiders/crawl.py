@@ -2,7 +2,8 @@
 
     python -m spiders.crawl --out DIR --max-pages N [--no-delay] [--allow-offsite]
         [--include REGEX ...] [--exclude REGEX ...] [--user-agent UA]
-        [--known FILE] [--no-archive] [--timeout SECONDS] URL [URL ...]
+        [--known FILE] [--no-archive] [--timeout SECONDS]
+        [--redis-url URL --frontier NAME [--lease S] [--idle-timeout S]] URL [URL ...]
 
 Writes ``DIR/pages.jsonl`` (one FetchedPage per fetch attempt, flushed per line),
 ``DIR/bodies/<sha1>.html`` (raw HTML bodies), ``DIR/stats.json`` (our counts at the top
@@ -19,6 +20,11 @@ and a 304 is recorded with reason ``not_modified``. ``--timeout`` sets the downl
 timeout per request (Scrapy's DOWNLOAD_TIMEOUT; default from ``spiders.settings``, 20 s). Prints ``crawl: N pages fetched, H html, E
 errors`` on stderr about every 2 s. Exit 0 when the crawl ran (even if pages failed: read
 stats.json), 2 on bad arguments.
+
+``--redis-url`` switches to the distributed mode (``spiders.frontier``): every process
+started with the same URL and ``--frontier NAME`` shares one Redis frontier and seen-set,
+so no page is fetched twice; ``--max-pages`` is then the total for all of them. Each
+process writes its own DIR; the union of their pages.jsonl is the crawl.
 
 ``run_crawl`` is the same as a function. It starts a Twisted reactor via CrawlerProcess, and
 a reactor cannot be restarted: call it once per process (the flows run it in a child).
@@ -95,6 +101,10 @@ def run_crawl(
     settings_overrides: dict[str, Any] | None = None,
     known: str | Path | None = None,
     archive: bool = True,
+    redis_url: str | None = None,
+    frontier: str = "default",
+    lease: float | None = None,
+    idle_timeout: float | None = None,
 ) -> dict[str, Any]:
     """Crawl and write ``out_dir``; return the contents of stats.json.
 
@@ -125,6 +135,12 @@ def run_crawl(
                 fh.read(1)
         except OSError as exc:
             raise ValueError(f"cannot read known file {str(known)!r}: {exc}") from None
+    if redis_url:  # distributed mode (spiders.frontier)
+        from spiders.frontier import check_redis
+
+        problem = check_redis(redis_url)
+        if problem:
+            raise ValueError(problem)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -141,8 +157,16 @@ def run_crawl(
         if not any(isinstance(f, _BelowWarning) for f in logger.filters):
             logger.addFilter(_BelowWarning())
     settings = crawl_settings(polite=polite, user_agent=user_agent, overrides=settings_overrides)
+    spider_cls: type[NewsSpider] = NewsSpider
+    if redis_url:
+        from spiders.frontier import DistributedNewsSpider, distributed_settings
+
+        spider_cls = DistributedNewsSpider
+        shared = distributed_settings(redis_url, frontier, lease=lease, idle_timeout=idle_timeout)
+        for name, value in shared.items():
+            settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(NewsSpider)
+    crawler = process.create_crawler(spider_cls)
     process.crawl(
         crawler,
         start_urls=urls,
@@ -218,6 +242,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="download timeout per request (default from spiders.settings: 20)",
     )
+    p.add_argument(
+        "--redis-url",
+        default=None,
+        metavar="URL",
+        help="distributed mode: share the frontier and seen-set in this Redis "
+        "(redis://HOST:PORT/DB) with other processes given the same --frontier",
+    )
+    p.add_argument(
+        "--frontier",
+        default="default",
+        metavar="NAME",
+        help="name of the shared frontier in Redis (default 'default'); "
+        "reset it with: python -m spiders.frontier reset",
+    )
+    p.add_argument(
+        "--lease",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="distributed mode: a worker silent this long is dead and its requests "
+        "are requeued (default 30)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="distributed mode: finish after the shared frontier has been empty with "
+        "nothing in flight this long (default 3)",
+    )
     return p
 
 
@@ -246,6 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             user_agent=args.user_agent,
             known=args.known,
             archive=not args.no_archive,
+            redis_url=args.redis_url,
+            frontier=args.frontier,
+            lease=args.lease,
+            idle_timeout=args.idle_timeout,
             settings_overrides=(
                 {"DOWNLOAD_TIMEOUT": args.timeout} if args.timeout is not None else None
             ),

@@ -60,6 +60,7 @@ def _state(data: Path) -> tuple[set, set]:
     )
 
 
+@pytest.mark.timeout(1200)  # 41 real runs; about 2 minutes on an idle 2-core machine
 def test_sigkill_at_every_point_then_rerun_equals_uninterrupted(
     cli_env, wix_server, news_server, tmp_path
 ):

@@ -256,7 +256,6 @@ def test_different_paragraphs_sharing_phrases_are_kept() -> None:
     assert a in result.text and b in result.text
 
 
-
 # --- container choice and cleaning rules ----------------------------------------------
 
 
@@ -319,7 +318,7 @@ def test_gallery_inside_the_article_is_not_body() -> None:
 
 
 def test_jsonld_article_body_with_markup_becomes_text() -> None:
-    ld_body = "".join(f"<p class=\\\"x\\\">{p}</p>" for p in (LONG_1, LONG_2, LONG_3))
+    ld_body = "".join(f'<p class=\\"x\\">{p}</p>' for p in (LONG_1, LONG_2, LONG_3))
     head = (
         '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ferry",'
         f' "articleBody": "{ld_body}"}}</script>'

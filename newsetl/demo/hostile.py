@@ -447,7 +447,7 @@ def _build_hostile(site: Site, base: str) -> dict[str, Resource]:
         "/news/invalid-utf8",
         "Invalid UTF-8 in Zürich",
         "".join(
-            f"<p>Café {i} in Zürich: {prose(f'utf8-{i}', 40)} @BAD@</p>" for i in range(5)
+            f"<p>Café {i} in Zürich — “{prose(f'utf8-{i}', 40)}” @BAD@</p>" for i in range(5)
         ),
     ).encode("utf-8")
     # Lone continuation bytes, an overlong encoding, a truncated sequence, a surrogate, 0xFF.
