@@ -25,13 +25,19 @@ setup: $(BIN)/newsetl ## create .venv with the pinned dependencies
 demo: setup ## scrape the bundled demo sites on 127.0.0.1 into ./data
 	$(BIN)/newsetl demo
 
-# Debian packages some tests use: Chromium renders the HTML report. Best effort: without
-# root or apt those tests skip with a message naming the package.
+# Debian packages some tests use: Chromium renders the HTML report, redis-server backs the
+# distributed mode. Best effort: without root or apt those tests skip with a message
+# naming the package.
+SYSTEM_PACKAGES := chromium redis-server
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium (for the report rendering test)"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "could not install chromium: the report rendering test will be skipped"; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing (for the report and distributed tests)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	  || echo "could not install$$missing: the tests that need them will be skipped"; \
+	fi
 
 test: setup system-deps ## the whole test suite (slow tests included)
 	$(BIN)/python -m pytest

@@ -394,6 +394,11 @@ CREDIT_LINE = re.compile(
 # Markup that reached the page as text (an escaped embed code), outside <pre>.
 MARKUP_LINE = re.compile(r"^\s*<(?:a|img|iframe|embed|object|div|span|p|script)\b[^<>]*>", re.I)
 
+# Copyright footers (checked on lines of up to 40 words).
+COPYRIGHT_LINE = re.compile(
+    r"^\s*(?:©|\(c\)\s|copyright\b)|\ball rights reserved\b", re.IGNORECASE
+)
+
 # Calls to action: sign up for the newsletter (checked on lines of up to 30 words).
 CTA_LINE = re.compile(
     r"^(?:sign[\s-]?up|subscribe|register|join)\b.{0,200}?\b(?:newsletter|mailing\s+list|"

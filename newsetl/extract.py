@@ -44,6 +44,7 @@ from newsetl.boilerplate import (
     BLOCK_TAGS,
     BYLINE_LINE,
     CONTENT_MARKERS,
+    COPYRIGHT_LINE,
     CREDIT_LINE,
     CTA_LINE,
     DATE_IN_LINE,
@@ -915,9 +916,26 @@ def _is_meta_line(text: str, title_norm: str) -> bool:
         return True
     if n <= 25 and CREDIT_LINE.match(text):
         return True
+    if n <= 40 and COPYRIGHT_LINE.search(text):
+        return True
     if title_norm and n <= 40 and _norm(text) == title_norm:
         return True
     return False
+
+
+def _is_label_line(line: str) -> bool:
+    """One line among several of a block: a byline, junk label, credit, call to action or
+    copyright notice (dates and numbers alone stay: lists and citations carry them)."""
+    n = len(line.split())
+    if n <= 12 and len(line) < 120 and JUNK_LINE.match(line):
+        return True
+    if BYLINE_LINE.match(line) and (n <= 10 or DATE_IN_LINE.search(line)):
+        return True
+    return (
+        (n <= 30 and CTA_LINE.match(line) is not None)
+        or (n <= 25 and CREDIT_LINE.match(line) is not None)
+        or (n <= 40 and COPYRIGHT_LINE.search(line) is not None)
+    )
 
 
 def _drop_repeats(blocks: list[str]) -> list[str]:
@@ -1029,6 +1047,13 @@ def _clean_blocks(
             continue
         if block.kind != "pre" and MARKUP_LINE.match(text):
             continue
+        if "\n" in text and block.kind != "pre":
+            # Lines joined by <br>: a byline or date line among them goes on its own.
+            lines = [line for line in text.split("\n") if not _is_label_line(line)]
+            if not lines:
+                continue
+            if len(lines) < text.count("\n") + 1:
+                block = _Block("\n".join(lines), block.link_len, block.size, block.kind, block.path)
         out.append(block)
     out = _drop_refrains(out)
     # A trailing heading introduces something that was cut (comments, related posts).

@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -143,10 +144,13 @@ def check_partition_value(value: str) -> str:
 class Dataset:
     """One data folder: readers, the lock, and the atomic multi-file commit."""
 
-    def __init__(self, root: str | os.PathLike[str]):
+    def __init__(self, root: str | os.PathLike[str], redis_url: str | None = None):
         self.root = Path(root).expanduser().resolve()
         self.state = self.root / "_state"
         self.index_dir = self.root / "_index"
+        # Writers on several machines sharing one data folder also take a Redis lock, for
+        # file systems whose flock does not reach across machines.
+        self.redis_url = redis_url or os.environ.get("NEWSETL_REDIS_URL") or None
 
     # -- set-up -----------------------------------------------------------------------
     def ensure_writable(self) -> None:
@@ -175,7 +179,7 @@ class Dataset:
     def lock(self) -> Iterator[None]:
         """Exclusive lock on the folder for the length of a commit (blocks other writers)."""
         self.state.mkdir(parents=True, exist_ok=True)
-        with open(self.state / "lock", "a+b") as fh:
+        with self._redis_lock("commit", blocking=True), open(self.state / "lock", "a+b") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 self._recover()
@@ -183,6 +187,45 @@ class Dataset:
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _redis_lock(self, name: str, *, blocking: bool) -> Iterator[bool]:
+        """A lock shared by every machine using the same Redis; yields whether it is held.
+
+        Without a Redis URL it is always "held" (the local flock does the work). The lock
+        expires after 10 minutes unless renewed, so a writer that died frees it.
+        """
+        if not self.redis_url:
+            yield True
+            return
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        lock = client.lock(
+            f"newsetl:{name}:{self.root}", timeout=600, blocking=blocking, thread_local=False
+        )
+        got = lock.acquire(blocking=blocking)
+        stop = threading.Event()
+        renewer = None
+        if got:
+            # Renew while held: a long run keeps its lock, a dead one loses it in 10 minutes.
+            def renew() -> None:
+                while not stop.wait(120):
+                    with contextlib.suppress(redis.exceptions.RedisError):
+                        lock.reacquire()
+
+            renewer = threading.Thread(target=renew, name=f"newsetl-{name}-lock", daemon=True)
+            renewer.start()
+        try:
+            yield bool(got)
+        finally:
+            stop.set()
+            if renewer is not None:
+                renewer.join(timeout=5)
+            if got:
+                with contextlib.suppress(redis.exceptions.LockError):
+                    lock.release()
+            client.close()
 
     @contextlib.contextmanager
     def source_lock(self, source: str, *, wait: bool) -> Iterator[str]:
@@ -197,6 +240,22 @@ class Dataset:
             return
         check_partition_value(source)
         self.state.mkdir(parents=True, exist_ok=True)
+        with self._redis_lock(f"run-{source}", blocking=False) as free:
+            if not free:
+                if not wait:
+                    yield "busy"
+                    return
+                with (
+                    self._redis_lock(f"run-{source}", blocking=True),
+                    self._source_flock(source, wait=True) as _,
+                ):
+                    yield "waited"
+                return
+            with self._source_flock(source, wait=wait) as state:
+                yield state
+
+    @contextlib.contextmanager
+    def _source_flock(self, source: str, *, wait: bool) -> Iterator[str]:
         with open(self.state / f"run-{source}.lock", "a+b") as fh:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -206,3 +206,71 @@ def test_foreign_and_damaged_files_are_moved_aside_with_a_warning(tmp_path, capl
     with ds.lock():  # verified files are not read again, and nothing more moves
         moved = ds.quarantine_foreign()
     assert moved == [] and "moved" not in caplog.text
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on 127.0.0.1 (skipped where Debian's redis-server is missing)."""
+    import shutil as sh
+    import socket
+    import subprocess
+    import time
+
+    exe = sh.which("redis-server")
+    if not exe:
+        pytest.skip("redis-server is not installed (Debian: apt-get install -y redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_commits_and_source_runs_also_lock_in_redis(tmp_path, redis_url):
+    import redis
+
+    ds = Dataset(tmp_path, redis_url=redis_url)
+    ds.ensure_writable()
+    other_machine = redis.Redis.from_url(redis_url)
+    # Another machine holds the commit lock: this writer waits for it.
+    held = other_machine.lock(f"newsetl:commit:{ds.root}", timeout=30)
+    assert held.acquire(blocking=False)
+    done = threading.Event()
+
+    def commit() -> None:
+        with ds.lock():
+            ds.commit("r1", {"articles": _articles(2)})
+        done.set()
+
+    t = threading.Thread(target=commit)
+    t.start()
+    assert not done.wait(1.0), "the commit must wait for the other machine's lock"
+    held.release()
+    assert done.wait(10)
+    t.join()
+    assert ds.read("articles").num_rows == 2
+    # A source's run lock is shared the same way.
+    run = other_machine.lock(f"newsetl:run-blog:{ds.root}", timeout=30)
+    assert run.acquire(blocking=False)
+    with ds.source_lock("blog", wait=False) as state:
+        assert state == "busy"
+    run.release()
+    with ds.source_lock("blog", wait=False) as state:
+        assert state == "free"
+        assert other_machine.exists(f"newsetl:run-blog:{ds.root}")
+    assert not other_machine.exists(f"newsetl:run-blog:{ds.root}")
