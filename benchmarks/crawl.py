@@ -320,20 +320,30 @@ def count_articles(data_dir: Path) -> int:
 
 
 def run_newsetl(
-    server: BenchServer, data_dir: Path, max_pages: int, env: dict[str, str], echo: bool
+    server: BenchServer,
+    data_dir: Path,
+    max_pages: int,
+    env: dict[str, str],
+    echo: bool,
+    prefect: bool = True,
 ) -> dict[str, Any]:
     server.log.clear()
-    exe = ROOT / ".venv" / "bin" / "newsetl"
-    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "newsetl.cli"]
-    cmd = base + [
-        "scrape",
-        server.url + "/",
-        "--no-delay",
-        "--max-pages",
-        str(max_pages),
-        "--data-dir",
-        str(data_dir),
-    ]
+    if prefect:
+        exe = ROOT / ".venv" / "bin" / "newsetl"
+        base = [str(exe)] if exe.exists() else [sys.executable, "-m", "newsetl.cli"]
+        cmd = base + [
+            "scrape",
+            server.url + "/",
+            "--no-delay",
+            "--max-pages",
+            str(max_pages),
+            "--data-dir",
+            str(data_dir),
+        ]
+    else:
+        me = str(Path(__file__).resolve())
+        cmd = [sys.executable, me, "--noprefect-worker", server.url + "/", str(data_dir)]
+        cmd.append(str(max_pages))
     run = run_child(cmd, env, echo=echo)
     if run.returncode != 0:
         tail = "\n".join(line for _, line in run.lines[-25:])
@@ -353,6 +363,36 @@ def run_newsetl(
         "requests": len(reqs),
         "article_requests": server.article_requests(reqs),
     }
+
+
+# -- prototype: the same flow body without Prefect's API server -----------------------------
+def noprefect_worker(root_url: str, data_dir: str, max_pages: str) -> int:
+    """A scratch measurement, not a proposal of code: ``flows.etl.scrape``'s body and tasks
+    run as plain functions (``.fn``), so no temporary Prefect server starts and no run,
+    task or log is recorded. Shows what Prefect's orchestration costs per run."""
+    import logging
+
+    import flows.etl as etl
+
+    print("prototype: Beginning flow run (no Prefect API)", flush=True)
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s | %(levelname)s | %(message)s"))
+    log = logging.getLogger("newsetl.bench.noprefect")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    etl.get_run_logger = lambda: log
+    etl.create_markdown_artifact = lambda *a, **k: None
+    for name in ("crawl", "extract", "deduplicate", "write"):
+        setattr(etl, name, getattr(etl, name).fn)
+    summary = etl.scrape.fn(
+        start_urls=[root_url], data_dir=data_dir, max_pages=int(max_pages), polite=False
+    )
+    print(
+        f"prototype: Flow run Finished in state Completed() {summary['articles_new']}", flush=True
+    )
+    return 0
 
 
 # -- baseline: a sequential trafilatura pipeline --------------------------------------------
@@ -446,7 +486,13 @@ def baseline_worker(root_url: str, out_dir: str) -> int:
 
 def run_baseline(server: BenchServer, out_dir: Path, env: dict[str, str]) -> dict[str, Any]:
     server.log.clear()
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", server.url, str(out_dir)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--baseline-worker",
+        server.url,
+        str(out_dir),
+    ]
     run = run_child(cmd, env)
     info: dict[str, Any] = {}
     for _, line in run.lines:
@@ -526,7 +572,9 @@ def format_table(rows: list[Row]) -> str:
             str(r.articles),
             str(r.new),
             f"{r.articles_per_s:.1f}",
-            "-" if r.articles_per_s_excl_startup is None else f"{r.articles_per_s_excl_startup:.1f}",
+            "-"
+            if r.articles_per_s_excl_startup is None
+            else f"{r.articles_per_s_excl_startup:.1f}",
             str(r.article_downloads),
             f"{r.peak_rss_mb:.0f}",
             f"{r.cpu_util:.2f}",
@@ -549,17 +597,27 @@ def uptime() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--articles", type=int, default=1000, help="articles on the site (1000)")
     p.add_argument("--seed", type=int, default=20240501, help="site generator seed")
     p.add_argument("--json", metavar="OUT", help="write the figures to this JSON file")
     p.add_argument("--keep", action="store_true", help="keep the temporary folders")
     p.add_argument("--skip-baseline", action="store_true", help="do not run trafilatura")
     p.add_argument("--verbose", action="store_true", help="echo newsetl's output")
+    p.add_argument(
+        "--prototype",
+        action="store_true",
+        help="also run the flow's body without Prefect's API server (a scratch measurement)",
+    )
     p.add_argument("--baseline-worker", nargs=2, metavar=("ROOT", "OUT"), help=argparse.SUPPRESS)
+    p.add_argument("--noprefect-worker", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.baseline_worker:
         return baseline_worker(*args.baseline_worker)
+    if args.noprefect_worker:
+        return noprefect_worker(*args.noprefect_worker)
     if args.articles < 1:
         p.error("--articles must be at least 1")
 
@@ -604,7 +662,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
             figures["uptime"]["start"] = uptime()
             print("prefect no-op flow (fixed cost per run)...", flush=True)
-            prefect_noop(env)  # the first one may create and migrate the database
+            db = Path(os.environ.get("PREFECT_HOME", state_dir() / "prefect")) / "prefect.db"
+            if not db.exists():  # the first run creates and migrates the database
+                figures["prefect_first_noop"] = prefect_noop(env)
+                print(f"  first time (database created): {figures['prefect_first_noop']}")
             noop = prefect_noop(env)
             figures["prefect_noop"] = noop
             print(f"  {noop}", flush=True)
@@ -643,6 +704,29 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 for label, res in results.items()
             }
+
+            if args.prototype:
+                proto_dir = tmp / "prototype-data"
+                figures["prototype_no_prefect"] = {}
+                for label in ("run 1 (cold)", "run 2 (warm)"):
+                    print(f"prototype without Prefect {label}...", flush=True)
+                    figures["uptime"][f"prototype {label}"] = uptime()
+                    before = count_articles(proto_dir)
+                    res = run_newsetl(server, proto_dir, max_pages, env, args.verbose, False)
+                    startup = res["stages"].get("startup (python + prefect server + flow run)")
+                    row = make_row(
+                        "newsetl w/o Prefect API (prototype)",
+                        label,
+                        res,
+                        res["articles"] - before,
+                        startup,
+                    )
+                    rows.append(row)
+                    figures["prototype_no_prefect"][label] = {
+                        "stages_s": res["stages"],
+                        "cpu_s_by_role": res["run"].tree.cpu_by_role(),
+                    }
+                    print(f"  {row.wall_s} s, {row.article_downloads} article downloads")
 
             if not args.skip_baseline:
                 try:
@@ -684,8 +768,14 @@ def main(argv: list[str] | None = None) -> int:
         for label, info in figures["newsetl"].items():
             stages = {k: v for k, v in info["stages_s"].items() if not k.startswith("_")}
             print(f"newsetl {label} breakdown (s): " + json.dumps(stages))
-            print(f"  CPU s by process: {info['cpu_s_by_role']}; site server CPU s: {info['server_cpu_s']}")
+            print(
+                f"  CPU s by process: {info['cpu_s_by_role']}; site server CPU s: {info['server_cpu_s']}"
+            )
             print(f"  peak RSS MB by process: {info['peak_rss_mb_by_role']}")
+        for label, info in figures.get("prototype_no_prefect", {}).items():
+            stages = {k: v for k, v in info["stages_s"].items() if not k.startswith("_")}
+            print(f"prototype w/o Prefect API {label} breakdown (s): " + json.dumps(stages))
+            print(f"  CPU s by process: {info['cpu_s_by_role']}")
         for label, info in figures.get("baseline", {}).items():
             print(f"baseline {label} breakdown (s): " + json.dumps(info["stages_s"]))
         print()
@@ -727,6 +817,16 @@ def targets(rows: list[Row], n: int) -> list[dict[str, Any]]:
                 "met": speedup >= 10 and r2.article_downloads == 0,
                 "measured": f"{speedup:.1f}x ({r1.wall_s} s -> {r2.wall_s} s), "
                 f"{r2.article_downloads} article downloads",
+            }
+        )
+    p1 = by.get(("newsetl w/o Prefect API (prototype)", "run 1 (cold)"))
+    p2 = by.get(("newsetl w/o Prefect API (prototype)", "run 2 (warm)"))
+    if p1 and p2 and p2.wall_s:
+        out.append(
+            {
+                "target": "(prototype, information) run 2 speed-up without Prefect's API server",
+                "met": p1.wall_s / p2.wall_s >= 10 and p2.article_downloads == 0,
+                "measured": f"{p1.wall_s / p2.wall_s:.1f}x ({p1.wall_s} s -> {p2.wall_s} s)",
             }
         )
     if r1:

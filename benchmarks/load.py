@@ -177,7 +177,9 @@ def report(res: LoadResult, window: float = 2.0) -> str:
     ]
     wins = res.windows(window)
     for start, n in wins:
-        lines.append(f"  {start:7.1f} s  {n:6d}  {n / window:8.1f}/s  " + "#" * int(n / window / 20))
+        lines.append(
+            f"  {start:7.1f} s  {n:6d}  {n / window:8.1f}/s  " + "#" * int(n / window / 20)
+        )
     full = [n / window for _, n in wins[:-1]]  # the last window is partial
     if full:
         mean = sum(full) / len(full)

@@ -340,9 +340,7 @@ class NewsSiteGenerator:
         latest = [a for a in self.articles[::-1][:11] if a.index != exclude][:10]
         popular = [self.articles[(exclude * 7 + k * 131) % self.n] for k in range(1, 11)]
         lis = "".join(
-            f'<li><a href="{a.path}">{_e(a.title)}</a></li>'
-            for a in popular
-            if a.index != exclude
+            f'<li><a href="{a.path}">{_e(a.title)}</a></li>' for a in popular if a.index != exclude
         )
         return (
             '<aside class="c-sidebar"><section class="c-widget"><h2>Most read</h2>'
@@ -401,7 +399,10 @@ class NewsSiteGenerator:
             "page": {"type": "article", "id": a.index, "section": cat},
             "related": a.related,
             "ads": {"targeting": {"sec": cslug, "kw": a.title.lower().split()[:6]}},
-            "analytics": {"author": a.author, "words": sum(len(t.split()) for _, t in a.paragraphs)},
+            "analytics": {
+                "author": a.author,
+                "words": sum(len(t.split()) for _, t in a.paragraphs),
+            },
         }
         head = self._head(
             base,
@@ -431,7 +432,7 @@ class NewsSiteGenerator:
             head + '<body class="single-post">' + self._nav() + '<main class="c-main">'
             '<article class="c-article"><header class="c-article__header">'
             f'<a class="c-article__cat" href="/category/{cslug}/">{_e(cat)}</a>'
-            f"<h1>{_e(a.title)}</h1><p class=\"c-standfirst\">{_e(a.excerpt)}</p>"
+            f'<h1>{_e(a.title)}</h1><p class="c-standfirst">{_e(a.excerpt)}</p>'
             f'<div class="c-byline">By <span class="c-byline__author" rel="author">'
             f'{_e(a.author)}</span> <time datetime="{_iso(a.published)}">'
             f"{a.published:%d %B %Y, %H:%M} UTC</time></div>"
@@ -500,7 +501,9 @@ class NewsSiteGenerator:
         out = []
         if page > 1:
             out.append(f'<a class="prev" href="{href(page - 1)}">Previous</a>')
-        shown = sorted({1, 2, page - 1, page, page + 1, pages - 1, pages} & set(range(1, pages + 1)))
+        shown = sorted(
+            {1, 2, page - 1, page, page + 1, pages - 1, pages} & set(range(1, pages + 1))
+        )
         last = 0
         for p in shown:
             if p - last > 1:

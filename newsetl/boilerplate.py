@@ -395,9 +395,7 @@ CREDIT_LINE = re.compile(
 MARKUP_LINE = re.compile(r"^\s*<(?:a|img|iframe|embed|object|div|span|p|script)\b[^<>]*>", re.I)
 
 # Copyright footers (checked on lines of up to 40 words).
-COPYRIGHT_LINE = re.compile(
-    r"^\s*(?:©|\(c\)\s|copyright\b)|\ball rights reserved\b", re.IGNORECASE
-)
+COPYRIGHT_LINE = re.compile(r"^\s*(?:©|\(c\)\s|copyright\b)|\ball rights reserved\b", re.IGNORECASE)
 
 # Calls to action: sign up for the newsletter (checked on lines of up to 30 words).
 CTA_LINE = re.compile(

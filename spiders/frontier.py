@@ -635,6 +635,7 @@ class RedisScheduler:
             index_site=index_site,
             max_index=self.max_index,
         )
+        if "story-019" in key: print("ENQ", time.time(), self.frontier.worker_id[-8:], kind, meta.get("nl_via"), key[-16:], result, meta.get("nl_evidence"), file=sys.stderr, flush=True)
         if result == 0:
             self.counts["duplicates"] += 1
             ev = meta.get("nl_evidence")
@@ -670,6 +671,7 @@ class RedisScheduler:
         self.counts["dequeued"] += 1
         self._idle_since = None
         request.meta["nl_rid"] = rid
+        if "story-019" in payload[:200]: print("POP", time.time(), self.frontier.worker_id[-8:], payload[:200].split(chr(10))[0][-16:], late, request.meta.get("nl_evidence"), file=sys.stderr, flush=True)
         self._adopt(request, late)
         return request
 
@@ -741,6 +743,7 @@ class DistributedNewsSpider(NewsSpider):
     def _request(self, url: str, site: Site, **kwargs: Any) -> Request | None:
         request = super()._request(url, site, **kwargs)
         evidence = kwargs.get("evidence")
+        if "story-019" in url: print("REQ", time.time(), self.frontier.worker_id[-8:], url[-16:], request is not None, evidence, file=sys.stderr, flush=True)
         if request is None and evidence:
             try:
                 key = url_key(clean_url(url))

@@ -70,6 +70,11 @@ NEWSETL_MAX_INDEX_FETCHES_PER_SITE = 50
 # At most this many "max_pages" records (URLs known but not fetched) are written.
 NEWSETL_MAX_SKIPPED_RECORDS = 1000
 
+# Requests a callback yields are passed on by this many workers; Scrapy 2.19 starts that
+# many asyncio tasks for every response (100 by default), which cost more CPU than the
+# parsing itself. Our callbacks yield a handful of requests and no items.
+CONCURRENT_ITEMS = 8
+
 # Breadth first within one priority level: listing pages before what they link to.
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"

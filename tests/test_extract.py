@@ -373,6 +373,20 @@ def test_byline_with_date_and_place_is_not_body() -> None:
     assert result.text == f"{LONG_1}\n\n{LONG_2}"
 
 
+def test_byline_among_br_lines_and_copyright_footer_are_not_body() -> None:
+    body = article(
+        LONG_1,
+        LONG_2,
+        extra=(
+            "<p>By Jane Doe, MA<br>Harbour Times Staff<br>1. Finland<br>2. Norway</p>"
+            "<p>© 2024 Harbour Times. All rights reserved.</p>"
+        ),
+    )
+    result = extract_article(page(body))
+    assert "Jane Doe" not in result.text and "rights reserved" not in result.text
+    assert "Harbour Times Staff\n1. Finland\n2. Norway" in result.text
+
+
 # --- markup slimming before the tree is built -----------------------------------------
 
 

@@ -21,9 +21,9 @@ from newsetl.extract import extract_article
 DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "extraction-devset"
 STEP = 5  # every fifth page of each source
 # F1 reached on this sample when the gate was set (0.896 overall, dragnet 0.903,
-# readability 0.867; the full devset gives 0.930), minus a 0.01 margin.
+# readability 0.868; the full devset gives 0.931), minus a 0.01 margin.
 MIN_F1 = 0.896 - 0.01
-MIN_SOURCE_F1 = {"dragnet": 0.903 - 0.01, "readability": 0.867 - 0.01}
+MIN_SOURCE_F1 = {"dragnet": 0.903 - 0.01, "readability": 0.868 - 0.01}
 
 pytestmark = pytest.mark.devset
 

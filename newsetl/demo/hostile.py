@@ -326,13 +326,9 @@ class Hostile:
 # Every hostile path (the root links the pages, /sitemap.xml lists the sitemaps, the root's
 # <link rel=alternate> the feeds).
 HOSTILE: dict[str, Hostile] = {
-    "/big/content-length": Hostile(
-        "50 MB page with a true Content-Length", "page", ("too_large",)
-    ),
+    "/big/content-length": Hostile("50 MB page with a true Content-Length", "page", ("too_large",)),
     "/big/streamed": Hostile("50 MB page without Content-Length", "page", ("too_large",)),
-    "/bomb/page": Hostile(
-        "Content-Encoding: gzip page expanding to 4 GiB", "page", ("too_large",)
-    ),
+    "/bomb/page": Hostile("Content-Encoding: gzip page expanding to 4 GiB", "page", ("too_large",)),
     "/bomb/raw-gzip": Hostile(
         "text/html page whose body is a raw gzip file expanding to 4 GiB", "page", ("too_large",)
     ),
@@ -348,7 +344,9 @@ HOSTILE: dict[str, Hostile] = {
     "/news/invalid-utf8": Hostile("invalid UTF-8 declared as UTF-8", "page", (None,)),
     "/news/nul-bytes": Hostile("NUL bytes in the text", "page", (None,)),
     "/news/one-long-line": Hostile("1 MB of text in one <p>, no newline", "page", (None,)),
-    "/sitemaps/billion-laughs.xml": Hostile("XML entity bomb in a sitemap", "sitemap", ("xml_bomb",)),
+    "/sitemaps/billion-laughs.xml": Hostile(
+        "XML entity bomb in a sitemap", "sitemap", ("xml_bomb",)
+    ),
     "/sitemaps/truncated.xml": Hostile("sitemap cut mid-element", "sitemap", ("truncated_xml",)),
     "/sitemaps/wrong-root.xml": Hostile("XML with a <catalog> root", "sitemap", ("not_sitemap",)),
     "/sitemaps/html.xml": Hostile("an HTML page as application/xml", "sitemap", ("not_sitemap",)),
@@ -359,9 +357,7 @@ HOSTILE: dict[str, Hostile] = {
     "/sitemaps/gzip-bomb.xml": Hostile(
         "Content-Encoding: gzip sitemap expanding to 4 GiB", "sitemap", ("too_large",)
     ),
-    "/sitemaps/bomb.xml.gz": Hostile(
-        "a .gz sitemap expanding to 4 GiB", "sitemap", ("too_large",)
-    ),
+    "/sitemaps/bomb.xml.gz": Hostile("a .gz sitemap expanding to 4 GiB", "sitemap", ("too_large",)),
     "/sitemaps/deep.xml": Hostile("XML nested 100,000 deep", "sitemap", ("xml_too_deep",)),
     "/feeds/billion-laughs.xml": Hostile("XML entity bomb in an RSS feed", "feed", ("xml_bomb",)),
     "/feeds/truncated.xml": Hostile("RSS cut mid-item", "feed", ("truncated_xml",)),
@@ -446,9 +442,7 @@ def _build_hostile(site: Site, base: str) -> dict[str, Resource]:
         base,
         "/news/invalid-utf8",
         "Invalid UTF-8 in Zürich",
-        "".join(
-            f"<p>Café {i} in Zürich — “{prose(f'utf8-{i}', 40)}” @BAD@</p>" for i in range(5)
-        ),
+        "".join(f"<p>Café {i} in Zürich — “{prose(f'utf8-{i}', 40)}” @BAD@</p>" for i in range(5)),
     ).encode("utf-8")
     # Lone continuation bytes, an overlong encoding, a truncated sequence, a surrogate, 0xFF.
     for bad in (b"\x80\x81", b"\xc0\xaf", b"\xe2\x82", b"\xed\xa0\x80", b"\xff\xfe"):
@@ -474,9 +468,7 @@ def _build_hostile(site: Site, base: str) -> dict[str, Resource]:
         + "</sitemapindex>",
         content_type=XML,
     )
-    articles = [p for p, h in HOSTILE.items() if p.startswith("/news/")] + [
-        "/news/ordinary-story"
-    ]
+    articles = [p for p, h in HOSTILE.items() if p.startswith("/news/")] + ["/news/ordinary-story"]
     r["/sitemaps/posts.xml"] = Resource(_urlset(base, articles), content_type=XML)
     r["/sitemaps/billion-laughs.xml"] = Resource(
         "<?xml version='1.0'?><!DOCTYPE urlset [" + _LAUGHS + "]>"
@@ -538,8 +530,7 @@ def _urlset(base: str, paths: list[str]) -> str:
         "<?xml version='1.0' encoding='UTF-8'?>"
         "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
         + "".join(
-            f"<url><loc>{base}{p}</loc><lastmod>2024-05-06T08:00:00Z</lastmod></url>"
-            for p in paths
+            f"<url><loc>{base}{p}</loc><lastmod>2024-05-06T08:00:00Z</lastmod></url>" for p in paths
         )
         + "</urlset>"
     )
@@ -663,8 +654,7 @@ def _build_load(site: Site, base: str) -> dict[str, Resource]:
             "<?xml version='1.0' encoding='UTF-8'?>"
             "<sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
             + "".join(
-                f"<sitemap><loc>{base}/sitemap-posts/{k}</loc></sitemap>"
-                for k in range(n_sitemaps)
+                f"<sitemap><loc>{base}/sitemap-posts/{k}</loc></sitemap>" for k in range(n_sitemaps)
             )
             + "</sitemapindex>",
             content_type=XML,
@@ -831,7 +821,6 @@ class TreeSampler:
                 for pid, addr in listening_sockets(pids):
                     self.listening.add((_cmdline(pid), addr))
             self._stop.wait(self.interval)
-
 
     @property
     def cpu_s(self) -> float:
