@@ -218,10 +218,13 @@ def run_child(cmd: list[str], env: dict[str, str], echo: bool = False) -> ChildR
 
 
 # -- newsetl -----------------------------------------------------------------------------
-def user_env() -> dict[str, str]:
-    """The environment a user would run newsetl in: no PREFECT_API_URL (embedded server)."""
+def user_env(prefect_api: str | None = None) -> dict[str, str]:
+    """The environment a user would run newsetl in: no PREFECT_API_URL (embedded server),
+    unless ``prefect_api`` names a running server to use instead."""
     env = dict(os.environ)
     env.pop("PREFECT_API_URL", None)
+    if prefect_api:
+        env["PREFECT_API_URL"] = prefect_api
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     return env
@@ -582,7 +585,7 @@ def format_table(rows: list[Row]) -> str:
         for r in rows
     ]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
-    fmt = " | ".join("{:<%d}" % w for w in widths)
+    fmt = " | ".join(f"{{:<{w}}}" for w in widths)
     lines = [fmt.format(*head), "-+-".join("-" * w for w in widths)]
     lines += [fmt.format(*b) for b in body]
     return "\n".join(lines)
@@ -607,6 +610,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-baseline", action="store_true", help="do not run trafilatura")
     p.add_argument("--verbose", action="store_true", help="echo newsetl's output")
     p.add_argument(
+        "--prefect-api",
+        metavar="URL",
+        help="use this running Prefect server (default: none, as a user runs newsetl scrape)",
+    )
+    p.add_argument(
         "--prototype",
         action="store_true",
         help="also run the flow's body without Prefect's API server (a scratch measurement)",
@@ -623,11 +631,12 @@ def main(argv: list[str] | None = None) -> int:
 
     n = args.articles
     tmp = Path(tempfile.mkdtemp(prefix="newsetl-bench-crawl-"))
-    env = user_env()
+    env = user_env(args.prefect_api)
     figures: dict[str, Any] = {
         "articles_on_site": n,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "uptime": {},
+        "prefect_api": args.prefect_api or "embedded (temporary server per run)",
     }
     rows: list[Row] = []
     try:
@@ -663,7 +672,9 @@ def main(argv: list[str] | None = None) -> int:
             figures["uptime"]["start"] = uptime()
             print("prefect no-op flow (fixed cost per run)...", flush=True)
             db = Path(os.environ.get("PREFECT_HOME", state_dir() / "prefect")) / "prefect.db"
-            if not db.exists():  # the first run creates and migrates the database
+            if (
+                not db.exists() and not args.prefect_api
+            ):  # the first run creates and migrates the database
                 figures["prefect_first_noop"] = prefect_noop(env)
                 print(f"  first time (database created): {figures['prefect_first_noop']}")
             noop = prefect_noop(env)

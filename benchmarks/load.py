@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
 from newsetl.demo.hostile import TreeSampler, load_site  # noqa: E402
 from newsetl.demo.server import SiteServer  # noqa: E402
 
-_HTML_PREFIXES = ("/story/", "/archive/")
+_HTML_PREFIXES = ("/story/", "/archive/", "/about/")
 
 
 @dataclass

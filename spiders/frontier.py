@@ -572,6 +572,7 @@ class RedisScheduler:
         # This engine has nothing in flight: any request still taken by us was lost
         # between Scrapy and the spider (no callback ran); finish it so nobody waits.
         leaked = self.frontier.taken()
+        getattr(self.spider, "_open_requests", {}).clear()
         for rid in leaked:
             self.frontier.done(rid)
         if leaked:
@@ -602,10 +603,19 @@ class RedisScheduler:
         return self.frontier.queued()
 
     def enqueue_request(self, request: Request) -> bool:
+        meta = request.meta
+        old_rid = meta.pop("nl_rid", "") or ""
+        parent = meta.pop("nl_parent", None)
+        try:
+            return self._enqueue(request, old_rid)
+        finally:
+            if parent:
+                self.spider.child_scheduled(parent)
+
+    def _enqueue(self, request: Request, old_rid: str) -> bool:
         spider = self.spider
         meta = request.meta
         key = meta.get("nl_key") or ""
-        old_rid = meta.pop("nl_rid", "") or ""
         kind = meta.get("nl_kind")
         if key:
             ev = spider.evidence.get(key)
@@ -635,7 +645,6 @@ class RedisScheduler:
             index_site=index_site,
             max_index=self.max_index,
         )
-        if "story-019" in key: print("ENQ", time.time(), self.frontier.worker_id[-8:], kind, meta.get("nl_via"), key[-16:], result, meta.get("nl_evidence"), file=sys.stderr, flush=True)
         if result == 0:
             self.counts["duplicates"] += 1
             ev = meta.get("nl_evidence")
@@ -671,7 +680,6 @@ class RedisScheduler:
         self.counts["dequeued"] += 1
         self._idle_since = None
         request.meta["nl_rid"] = rid
-        if "story-019" in payload[:200]: print("POP", time.time(), self.frontier.worker_id[-8:], payload[:200].split(chr(10))[0][-16:], late, request.meta.get("nl_evidence"), file=sys.stderr, flush=True)
         self._adopt(request, late)
         return request
 
@@ -719,22 +727,52 @@ class DistributedNewsSpider(NewsSpider):
     frontier: Frontier
     frontier_counts: Counter
 
-    def _finish(self, meta: dict[str, Any]) -> None:
-        rid = meta.pop("nl_rid", None)
-        if rid and not self.frontier.done(rid):
-            self.frontier_counts["done_not_taken"] += 1  # moved on (redirect, retry)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # rid -> [produced requests not yet scheduled, callback returned]
+        self._open_requests: dict[str, list] = {}
+
+    # A request is finished (``Frontier.done``) once its callback or errback has returned
+    # AND every request it produced has reached the scheduler, i.e. is in Redis. Scrapy
+    # runs a callback's generator ahead of the consumer (a queue of CONCURRENT_ITEMS * 2),
+    # so the end of the generator is not enough: produced requests are counted here and
+    # the scheduler reports each one in (``child_scheduled``).
 
     def parse(self, response: Response, **kwargs: Any):
-        try:
-            yield from super().parse(response, **kwargs)
-        finally:
-            self._finish(response.meta)
+        return self._tracked(response.meta, super().parse(response, **kwargs))
 
     def on_error(self, failure: Any):
+        return self._tracked(failure.request.meta, super().on_error(failure))
+
+    def _tracked(self, meta: dict[str, Any], output: Any):
+        rid = meta.get("nl_rid")
+        if not rid:
+            yield from output
+            return
+        state = self._open_requests.setdefault(rid, [0, False])
         try:
-            yield from super().on_error(failure)
+            for item in output:
+                if isinstance(item, Request):
+                    item.meta["nl_parent"] = rid
+                    state[0] += 1
+                yield item
         finally:
-            self._finish(failure.request.meta)
+            state[1] = True
+            self._settle(rid)
+
+    def child_scheduled(self, rid: str) -> None:
+        state = self._open_requests.get(rid)
+        if state is not None:
+            state[0] -= 1
+            self._settle(rid)
+
+    def _settle(self, rid: str) -> None:
+        state = self._open_requests.get(rid)
+        if state is None or not state[1] or state[0] > 0:
+            return
+        del self._open_requests[rid]
+        if not self.frontier.done(rid):
+            self.frontier_counts["done_not_taken"] += 1  # moved on (redirect, retry)
 
     def _gate(self, out: list[Request], finished_meta: dict | None):
         # Page requests are held in Redis (``held:<origin>``), not in this process.
@@ -743,7 +781,6 @@ class DistributedNewsSpider(NewsSpider):
     def _request(self, url: str, site: Site, **kwargs: Any) -> Request | None:
         request = super()._request(url, site, **kwargs)
         evidence = kwargs.get("evidence")
-        if "story-019" in url: print("REQ", time.time(), self.frontier.worker_id[-8:], url[-16:], request is not None, evidence, file=sys.stderr, flush=True)
         if request is None and evidence:
             try:
                 key = url_key(clean_url(url))

@@ -184,11 +184,12 @@ def test_hostile_site_crawl(tmp_path: Path) -> None:
     for path in ("/big/content-length", "/big/streamed"):
         assert served[path].bytes < 50 * MB, (path, served[path].bytes)
     assert sum(f.stat().st_size for f in (tmp_path / "bodies").iterdir()) < 5 * MB
-    # The stall was retried (timeouts are transient), each attempt cut at 2 s.
+    # The stall was retried (timeouts are transient), each attempt cut at 2 s (on a busy
+    # machine another slow download may time out too: at least the stall's two retries).
     timeouts = [
         k for k in stats["scrapy"] if k.startswith("retry/reason_count/") and "Timeout" in k
     ]
-    assert timeouts and sum(stats["scrapy"][k] for k in timeouts) == 2, stats["scrapy"]
+    assert timeouts and sum(stats["scrapy"][k] for k in timeouts) >= 2, stats["scrapy"]
     # Offsite redirect: recorded with its target, the other host never contacted.
     away = got["/away"]
     assert away.status == 302 and away.final_url == landing_url + "/landing"

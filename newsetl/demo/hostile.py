@@ -165,11 +165,11 @@ def _stream(handler: Any, size: int, stop: threading.Event) -> int:
 
 _BOMB_MEMBER: bytes | None = None
 _BOMB_LOCK = threading.Lock()
-_BOMB_MEMBER_SIZE = 64 * MB
+_BOMB_MEMBER_SIZE = 16 * MB
 
 
 def _bomb_member() -> bytes:
-    """One gzip member of 64 MiB of spaces (about 64 KB compressed), built once."""
+    """One gzip member of 16 MiB of spaces (about 16 KB compressed), built once."""
     global _BOMB_MEMBER
     with _BOMB_LOCK:
         if _BOMB_MEMBER is None:
@@ -631,6 +631,13 @@ def _load_dynamic(site: Site, path: str) -> Resource | None:
                 f"{nxt}</body></html>",
                 conditional=False,
             )
+        if parts[0] == "about" and k < site.data["extra"]:
+            return Resource(
+                "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+                f"<title>About {k}</title></head><body><h1>About us ({k})</h1>"
+                f"<p>{_LOAD_POOL[k % len(_LOAD_POOL)]}</p></body></html>",
+                conditional=False,
+            )
         if parts[0] == "sitemap-posts" and 0 <= k < -(-n_articles // LOAD_PER_SITEMAP):
             first = k * LOAD_PER_SITEMAP
             paths = [f"/story/{i}" for i in range(first, min(first + LOAD_PER_SITEMAP, n_articles))]
@@ -648,7 +655,8 @@ def _build_load(site: Site, base: str) -> dict[str, Resource]:
         "/": Resource(
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Load Times</title></head>"
             "<body><h1>Load Times</h1><a href='/archive/1'>Archive</a>"
-            "<a rel='next' href='/archive/1'>Older posts</a></body></html>"
+            + "".join(f"<a href='/about/{k}'>About {k}</a>" for k in range(site.data["extra"]))
+            + "<a rel='next' href='/archive/1'>Older posts</a></body></html>"
         ),
         "/sitemap.xml": Resource(
             "<?xml version='1.0' encoding='UTF-8'?>"
@@ -663,7 +671,8 @@ def _build_load(site: Site, base: str) -> dict[str, Resource]:
 
 
 def load_site(pages: int) -> Site:
-    """A news site of exactly ``pages`` HTML pages: the root, ``/archive/K`` listings of
+    """A news site of exactly ``pages`` HTML pages: the root (and an ``/about/K`` page or
+    so it links, to make up the count), ``/archive/K`` listings of
     100 stories each (chained by "Older posts") and ``/story/I`` articles (5-9 KB), all
     stories also listed by sitemaps of 5,000 URLs under ``/sitemap.xml``. Pages are
     rendered on request (nothing is held in memory); no gzip."""
@@ -674,11 +683,12 @@ def load_site(pages: int) -> Site:
     while articles + 1 + -(-articles // LOAD_PER_LISTING) > pages:
         articles -= 1
     listings = -(-articles // LOAD_PER_LISTING)
+    extra = pages - (1 + listings + articles)  # /about/K pages make up the exact count
     return DynamicSite(
         "load",
         _load_dynamic,
         build=_build_load,
-        data={"articles": articles, "listings": listings, "pages": 1 + listings + articles},
+        data={"articles": articles, "listings": listings, "extra": extra, "pages": pages},
         gzip=False,
     )
 

@@ -1,0 +1,72 @@
+"""The crawl benchmark (benchmarks/crawl.py) runs end to end on a tiny site."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+
+
+def _sitegen():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import sitegen
+    finally:
+        sys.path.remove(str(BENCH))
+    return sitegen
+
+
+def test_generated_site_is_deterministic_and_varied() -> None:
+    sitegen = _sitegen()
+    a = sitegen.NewsSiteGenerator(30, seed=5).build("http://127.0.0.1:1")
+    b = sitegen.NewsSiteGenerator(30, seed=5).build("http://127.0.0.1:1")
+    assert {p: r.body for p, r in a.items()} == {p: r.body for p, r in b.items()}
+    gen = sitegen.NewsSiteGenerator(30, seed=5)
+    assert len(gen.article_paths) == 30
+    texts = [" ".join(t for _, t in art.paragraphs) for art in gen.articles]
+    shingles = [{tuple(t.split()[i : i + 3]) for i in range(len(t.split()) - 2)} for t in texts]
+    worst = max(len(x & y) / len(x | y) for i, x in enumerate(shingles) for y in shingles[i + 1 :])
+    assert worst < 0.05  # no near-duplicates
+    sizes = [len(a[p].body) for p in gen.article_paths]
+    assert 80_000 < sum(sizes) / len(sizes) < 130_000
+    assert b"Sitemap: http://127.0.0.1:1/sitemap_index.xml" in a["/robots.txt"].body
+    assert a["/feed/"].body.count(b"<item>") == 30
+
+
+@pytest.mark.slow
+def test_benchmark_script_smoke(prefect_api: str, tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "crawl.py"),
+            "--articles",
+            "30",
+            "--prefect-api",
+            prefect_api,
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "articles/s" in proc.stdout and "peak RSS MB" in proc.stdout
+    figures = json.loads(out.read_text())
+    rows = {(r["system"], r["run"]): r for r in figures["rows"]}
+    cold = rows[("newsetl", "run 1 (cold)")]
+    warm = rows[("newsetl", "run 2 (warm)")]
+    assert cold["articles"] == 30 and cold["article_downloads"] == 30
+    assert warm["articles"] == 30 and warm["new"] == 0 and warm["article_downloads"] == 0
+    assert 0 < cold["peak_rss_mb"] < 4096 and cold["cpu_util"] > 0
+    assert rows[("trafilatura seq.", "run 1")]["articles"] == 30
+    assert rows[("trafilatura seq.", "run 2 (again)")]["article_downloads"] == 30
+    assert {t["target"] for t in figures["targets"]} >= {"newsetl peak RSS < 1 GB"}
