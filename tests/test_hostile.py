@@ -276,13 +276,9 @@ def test_hostile_site_through_cli(cli_env: dict[str, str], tmp_path: Path) -> No
     assert "\x00" not in utf8["title"]
     nul = by_path["/news/nul-bytes"]
     assert "trailing words here" in nul["text"] and nul["title"].startswith("NUL")
-    # One megabyte on one line: extracted (whole, or cut by the extractor's size bound).
-    long_row = rows["/news/one-long-line"]
-    assert long_row["fate"] in ("article", "not_article:too_long") or str(
-        long_row["fate"]
-    ).startswith("not_article"), long_row["fate"]
-    if "/news/one-long-line" in by_path:
-        assert by_path["/news/one-long-line"]["word_count"] > 10_000
+    # One megabyte on one line: extracted as an article.
+    assert rows["/news/one-long-line"]["fate"] == "article"
+    assert by_path["/news/one-long-line"]["word_count"] > 10_000
 
 
 @pytest.mark.xfail(
