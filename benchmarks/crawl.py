@@ -566,6 +566,7 @@ def format_table(rows: list[Row]) -> str:
         "article downloads",
         "peak RSS MB",
         "CPU util",
+        "CPU s",
     )
     body = [
         (
@@ -581,6 +582,7 @@ def format_table(rows: list[Row]) -> str:
             str(r.article_downloads),
             f"{r.peak_rss_mb:.0f}",
             f"{r.cpu_util:.2f}",
+            f"{r.cpu_s:.1f}",
         )
         for r in rows
     ]
@@ -793,6 +795,12 @@ def main(argv: list[str] | None = None) -> int:
         for t in figures["targets"]:
             print(f"[{'met' if t['met'] else 'NOT met'}] {t['target']}: {t['measured']}")
         print(f"uptime: {figures['uptime']['end']}")
+        load = os.getloadavg()[1]
+        if load > (os.cpu_count() or 1) * 0.75:
+            print(
+                f"note: the 5-minute load average ({load:.1f}) shows other work on this "
+                f"machine ({os.cpu_count()} CPUs): wall times are inflated; CPU s are not"
+            )
         if args.json:
             Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
             print(f"figures written to {args.json}")

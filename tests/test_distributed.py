@@ -29,6 +29,7 @@ XML = "application/xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 
 pytestmark = pytest.mark.slow
+FAST = ("--idle-timeout", "1.5")  # finish soon after the shared frontier runs dry
 
 
 # -- a site of N small articles ------------------------------------------------------------
@@ -235,7 +236,7 @@ def test_three_processes_share_one_frontier(server, redis_url, single, tmp_path)
     outs = [tmp_path / f"w{i}" for i in range(3)]
     procs = [
         start(
-            crawl_cmd(out, server.url + "/", "--redis-url", redis_url, "--frontier", "t1"),
+            crawl_cmd(out, server.url + "/", "--redis-url", redis_url, "--frontier", "t1", *FAST),
             tmp_path / f"w{i}.log",
         )
         for i, out in enumerate(outs)
@@ -266,7 +267,7 @@ def test_three_processes_share_one_frontier(server, redis_url, single, tmp_path)
 def test_killed_worker_loses_nothing(server, redis_url, single, tmp_path):
     server.clear_log()
     outs = [tmp_path / f"w{i}" for i in range(4)]
-    args = ("--redis-url", redis_url, "--frontier", "t2", "--lease", "2")
+    args = ("--redis-url", redis_url, "--frontier", "t2", "--lease", "2", *FAST)
     procs = [
         start(crawl_cmd(out, server.url + "/", *args), tmp_path / f"w{i}.log")
         for i, out in enumerate(outs[:3])
@@ -294,5 +295,6 @@ def test_killed_worker_loses_nothing(server, redis_url, single, tmp_path):
     assert reclaimed > 0
     assert len(again) <= reclaimed, (again, reclaimed)
     assert all(n == 2 for n in again.values()), again
+    print(f"killed worker: {reclaimed} requests requeued, {len(again)} fetched twice")
     # The killed worker's pages.jsonl is a partial crawl; the others' are complete.
     assert sum(len(fetched(out)) for out in outs[1:]) + len(fetched(outs[0])) >= len(single)
