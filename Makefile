@@ -10,7 +10,8 @@ endif
 DEVSET ?= ../shared/extraction-devset
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: setup system-deps demo test test-fast lint format bench bench-extract bench-dedupe clean
+.PHONY: setup system-deps demo test test-fast lint format bench bench-extract bench-dedupe \
+	bench-crawl bench-load bench-distributed clean
 
 # uv is not on a new machine: pip brings it, then uv builds .venv from the committed lock.
 $(UV):
@@ -58,9 +59,19 @@ bench-extract: setup ## extraction quality and speed vs trafilatura and readabil
 	$(BIN)/python benchmarks/extraction.py --peers --devset $(DEVSET)
 
 bench-dedupe: setup ## deduplication quality and scale
-	$(BIN)/python benchmarks/dedupe.py --quality --scale 10000,100000
+	$(BIN)/python benchmarks/dedupe.py --quality --scale 10000,100000,1000000 --batch 20000 --incremental 1000000
 
-bench: bench-extract bench-dedupe
+bench-crawl: setup ## first and incremental runs on a local 1,000-article site vs a trafilatura pipeline
+	$(UV) sync --locked --compile-bytecode --group bench --python $(PYTHON)
+	$(BIN)/python benchmarks/crawl.py --articles 1000
+
+bench-load: setup ## a 20,000-page local site in one crawl: throughput per window, peak memory
+	$(BIN)/python benchmarks/load.py
+
+bench-distributed: setup system-deps ## pages/s with 1, 2 and 3 crawler processes sharing Redis
+	$(BIN)/python benchmarks/distributed.py
+
+bench: bench-extract bench-dedupe bench-crawl bench-load bench-distributed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .state

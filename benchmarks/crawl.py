@@ -17,6 +17,11 @@ trafilatura pipeline, on a generated ~100 KB-a-page news site served on 127.0.0.
    ``urllib.request``, ``trafilatura.bare_extraction`` (title, author, date, text), exact
    dedupe by text hash, ``pandas.DataFrame.to_parquet``; one process, same measurement.
 
+``--prototype`` adds two runs of the flow's body with its tasks called as plain functions
+(no temporary Prefect server): a scratch measurement of what Prefect costs per run.
+``--prefect-api URL`` uses a running Prefect server instead of the embedded one (the test
+suite does this). Compare the CPU s column when other work loads the machine.
+
 Prints a table and checks the targets: run 1 articles/s >= the baseline's, run 2 >= 10x
 faster than run 1 with 0 article downloads, peak RSS < 1 GB.
 """

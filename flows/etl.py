@@ -121,46 +121,61 @@ def crawl(
     allow_offsite: bool = False,
     known_file: str | None = None,
     timeout_s: float | None = None,
+    redis_url: str | None = None,
+    crawlers: int = 1,
 ) -> dict[str, Any]:
-    """Run the Scrapy spider in a child process; return its output folder and stats.
+    """Run the Scrapy spider in child processes; return the crawl's folder and stats.
 
     ``known_file`` lists the article URLs earlier runs stored: the spider skips them
     unless a sitemap or feed says they changed, and asks conditionally when it does.
+    With ``redis_url``, ``crawlers`` processes share one Redis frontier and seen-set (so
+    no page is fetched twice) and their outputs are merged into one crawl folder.
     """
     logger = get_run_logger()
     out = Path(work_dir)
     if out.exists():
         shutil.rmtree(out)  # a retried crawl starts clean
     out.mkdir(parents=True)
-    cmd = [sys.executable, "-m", "spiders.crawl", "--out", str(out), "--max-pages", str(max_pages)]
+    args = ["--max-pages", str(max_pages)]
     if not polite:
-        cmd.append("--no-delay")
+        args.append("--no-delay")
     if allow_offsite:
-        cmd.append("--allow-offsite")
+        args.append("--allow-offsite")
     if known_file:
-        cmd += ["--known", known_file]
+        args += ["--known", known_file]
     for pattern in include or []:
-        cmd += ["--include", pattern]
+        args += ["--include", pattern]
     for pattern in exclude or []:
-        cmd += ["--exclude", pattern]
-    cmd += ["--", *start_urls]
-    logger.info("crawling %d start URL(s), at most %d pages", len(start_urls), max_pages)
+        args += ["--exclude", pattern]
+    frontier = None
+    if redis_url:
+        # A fresh frontier per attempt: its seen-set would make a reused one fetch nothing.
+        frontier = f"{out.name}-{uuid.uuid4().hex[:8]}"
+        args += ["--redis-url", redis_url, "--frontier", frontier]
+    n = max(1, crawlers) if redis_url else 1
+    outs = [out] if n == 1 else [out / f"crawler-{i}" for i in range(n)]
     env = dict(os.environ)
     env.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
+    logger.info(
+        "crawling %d start URL(s), at most %d pages, %d crawler process(es)%s",
+        len(start_urls),
+        max_pages,
+        n,
+        " sharing a Redis frontier" if redis_url else "",
+    )
+    procs = []
+    for d in outs:
+        d.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "spiders.crawl", "--out", str(d), *args, "--", *start_urls]
+        procs.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL))
     crash_point("crawl_running")
     try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        raise CrawlCrashed(f"crawl did not finish within {timeout_s} s") from None
-    if proc.returncode == 2:
-        raise CrawlRefused(f"the crawler refused its arguments: {' '.join(cmd[3:])}")
-    if proc.returncode < 0:
-        raise CrawlCrashed(f"crawl process killed by {signal.Signals(-proc.returncode).name}")
-    if proc.returncode != 0:
-        raise CrawlCrashed(f"crawl process failed with exit code {proc.returncode}")
+        _wait_all(procs, timeout_s)
+    finally:
+        if frontier:
+            _reset_frontier(redis_url, frontier)
+    if n > 1:
+        _merge_crawls(outs, out)
     crash_point("crawl_done")
     pages, stats = pipeline.read_crawl(out)
     logger.info(
@@ -171,6 +186,73 @@ def crawl(
         stats.get("not_modified", 0),
     )
     return {"dir": str(out), "stats": stats}
+
+
+def _wait_all(procs: list[subprocess.Popen[bytes]], timeout_s: float | None) -> None:
+    """Wait for every crawler; raise CrawlRefused/CrawlCrashed for a failed one."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    for proc in procs:
+        try:
+            proc.wait(timeout=None if deadline is None else max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for p in procs:
+                p.kill()
+                p.wait()
+            raise CrawlCrashed(f"crawl did not finish within {timeout_s} s") from None
+    for proc in procs:
+        if proc.returncode == 2:
+            raise CrawlRefused(f"the crawler refused its arguments: {' '.join(proc.args[3:])}")
+        if proc.returncode < 0:
+            raise CrawlCrashed(f"crawl process killed by {signal.Signals(-proc.returncode).name}")
+        if proc.returncode != 0:
+            raise CrawlCrashed(f"crawl process failed with exit code {proc.returncode}")
+
+
+def _reset_frontier(redis_url: str | None, frontier: str) -> None:
+    """Delete a finished crawl's frontier keys from Redis (they never expire by themselves)."""
+    try:
+        from spiders.frontier import Frontier
+
+        Frontier(redis_url, frontier).reset()
+    except Exception as exc:  # noqa: BLE001 - leftover keys are harmless; say so
+        get_run_logger().warning("could not clear Redis frontier %s: %s", frontier, exc)
+
+
+def _merge_crawls(parts: list[Path], out: Path) -> None:
+    """One crawl folder from several crawler processes' folders (pages, bodies, archive)."""
+    stats: dict[str, Any] = {"crawlers": []}
+    counters = ("pages_fetched", "html_pages", "errors", "skipped_known", "not_modified")
+    with open(out / "pages.jsonl", "w", encoding="utf-8") as pages_out:
+        for part in parts:
+            for line in (part / "pages.jsonl").read_text(encoding="utf-8").splitlines():
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue  # a killed crawler's last line
+                if rec.get("body_path"):
+                    rec["body_path"] = f"{part.name}/{rec['body_path']}"
+                pages_out.write(json.dumps(rec) + "\n")
+            try:
+                part_stats = json.loads((part / "stats.json").read_text())
+            except (OSError, ValueError):
+                part_stats = {}
+            stats["crawlers"].append(part_stats)
+            for key in counters:
+                stats[key] = stats.get(key, 0) + int(part_stats.get(key) or 0)
+    reasons = {s.get("finish_reason") for s in stats["crawlers"]}
+    stats["finish_reason"] = (
+        reasons.pop() if len(reasons) == 1 else ",".join(sorted(map(str, reasons)))
+    )
+    (out / "stats.json").write_text(json.dumps(stats))
+    # gzip members concatenate: the WARC files of the crawlers make one WARC file.
+    with open(out / "archive.warc.gz", "wb") as archive:
+        for part in parts:
+            src = part / "archive.warc.gz"
+            if src.exists():
+                with open(src, "rb") as fh:
+                    shutil.copyfileobj(fh, archive)
 
 
 @task(name="extract", cache_policy=NONE)
@@ -290,10 +372,11 @@ def write(
     run_id: str,
     threshold: float | None = None,
     archive: str | None = None,
+    redis_url: str | None = None,
 ) -> dict[str, Any]:
     """Commit the run's rows atomically; re-decide first if another run committed meanwhile."""
     logger = get_run_logger()
-    ds = Dataset(data_dir)
+    ds = Dataset(data_dir, redis_url=redis_url)
     with ds.lock():
         crash_point("write_locked")
         outcome, index, rebuilt = decided["outcome"], decided["index"], decided["rebuilt"]
@@ -337,12 +420,18 @@ def scrape(
     near_duplicate_threshold: float | None = None,
     incremental: bool = True,
     on_overlap: str = "queue",
+    crawlers: int = 1,
+    redis_url: str | None = None,
 ) -> dict[str, Any]:
     """Scrape the start URLs into the dataset at ``data_dir``; return the run summary.
 
     Runs of one named ``source`` never overlap: a run that finds the previous one still
     running waits for it (``on_overlap="queue"``) or ends at once, adding nothing
     (``"skip"``); the log says which.
+
+    Distributed mode: with ``redis_url`` (default: ``NEWSETL_REDIS_URL``), ``crawlers``
+    crawler processes share one Redis frontier and seen-set, and commits and run locks
+    are also taken in that Redis, so writers on several machines can share a data folder.
 
     With ``incremental`` (the default) article pages stored by earlier runs are not
     downloaded again unless their sitemap or feed entry is newer, and are then asked for
@@ -358,7 +447,10 @@ def scrape(
         raise ValueError("no start URL: pass at least one http(s) URL")
     if on_overlap not in ("queue", "skip"):
         raise ValueError(f"on_overlap must be 'queue' or 'skip', not {on_overlap!r}")
-    ds = Dataset(data_dir)
+    redis_url = redis_url or os.environ.get("NEWSETL_REDIS_URL") or None
+    if crawlers < 1:
+        raise ValueError("crawlers must be at least 1")
+    ds = Dataset(data_dir, redis_url=redis_url)
     ds.ensure_writable()
     if source:
         source_for: dict[str, str] | str = pipeline.check_partition_value(source)
@@ -386,6 +478,8 @@ def scrape(
             allow_offsite=allow_offsite,
             threshold=near_duplicate_threshold,
             incremental=incremental,
+            redis_url=redis_url,
+            crawlers=crawlers,
         )
 
 
@@ -401,6 +495,8 @@ def _scrape_run(
     allow_offsite: bool,
     threshold: float | None,
     incremental: bool,
+    redis_url: str | None = None,
+    crawlers: int = 1,
 ) -> dict[str, Any]:
     """The stages of one run, once any previous run of the source has finished."""
     logger = get_run_logger()
@@ -419,6 +515,8 @@ def _scrape_run(
         exclude=exclude,
         allow_offsite=allow_offsite,
         known_file=known_file,
+        redis_url=redis_url,
+        crawlers=crawlers,
     )
     got = extract(crawled["dir"], source_for, run_id)
     decided = deduplicate(got["extraction"].articles, str(ds.root), near_duplicate_threshold)
@@ -431,6 +529,7 @@ def _scrape_run(
         run_id,
         near_duplicate_threshold,
         archive=str(Path(crawled["dir"]) / "archive.warc.gz"),
+        redis_url=redis_url,
     )
     summary = pipeline.summarize(got["pages"], written["tables"], written["outcome"])
     summary.update(

@@ -128,6 +128,10 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     source = _check_source(args.source)
     if args.max_pages < 1:
         raise UsageError("--max-pages must be at least 1")
+    if args.crawlers < 1:
+        raise UsageError("--crawlers must be at least 1")
+    if args.crawlers > 1 and not (args.redis_url or os.environ.get("NEWSETL_REDIS_URL")):
+        raise UsageError("--crawlers above 1 needs a Redis: pass --redis-url redis://HOST:6379/0")
     _prepare_prefect(args)
     summary = _run_flow(
         {
@@ -141,6 +145,8 @@ def cmd_scrape(args: argparse.Namespace) -> int:
             "allow_offsite": args.allow_offsite,
             "incremental": not args.full,
             "on_overlap": args.on_overlap,
+            "crawlers": args.crawlers,
+            "redis_url": args.redis_url,
         }
     )
     _print_summary(summary)
@@ -357,6 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching")
     s.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching")
     s.add_argument("--allow-offsite", action="store_true", help="follow links to other sites")
+    s.add_argument(
+        "--crawlers",
+        type=int,
+        default=1,
+        help="crawler processes sharing a Redis frontier (needs --redis-url; default 1)",
+    )
+    s.add_argument(
+        "--redis-url",
+        default=None,
+        help="distributed mode: a Redis for the crawl frontier and the locks "
+        "(default: $NEWSETL_REDIS_URL)",
+    )
     s.add_argument(
         "--on-overlap",
         choices=["queue", "skip"],

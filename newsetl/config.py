@@ -35,6 +35,8 @@ PARAMETERS: dict[str, type | tuple[type, ...]] = {
     "near_duplicate_threshold": (int, float),
     "incremental": bool,
     "on_overlap": str,
+    "crawlers": int,
+    "redis_url": str,
 }
 DEPLOYMENT_KEYS = {
     "name",

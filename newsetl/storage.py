@@ -151,6 +151,7 @@ class Dataset:
         # Writers on several machines sharing one data folder also take a Redis lock, for
         # file systems whose flock does not reach across machines.
         self.redis_url = redis_url or os.environ.get("NEWSETL_REDIS_URL") or None
+        self._partial: list[tuple[Path, Path]] = []
 
     # -- set-up -----------------------------------------------------------------------
     def ensure_writable(self) -> None:
@@ -356,10 +357,10 @@ class Dataset:
                 final = self.root / rel
                 final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = final.with_name(f".{final.name}.tmp")
+                planned.append((tmp, final))  # listed first: a failed copy is cleaned up too
                 shutil.copyfile(src, tmp)
                 with open(tmp, "rb") as fh:
                     os.fsync(fh.fileno())
-                planned.append((tmp, final))
             if supersede:
                 tables = dict(tables)
                 old_rows, rewrites = self._split_out(set(supersede), run_id)
@@ -400,9 +401,10 @@ class Dataset:
             _atomic_write_text(self.state / f"journal-{run_id}.json", json.dumps(journal))
             crash_point("commit_journal")
         except OSError as exc:
-            for tmp, _ in planned:
+            for tmp, _ in planned + self._partial:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
+            self._partial = []
             raise DataDirError(
                 f"could not write to {self.root} ({exc.strerror or exc}); nothing of this run "
                 "was added: free some space or pass --data-dir with a writable folder"
@@ -454,9 +456,11 @@ class Dataset:
     def _write_temp(self, final: Path, table: pa.Table) -> Path:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".{final.name}.tmp")
+        self._partial.append((tmp, final))  # until written whole: removed if the write fails
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        self._partial.remove((tmp, final))
         return tmp
 
     def _apply_journal(self, journal: Path) -> None:

@@ -95,3 +95,36 @@ def scraped(prefect_api, wix_server, news_server, error_server, tmp_path_factory
         "second": second,
         "wix_requests_first": wix_before,
     }
+
+
+@pytest.fixture
+def redis_url(tmp_path_factory):
+    """A real redis-server on 127.0.0.1 (skipped where Debian's redis-server is missing)."""
+    import shutil as sh
+    import socket
+    import subprocess
+    import time
+
+    exe = sh.which("redis-server")
+    if not exe:
+        pytest.skip("redis-server is not installed (Debian: apt-get install -y redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        cwd=tmp_path_factory.mktemp("redis"),
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)

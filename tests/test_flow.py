@@ -188,7 +188,8 @@ def test_flow_runs_and_artifacts_in_prefect(data, prefect_api):
     ids = {data["first"]["run_id"], data["second"]["run_id"]}
     names = [r.name for r in runs]
     assert sum(1 for n in names if n.startswith("scrape-127.0.0.1-")) >= 2
-    assert all(r.state.is_completed() for r in runs if r.name.startswith("scrape-"))
+    ours = [r for r in runs if (r.parameters or {}).get("data_dir") == str(data["data"])]
+    assert len(ours) == 2 and all(r.state.is_completed() for r in ours)
     bodies = [a.data for a in artifacts if a.type == "markdown"]
     assert any(any(i in (b or "") for i in ids) for b in bodies)
     assert any("Errors by reason" in (b or "") for b in bodies)
@@ -342,3 +343,30 @@ def test_reprocess_rebuilds_the_dataset_from_the_archive(data, wix_server, tmp_p
     assert len(pd.read_parquet(d / "duplicates")) == 1
     # Only the new version is visible; the pages log is untouched.
     assert len(pd.read_parquet(d / "pages")) == len(data["pages"])
+
+
+def test_three_crawlers_sharing_redis_store_what_one_crawler_stores(
+    prefect_api, data, wix_server, news_server, error_server, redis_url, tmp_path
+):
+    from flows.etl import scrape
+
+    d = tmp_path / "d"
+    seen = {s: len(s.requests) for s in (wix_server, news_server, error_server)}
+    summary = scrape(
+        start_urls=[wix_server.url + "/", news_server.url + "/", error_server.url + "/"],
+        data_dir=str(d),
+        max_pages=100,
+        polite=False,
+        crawlers=3,
+        redis_url=redis_url,
+    )
+    arts = pd.read_parquet(d / "articles")
+    single = data["articles"]
+    assert set(arts["article_id"]) == set(single["article_id"])
+    assert summary["duplicates"] == data["first"]["duplicates"]
+    # No page was fetched twice across the three processes (robots.txt: once per process).
+    for srv in (wix_server, news_server):
+        paths = [r.path for r in srv.requests[seen[srv] :] if r.path != "/robots.txt"]
+        assert len(paths) == len(set(paths)), srv.url
+    # Their archives became one WARC file of the run.
+    assert len(list((d / "archive").glob(f"date=*/{summary['run_id']}.warc.gz"))) == 1
