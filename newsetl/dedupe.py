@@ -33,7 +33,7 @@ import os
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -493,57 +493,116 @@ class Decision:
 
 
 _ROW_BITS = _U64(32)
-_SORT_RATIO = 32  # an unsorted segment is sorted once a query has >= 1/32 of its size
-_BAND_MULT = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))  # odd
 _ROW_MASK = _U64(0xFFFFFFFF)
+_EMPTY = _U64(0xFFFFFFFFFFFFFFFF)  # a free slot (no row is 2**32 - 1)
+_BAND_MULT = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))  # odd
+_SLOT_MULT = np.uint32(0x9E3779B1)  # Fibonacci hashing: the top bits of key * odd
+_MAX_LOAD = 2 / 3  # a band table doubles once more of its slots would be full
+_MIN_BITS = 10
+_PLAIN_ROUNDS = 4  # insertion rounds before colliding entries are spread out by rank
+_BUILD_RATIO = 32  # loaded keys go into the tables once a query has >= 1/32 of their number
 
 
-def _sort_bands(packed: np.ndarray, kind: str | None = None) -> np.ndarray:
-    """Sort each band (row) of ``packed`` in place; big arrays on two threads (numpy's sort
-    releases the GIL)."""
-    if packed.shape[1] < 65536 or _available_cpus() < 2:
-        packed.sort(axis=1, kind=kind)
-        return packed
-    with ThreadPoolExecutor(max_workers=min(4, _available_cpus())) as pool:
-        list(pool.map(lambda band: band.sort(kind=kind), packed))
-    return packed
+class _BandTables:
+    """LSH band keys of index rows: per band, one open-addressing hash table with linear
+    probing whose slots hold ``key << 32 | row`` (``_EMPTY`` when free).
 
-
-class _Segment:
-    """LSH band keys of a run of index rows: ``packed[band]`` holds ``key << 32 | row``
-    ascending, so one uint64 array per band is both the sorted keys and their rows.
-
-    A segment loaded by ``from_arrow`` starts unsorted (``keys[band]`` aligned with ``rows``):
-    a small batch of queries is cheaper to answer by looking every stored key up among the
-    sorted query keys than sorting a million keys per band first. It is sorted when a big
-    batch queries it or it has to be merged.
+    All bands have ``2**bits`` slots, at most two thirds of them full: a lookup reads about
+    three slots whatever the size of the index, and adding a row costs the same at 10,000
+    rows as at 1,000,000 (doubling rehashes every entry once, amortised). Inserts and
+    lookups are vectorised over a whole batch of keys: each round probes one slot for every
+    key still looking, so rounds stop at the longest probe run.
     """
 
-    __slots__ = ("keys", "packed", "rows")
+    __slots__ = ("bits", "entries", "tables")
 
-    def __init__(
-        self,
-        packed: np.ndarray | None,
-        keys: np.ndarray | None = None,
-        rows: np.ndarray | None = None,
+    def __init__(self, bands: int) -> None:
+        self.bits = _MIN_BITS
+        self.entries = 0  # per band
+        self.tables = [np.full(1 << _MIN_BITS, _EMPTY, dtype=_U64) for _ in range(bands)]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in self.tables)
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        """Home slot of each uint32 key."""
+        return ((keys * _SLOT_MULT) >> np.uint32(32 - self.bits)).astype(np.intp)
+
+    def add(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Insert the ``(bands, m)`` uint32 ``keys`` of ``rows`` (``m`` row numbers)."""
+        m = len(rows)
+        if m == 0:
+            return
+        total = self.entries + m
+        bits = self.bits
+        while total > _MAX_LOAD * (1 << bits):
+            bits += 1
+        if bits != self.bits:  # rehash band by band: one old table at a time besides the new
+            self.bits = bits
+            for band, old in enumerate(self.tables):
+                live = old[old != _EMPTY]
+                self.tables[band] = new = np.full(1 << bits, _EMPTY, dtype=_U64)
+                del old
+                self._insert(new, live, self._slots((live >> _ROW_BITS).astype(np.uint32)))
+        low = rows.astype(_U64)
+        for band, table in enumerate(self.tables):
+            k = keys[band]
+            self._insert(table, (k.astype(_U64) << _ROW_BITS) | low, self._slots(k))
+        self.entries = total
+
+    @staticmethod
+    def _insert(table: np.ndarray, entries: np.ndarray, slots: np.ndarray) -> None:
+        """Place distinct ``entries`` starting from their home ``slots`` (linear probing).
+
+        Each round writes every entry whose slot is free; of entries racing for one slot
+        one wins, the others (and those that found it full) move on. After a few rounds,
+        entries sharing a slot are sent to successive slots by rank (many rows with one key,
+        e.g. copies of a story) instead of advancing one slot per round together: every
+        slot they skip is taken by one of them (or was full) by the end of the round, so
+        no free slot opens between an entry and its home.
+        """
+        mask = len(table) - 1
+        rounds = 0
+        while len(entries):
+            rounds += 1
+            if rounds > _PLAIN_ROUNDS:
+                order = np.argsort(slots, kind="stable")
+                s = slots[order]
+                start = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+                rank = np.arange(len(s)) - np.repeat(start, np.diff(np.r_[start, len(s)]))
+                slots = slots.copy()
+                slots[order] = (s + rank) & mask
+            free = np.flatnonzero(table[slots] == _EMPTY)
+            fs = slots[free]
+            table[fs] = entries[free]
+            won = np.zeros(len(entries), dtype=bool)
+            won[free] = table[fs] == entries[free]
+            lost = ~won
+            entries, slots = entries[lost], (slots[lost] + 1) & mask
+
+    def lookup(
+        self, keys: np.ndarray, owners: list[np.ndarray], rows: list[np.ndarray]
     ) -> None:
-        self.packed, self.keys, self.rows = packed, keys, rows
-
-    def __len__(self) -> int:
-        return (self.packed if self.packed is not None else self.keys).shape[1]
-
-    def sort(self) -> np.ndarray:
-        if self.packed is None:
-            packed = self.keys.astype(_U64) << _ROW_BITS
-            packed |= self.rows.astype(_U64)[None, :]
-            self.packed, self.keys, self.rows = _sort_bands(packed), None, None
-        return self.packed
-
-    @classmethod
-    def merge(cls, a: _Segment, b: _Segment) -> _Segment:
-        # two sorted runs per band: a stable (merge) sort joins them in linear time
-        packed = np.concatenate([a.sort(), b.sort()], axis=1)
-        return cls(_sort_bands(packed, kind="stable"))
+        """For ``(bands, q)`` uint32 query ``keys``: append (query index, row) for every
+        stored entry with an equal key in the same band to ``owners``/``rows``."""
+        if self.entries == 0:
+            return
+        mask = (1 << self.bits) - 1
+        for band, table in enumerate(self.tables):
+            want = keys[band].astype(_U64)
+            slots = self._slots(keys[band])
+            who = np.arange(len(want))
+            while len(slots):
+                found = table[slots]
+                live = found != _EMPTY
+                hit = live & ((found >> _ROW_BITS) == want)
+                if hit.any():
+                    owners.append(who[hit])
+                    rows.append((found[hit] & _ROW_MASK).astype(np.int64))
+                if not live.all():
+                    slots, who, want = slots[live], who[live], want[live]
+                slots = (slots + 1) & mask
 
 
 _NO_TIME = float("inf")
@@ -570,14 +629,15 @@ class DedupeIndex:
     """Everything already kept (across runs), and the decisions for new candidates.
 
     Rows are kept articles: their signatures sit in one ``(n, num_perm)`` uint32 array, their
-    LSH band keys in a few sorted segments (merged as they grow, like a binary counter).
-    Article ids and content hashes of dropped duplicates are remembered as aliases of their
-    representative, so a URL seen before is answered without looking at its text again.
-    Memory per stored row with the defaults: 860 bytes of numpy arrays (512 signature, 336
-    LSH keys and rows, 12 count and representative) plus the ids, URLs and content hashes
-    as Python strings in lists and two dicts. ``from_arrow`` builds all of it with
-    vectorised numpy/pyarrow (no per-row numpy work); the loaded rows' LSH keys stay
-    unsorted until a big batch needs them sorted (see ``_Segment``).
+    LSH band keys in one hash table per band (``_BandTables``: a lookup or an insert costs
+    the same whatever the size of the index). Article ids and content hashes of dropped
+    duplicates are remembered as aliases of their representative, so a URL seen before is
+    answered without looking at its text again. Memory per stored row with the defaults:
+    512 bytes of signature, 12 of count and representative, 8 per band and slot for the LSH
+    tables (1.5 to 3 slots per row: 500 to 1,000 bytes) plus the ids, URLs and content
+    hashes as Python strings in lists and two dicts. ``from_arrow`` builds all of it with
+    vectorised numpy/pyarrow (no per-row numpy work); the loaded rows' band keys are hashed
+    into the tables only when a big batch needs them (see ``_query``).
     """
 
     def __init__(
@@ -616,8 +676,11 @@ class DedupeIndex:
         self._alias_ids: list[str] = []
         self._alias_urls: list[str] = []
         self._alias_hashes: list[str | None] = []
-        self._segments: list[_Segment] = []
-        self._indexed = 0  # rows [0, _indexed) are in the LSH segments
+        self._tables = _BandTables(bands)
+        # rows loaded by from_arrow whose band keys are not in the tables yet: (bands, m)
+        # uint32 keys and their rows (see _query)
+        self._lazy: tuple[np.ndarray, np.ndarray] | None = None
+        self._indexed = 0  # rows [0, _indexed) are in the LSH tables (or lazy)
         self._loaded = (0, 0)  # mark() when from_arrow built it
 
     # ---------------------------------------------------------------- fingerprints
@@ -776,8 +839,8 @@ class DedupeIndex:
         return acc
 
     def _index_pending(self, *, lazy: bool = False) -> None:
-        """Put rows stored since the last call into a new LSH segment (and merge segments);
-        ``lazy``: leave the segment unsorted until a big query or a merge needs it sorted."""
+        """Put the band keys of rows stored since the last call into the LSH tables;
+        ``lazy``: keep them apart, unhashed, until a big query needs them (``_query``)."""
         lo, hi = self._indexed, self._n
         if hi == lo:
             return
@@ -790,67 +853,62 @@ class DedupeIndex:
             sigs = self._sigs[i:j] if ok.all() else self._sigs[i:j][ok]
             keys.append(self._band_chunk(sigs).T)
             rows.append(np.flatnonzero(ok) + i)
-        seg = _Segment(None, np.concatenate(keys, axis=1), np.concatenate(rows))
-        if len(seg) == 0:
+        all_keys, all_rows = np.concatenate(keys, axis=1), np.concatenate(rows)
+        if len(all_rows) == 0:
             return
-        if not lazy:
-            seg.sort()
-        self._segments.append(seg)
-        while len(self._segments) > 1 and len(self._segments[-2]) <= 2 * len(self._segments[-1]):
-            b = self._segments.pop()
-            a = self._segments.pop()
-            self._segments.append(_Segment.merge(a, b))
+        if lazy:
+            if self._lazy is not None:
+                all_keys = np.concatenate([self._lazy[0], all_keys], axis=1)
+                all_rows = np.concatenate([self._lazy[1], all_rows])
+            self._lazy = (np.ascontiguousarray(all_keys), all_rows)
+        else:
+            self._tables.add(all_keys, all_rows)
+
+    def _lsh_nbytes(self) -> int:
+        lazy = 0 if self._lazy is None else self._lazy[0].nbytes + self._lazy[1].nbytes
+        return self._tables.nbytes + lazy
 
     def _query(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distinct (query index, row) pairs sharing at least one band key.
 
-        Per band the query keys are sorted once (binary searches of sorted needles stay in
-        cache) and each is looked up with one ``searchsorted`` per segment; the rows of equal
-        keys follow it in the segment, collected in a few vectorised steps.
+        Stored keys are looked up in the per-band hash tables. Keys loaded by ``from_arrow``
+        and not hashed yet are answered the other way round (each stored key looked up
+        among the sorted query keys) while the query is small next to them: a run that adds
+        a thousand articles to a million does not hash 42 million keys first. A query of at
+        least 1/``_BUILD_RATIO`` of their number puts them into the tables.
         """
-        owners, rows = [], []
-        for seg in self._segments:
-            if seg.packed is None and len(keys[0]) * _SORT_RATIO >= len(seg):
-                seg.sort()
-        for band in range(self.bands):
-            order = np.argsort(keys[band])
-            qkeys = keys[band][order]
-            lows = qkeys.astype(_U64) << _ROW_BITS
-            for seg in self._segments:
-                if seg.packed is None:  # unsorted: look the stored keys up in the query's
-                    skeys = seg.keys[band]
-                    # a 2**20-slot filter of the query keys' top bits leaves few stored keys
-                    # to search for among the sorted query keys
-                    filt = np.zeros(1 << 20, dtype=bool)
-                    filt[qkeys >> np.uint32(12)] = True
-                    hit = np.flatnonzero(filt[skeys >> np.uint32(12)])
-                    pos = np.searchsorted(qkeys, skeys[hit])
+        owners: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
+        if self._lazy is not None and len(keys[0]) * _BUILD_RATIO >= len(self._lazy[1]):
+            lazy_keys, lazy_rows = self._lazy
+            self._lazy = None
+            self._tables.add(lazy_keys, lazy_rows)
+            del lazy_keys, lazy_rows
+        self._tables.lookup(keys, owners, rows)
+        if self._lazy is not None:
+            lazy_keys, lazy_rows = self._lazy
+            for band in range(self.bands):
+                order = np.argsort(keys[band])
+                qkeys = keys[band][order]
+                skeys = lazy_keys[band]
+                # a 2**20-slot filter of the query keys' top bits leaves few stored keys
+                # to search for among the sorted query keys
+                filt = np.zeros(1 << 20, dtype=bool)
+                filt[qkeys >> np.uint32(12)] = True
+                hit = np.flatnonzero(filt[skeys >> np.uint32(12)])
+                pos = np.searchsorted(qkeys, skeys[hit])
+                ok = pos < len(qkeys)
+                hit, pos = hit[ok], pos[ok]
+                ok = qkeys[pos] == skeys[hit]
+                hit, pos = hit[ok], pos[ok]
+                while len(hit):  # equal query keys follow each other
+                    owners.append(order[pos])
+                    rows.append(lazy_rows[hit].astype(np.int64))
+                    pos = pos + 1
                     ok = pos < len(qkeys)
                     hit, pos = hit[ok], pos[ok]
                     ok = qkeys[pos] == skeys[hit]
                     hit, pos = hit[ok], pos[ok]
-                    while len(hit):  # equal query keys follow each other
-                        owners.append(order[pos])
-                        rows.append(seg.rows[hit].astype(np.int64))
-                        pos = pos + 1
-                        ok = pos < len(qkeys)
-                        hit, pos = hit[ok], pos[ok]
-                        ok = qkeys[pos] == skeys[hit]
-                        hit, pos = hit[ok], pos[ok]
-                    continue
-                packed = seg.packed[band]
-                pos = np.searchsorted(packed, lows)
-                who = np.arange(len(pos))
-                while len(pos):
-                    ok = pos < len(packed)
-                    pos, who = pos[ok], who[ok]
-                    hit = packed[pos]
-                    ok = (hit >> _ROW_BITS) == (lows[who] >> _ROW_BITS)
-                    if not ok.any():
-                        break
-                    pos, who = pos[ok] + 1, who[ok]
-                    owners.append(order[who])
-                    rows.append((hit[ok] & _ROW_MASK).astype(np.int64))
         if not owners:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty
@@ -1022,7 +1080,7 @@ class DedupeIndex:
         self, sigs: np.ndarray, counts: np.ndarray, eligible: np.ndarray
     ) -> dict[int, tuple[float, int]]:
         """Best near-duplicate row in the index per batch text: {group: (similarity, row)}."""
-        if len(eligible) == 0 or not self._segments:
+        if len(eligible) == 0 or (self._tables.entries == 0 and self._lazy is None):
             return {}
         q, rows = self._query(self._band_keys(sigs[eligible]))
         if len(q) == 0:

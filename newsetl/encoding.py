@@ -2,7 +2,9 @@
 
 ``decode_html`` never raises and never returns NUL characters. It prefers what the page
 declares, but refuses a declaration that would produce mojibake: a page declared as a
-Latin single-byte charset whose bytes are valid multi-byte UTF-8 is read as UTF-8.
+Latin single-byte charset whose bytes are valid multi-byte UTF-8 is read as UTF-8, and a
+page declared UTF-8 is read as another charset only when its invalid byte sequences
+outnumber its valid multi-byte characters (a few damaged bytes just become U+FFFD).
 """
 
 from __future__ import annotations
@@ -135,7 +137,9 @@ def decode_html(body: bytes, header_charset: str | None = None) -> str:
 
     Order: byte-order mark, the HTTP header's charset, a ``<meta>`` charset in the first
     4 KB, UTF-8 when the bytes decode cleanly, then charset-normalizer detection, then
-    Windows-1252. Undecodable bytes become U+FFFD; NUL characters are removed. Never raises.
+    Windows-1252. A page declared UTF-8 stays UTF-8 unless its invalid byte sequences
+    outnumber its valid multi-byte characters (then detection decides). Undecodable bytes
+    become U+FFFD; NUL characters are removed. Never raises.
     """
     if not body:
         return ""
@@ -154,10 +158,9 @@ def decode_html(body: bytes, header_charset: str | None = None) -> str:
             try:
                 return body.decode("utf-8").replace("\x00", "")
             except UnicodeDecodeError:
-                detected = _detect(body)
-                if detected and detected != "utf-8" and not _mostly_utf8(body):
-                    return _decode(body, detected)
-                return _decode(body, "utf-8")
+                if _declared_utf8_holds(body):
+                    return _decode(body, "utf-8")  # a few damaged bytes: U+FFFD for them
+                return _decode(body, _detect(body) or "utf-8")
         return _decode(body, declared)
     try:
         return body.decode("utf-8").replace("\x00", "")
@@ -166,6 +169,28 @@ def decode_html(body: bytes, header_charset: str | None = None) -> str:
     if _mostly_utf8(body):
         return _decode(body, "utf-8")
     return _decode(body, _detect(body) or "cp1252")
+
+
+_BAD_RUN = re.compile("\ufffd+")
+
+
+def _declared_utf8_holds(body: bytes) -> bool:
+    """For a page declared UTF-8 that does not decode cleanly: True unless its invalid byte
+    sequences outnumber its valid multi-byte characters (then it is really another charset).
+
+    A run of undecodable bytes counts once; the first 64 KB are looked at.
+    """
+    text = body[:_DETECT_BYTES].decode("utf-8", "replace")
+    bad_chars = text.count("\ufffd")
+    if not bad_chars:
+        return True
+    good_multibyte = len(text) - len(text.encode("ascii", "ignore")) - bad_chars
+    bad_runs = 0
+    for _ in _BAD_RUN.finditer(text):
+        bad_runs += 1
+        if bad_runs > good_multibyte:
+            return False
+    return True
 
 
 def _mostly_utf8(body: bytes) -> bool:

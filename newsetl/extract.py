@@ -227,6 +227,116 @@ def _drop_empty(root: Any) -> None:
         parent.remove(el)
 
 
+# libxml2 2.14 (lxml 6) stops parsing an HTML document at 256 levels of nesting (2048 with
+# huge_tree): everything deeper, and everything after it, is silently lost. Parsing halts
+# there, so the last element of such a tree sits that deep; when it does, tags nested
+# deeper than MAX_NESTING are dropped from the HTML (their text stays) and it is parsed again.
+MAX_NESTING = 200
+_CUT_SHORT_DEPTH = 250
+# Elements that never add a level of nesting: void elements, and elements whose end tag is
+# optional (an unclosed <p>, <li>, <td> ... is closed by its next sibling), <a> (a new <a>
+# closes an open one) and the page's html/head/body (repeated start tags are merged).
+_FLAT_ELEMENTS = frozenset(
+    {
+        "area",
+        "base",
+        "basefont",
+        "bgsound",
+        "br",
+        "col",
+        "embed",
+        "frame",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "td",
+        "th",
+        "tr",
+        "thead",
+        "tbody",
+        "tfoot",
+        "caption",
+        "colgroup",
+        "option",
+        "optgroup",
+        "rb",
+        "rp",
+        "rt",
+        "a",
+        "html",
+        "head",
+        "body",
+    }
+)
+_TAG = re.compile(r"""<(/?)([A-Za-z][^\s/>]*)(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""")
+
+
+def _cut_short(root: Any) -> bool:
+    """True when the tree ends that deep, i.e. libxml2 stopped at its nesting limit."""
+    depth = 0
+    el = root
+    while len(el):
+        el = el[-1]
+        depth += 1
+        if depth >= _CUT_SHORT_DEPTH:
+            return True
+    return False
+
+
+def flatten_deep_nesting(html: str, limit: int = MAX_NESTING) -> str:
+    """Drop the start and end tags of elements nested more than ``limit`` levels deep.
+
+    Their text stays (a dropped block element leaves a space, so no two words are joined).
+    Only elements that really nest count towards the depth (see ``_FLAT_ELEMENTS``); an end
+    tag closes every element opened after its own start tag, as parsers do. Linear.
+    """
+    out: list[str] = []
+    stack: list[str] = []  # names of the open elements that count, outermost first
+    open_count: dict[str, int] = {}
+    flat = _FLAT_ELEMENTS
+    blocks = BLOCK_TAGS
+    pos = 0
+    for match in _TAG.finditer(html):
+        name = match.group(2).lower()
+        if name in flat:
+            continue
+        if match.group(1):  # an end tag
+            if not open_count.get(name):
+                continue  # a stray end tag: parsers ignore it
+            while True:
+                top = stack.pop()
+                open_count[top] -= 1
+                if top == name:
+                    break
+            if len(stack) < limit:
+                continue
+        elif match.group(0).endswith("/>"):
+            continue  # <div/>: libxml2 closes it at once
+        else:
+            stack.append(name)
+            open_count[name] = open_count.get(name, 0) + 1
+            if len(stack) <= limit:
+                continue
+        out.append(html[pos : match.start()])
+        out.append(" " if name in blocks else "")
+        pos = match.end()
+    if not out:
+        return html
+    out.append(html[pos:])
+    return "".join(out)
+
+
 def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
     """A cheap lxml pass that shrinks what BeautifulSoup must build; the text stays the same.
 
@@ -236,9 +346,17 @@ def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
     (outside ``<pre>``) go, and inline wrappers left without attributes are unwrapped; then
     the tree is written back as HTML for BeautifulSoup. Also returns the page's link density (share of visible
     characters inside ``<a>``). Returns (None, html, None) when lxml cannot parse the page.
+    A page that libxml2 cut short at its nesting limit is flattened
+    (``flatten_deep_nesting``) and parsed again.
     """
     try:
         root = _lxml_root(html)
+        limit = MAX_NESTING
+        while root is not None and limit >= 25 and _cut_short(root):
+            # Elements that do not count may still nest (tables in tables): tighten.
+            html = flatten_deep_nesting(html, limit)
+            root = _lxml_root(html)
+            limit //= 2
     except (lxml_etree.LxmlError, ValueError):
         return None, html, None
     if root is None or not isinstance(root.tag, str):

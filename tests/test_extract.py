@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsetl.encoding import decode_html
-from newsetl.extract import extract_article, strip_non_content
+from newsetl.extract import extract_article, flatten_deep_nesting, strip_non_content
 from newsetl.models import Extracted
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -101,6 +101,39 @@ class TestDecodeHtml:
         assert "café" in decoded
         assert "\ufffd" in decoded
 
+    @pytest.mark.parametrize("header", ["utf-8", None])
+    def test_declared_utf8_with_a_few_invalid_sequences_stays_utf8(
+        self, header: str | None
+    ) -> None:
+        # Declared by the header and/or <meta>: 25 valid multi-byte characters, 5 invalid
+        # sequences (10 bytes that become U+FFFD). Detection guesses cp1251 here, which would
+        # turn "Zürich" into "ZГјrich".
+        paragraphs = "".join(
+            f"<p>Café {i} in Zürich — “{LONG_1 if i % 2 else LONG_2}” @BAD@</p>" for i in range(5)
+        )
+        body = f"<html><head><meta charset='utf-8'></head><body>{paragraphs}</body></html>"
+        raw = body.encode()
+        # Lone continuation bytes, an overlong encoding, a truncated sequence, a surrogate, 0xFF.
+        for bad in (b"\x80\x81", b"\xc0\xaf", b"\xe2\x82", b"\xed\xa0\x80", b"\xff\xfe"):
+            raw = raw.replace(b"@BAD@", b"word" + bad + b"word", 1)
+        decoded = decode_html(raw, header)
+        assert "Café 0 in Zürich — “" in decoded and "Café 4 in Zürich" in decoded
+        assert "Ã" not in decoded and "Г" not in decoded
+        assert decoded.count("\ufffd") == 10
+
+    @pytest.mark.parametrize("header", ["utf-8", None])
+    def test_declared_utf8_dominated_by_invalid_sequences_is_detected(
+        self, header: str | None
+    ) -> None:
+        # More invalid sequences than valid multi-byte characters: the declaration is wrong.
+        french = "Les élèves ont été très étonnés par la qualité du repas. " * 10
+        russian = "Правительство объявило о новых мерах поддержки малого бизнеса. " * 10
+        for text, codec in ((french, "cp1252"), (russian, "cp1251")):
+            html = f"<html><head><meta charset='utf-8'></head><body><p>{text}</p></body></html>"
+            decoded = decode_html(html.encode(codec), header)
+            assert text.strip() in decoded, codec
+            assert "\ufffd" not in decoded
+
     def test_unknown_header_charset_falls_back(self) -> None:
         assert decode_html(b"<p>plain</p>", "no-such-charset") == "<p>plain</p>"
 
@@ -125,6 +158,50 @@ def test_bytes_input_uses_encoding_hint() -> None:
     html = page(article(LONG_1.replace("harbour", "harbour café"), LONG_2))
     result = extract_article(html.encode("cp1252"), encoding_hint="windows-1252")
     assert "harbour café" in result.text
+
+
+def test_text_nested_deeper_than_the_parser_allows_is_kept() -> None:
+    # libxml2 stops building the tree at 256 levels: without flattening, the deep paragraph
+    # and everything after it (LONG_3) would be lost.
+    for levels in (300, 20_000):
+        deep = "<div>" * levels + f"<p>{LONG_2}</p>" + "</div>" * levels
+        result = extract_article(page(article(LONG_1, extra=deep + f"<p>{LONG_3}</p>")))
+        assert LONG_1 in result.text
+        assert LONG_2 in result.text
+        assert LONG_3 in result.text
+        assert "Copyright" not in result.text
+
+
+def test_flatten_deep_nesting_drops_only_tags_beyond_the_limit() -> None:
+    html = "<div><section><b>bold</b><div class='x'><i>deep</i></div>tail</section></div>end"
+    assert flatten_deep_nesting(html, 1) == "<div> bold deep tail </div>end"
+    assert flatten_deep_nesting(html, 2) == ("<div><section>bold deep tail</section></div>end")
+    assert flatten_deep_nesting(html, 5) == html
+    # An end tag closes what was opened after its start tag; stray end tags stay.
+    assert flatten_deep_nesting("<div><div><b>x</div>y</div></span>z", 1) == (
+        "<div> x y</div></span>z"
+    )
+    # A ">" inside a quoted attribute value does not end the tag.
+    assert flatten_deep_nesting("<div><div title='a>b'>x</div></div>", 1) == "<div> x </div>"
+
+
+def test_unclosed_and_void_elements_do_not_count_as_nesting() -> None:
+    html = (
+        "<div>"
+        + "<p>para" * 500
+        + "<ul>"
+        + "<li>item" * 500
+        + "</ul><table>"
+        + "<tr><td>cell" * 500
+        + "</table><select>"
+        + "<option>o" * 300
+        + "</select><dl>"
+        + "<dt>t<dd>d" * 300
+        + "</dl>"
+        + "<br><img src=x><hr/><span/>" * 300
+        + "</div>"
+    )
+    assert flatten_deep_nesting(html, 3) == html
 
 
 def test_prepass_drops_scripts_styles_and_comments() -> None:
