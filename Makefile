@@ -55,14 +55,12 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench-extract: setup ## extraction quality and speed vs trafilatura and readability-lxml
-	$(UV) sync --locked --compile-bytecode --group bench --python $(PYTHON)
 	$(BIN)/python benchmarks/extraction.py --peers --devset $(DEVSET)
 
 bench-dedupe: setup ## deduplication quality and scale
 	$(BIN)/python benchmarks/dedupe.py --quality --scale 10000,100000,1000000 --batch 20000 --incremental 1000000
 
 bench-crawl: setup ## first and incremental runs on a local 1,000-article site vs a trafilatura pipeline
-	$(UV) sync --locked --compile-bytecode --group bench --python $(PYTHON)
 	$(BIN)/python benchmarks/crawl.py --articles 1000
 
 bench-load: setup ## a 20,000-page local site in one crawl: throughput per window, peak memory
