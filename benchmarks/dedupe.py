@@ -471,7 +471,7 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float, save: str) -> di
             index._sigs[: index._n].nbytes
             + index._counts[: index._n].nbytes
             + index._reps[: index._n].nbytes
-            + sum(s.packed.nbytes for s in index._segments)
+            + index._lsh_nbytes()
         )
         / 2**20,
     }

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -505,13 +506,17 @@ _BUILD_RATIO = 32  # loaded keys go into the tables once a query has >= 1/32 of 
 
 class _BandTables:
     """LSH band keys of index rows: per band, one open-addressing hash table with linear
-    probing whose slots hold ``key << 32 | row`` (``_EMPTY`` when free).
+    probing whose slots hold ``hash << 32 | row`` (``_EMPTY`` when free), where ``hash`` is
+    the band key times an odd constant mod 2**32 (a bijection: equal hashes are equal keys)
+    and its top ``bits`` bits are the entry's home slot.
 
     All bands have ``2**bits`` slots, at most two thirds of them full: a lookup reads about
-    three slots whatever the size of the index, and adding a row costs the same at 10,000
-    rows as at 1,000,000 (doubling rehashes every entry once, amortised). Inserts and
-    lookups are vectorised over a whole batch of keys: each round probes one slot for every
-    key still looking, so rounds stop at the longest probe run.
+    three slots whatever the size of the index, and adding rows costs about the same at
+    10,000 rows as at 1,000,000. Inserts and lookups are vectorised over a batch of keys:
+    each round probes one slot for every key still looking. A table is built in one pass
+    from its entries sorted by hash (linear probing puts them in that order); doubling
+    reads the old table in slot order, which is sorted but for the short runs displaced by
+    probing, so the sort is nearly linear and growing costs a few passes over the entries.
     """
 
     __slots__ = ("bits", "entries", "tables")
@@ -525,10 +530,6 @@ class _BandTables:
     def nbytes(self) -> int:
         return sum(t.nbytes for t in self.tables)
 
-    def _slots(self, keys: np.ndarray) -> np.ndarray:
-        """Home slot of each uint32 key."""
-        return ((keys * _SLOT_MULT) >> np.uint32(32 - self.bits)).astype(np.intp)
-
     def add(self, keys: np.ndarray, rows: np.ndarray) -> None:
         """Insert the ``(bands, m)`` uint32 ``keys`` of ``rows`` (``m`` row numbers)."""
         m = len(rows)
@@ -538,22 +539,46 @@ class _BandTables:
         bits = self.bits
         while total > _MAX_LOAD * (1 << bits):
             bits += 1
-        if bits != self.bits:  # rehash band by band: one old table at a time besides the new
-            self.bits = bits
-            for band, old in enumerate(self.tables):
-                live = old[old != _EMPTY]
-                self.tables[band] = new = np.full(1 << bits, _EMPTY, dtype=_U64)
-                del old
-                self._insert(new, live, self._slots((live >> _ROW_BITS).astype(np.uint32)))
+        grow = bits != self.bits
+        self.bits = bits
         low = rows.astype(_U64)
-        for band, table in enumerate(self.tables):
-            k = keys[band]
-            self._insert(table, (k.astype(_U64) << _ROW_BITS) | low, self._slots(k))
+        for band in range(len(self.tables)):
+            new = ((keys[band] * _SLOT_MULT).astype(_U64) << _ROW_BITS) | low
+            if grow or self.entries == 0:
+                # rebuild: the old entries (in slot order) and the new ones, sorted by hash
+                old = self.tables[band]
+                old = old[old != _EMPTY]
+                self.tables[band] = np.full(1 << bits, _EMPTY, dtype=_U64)  # old one freed
+                if len(old):
+                    new = np.concatenate([old, new])
+                del old
+                new.sort(kind="stable")  # runs: already sorted parts are merged, not sorted
+                self._build(self.tables[band], new)
+            else:
+                self._insert(self.tables[band], new, self._home(new))
         self.entries = total
+
+    def _home(self, entries: np.ndarray) -> np.ndarray:
+        return (entries >> _U64(64 - self.bits)).astype(np.intp)
+
+    def _build(self, table: np.ndarray, entries: np.ndarray) -> None:
+        """Fill an empty ``table`` with ``entries`` sorted by hash: entry ``i`` lands on
+        ``max(home[i], slot of entry i - 1 + 1)``, a running maximum; entries pushed past
+        the last slot continue from slot 0."""
+        n = len(entries)
+        steps = np.arange(n, dtype=np.intp)
+        slots = np.maximum.accumulate(self._home(entries) - steps) + steps
+        fits = slots < len(table)
+        if fits.all():
+            table[slots] = entries
+            return
+        table[slots[fits]] = entries[fits]
+        rest = entries[~fits]
+        self._insert(table, rest, np.zeros(len(rest), dtype=np.intp))
 
     @staticmethod
     def _insert(table: np.ndarray, entries: np.ndarray, slots: np.ndarray) -> None:
-        """Place distinct ``entries`` starting from their home ``slots`` (linear probing).
+        """Place distinct ``entries`` by linear probing from ``slots``.
 
         Each round writes every entry whose slot is free; of entries racing for one slot
         one wins, the others (and those that found it full) move on. After a few rounds,
@@ -571,7 +596,7 @@ class _BandTables:
                 s = slots[order]
                 start = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
                 rank = np.arange(len(s)) - np.repeat(start, np.diff(np.r_[start, len(s)]))
-                slots = slots.copy()
+                slots = np.empty_like(slots)
                 slots[order] = (s + rank) & mask
             free = np.flatnonzero(table[slots] == _EMPTY)
             fs = slots[free]
@@ -581,17 +606,17 @@ class _BandTables:
             lost = ~won
             entries, slots = entries[lost], (slots[lost] + 1) & mask
 
-    def lookup(
-        self, keys: np.ndarray, owners: list[np.ndarray], rows: list[np.ndarray]
-    ) -> None:
+    def lookup(self, keys: np.ndarray, owners: list[np.ndarray], rows: list[np.ndarray]) -> None:
         """For ``(bands, q)`` uint32 query ``keys``: append (query index, row) for every
         stored entry with an equal key in the same band to ``owners``/``rows``."""
         if self.entries == 0:
             return
         mask = (1 << self.bits) - 1
+        shift = np.uint32(32 - self.bits)
         for band, table in enumerate(self.tables):
-            want = keys[band].astype(_U64)
-            slots = self._slots(keys[band])
+            h = keys[band] * _SLOT_MULT
+            slots = (h >> shift).astype(np.intp)
+            want = h.astype(_U64)
             who = np.arange(len(want))
             while len(slots):
                 found = table[slots]
@@ -603,6 +628,49 @@ class _BandTables:
                 if not live.all():
                     slots, who, want = slots[live], who[live], want[live]
                 slots = (slots + 1) & mask
+
+
+_CHUNK = 4096
+
+
+class _Strings:
+    """An append-only list of strings (or None), kept as full tuples of ``_CHUNK`` items
+    plus a short list. The garbage collector stops tracking a tuple of strings, so its full
+    collections (every few batches: a batch makes tens of thousands of objects) do not walk
+    a million ids, URLs and hashes each time, as they would in plain lists."""
+
+    __slots__ = ("_full", "_tail")
+
+    def __init__(self, items: Iterable[str | None] = ()) -> None:
+        self._full: list[tuple[str | None, ...]] = []
+        self._tail: list[str | None] = []
+        self.extend(items)
+
+    def __len__(self) -> int:
+        return len(self._full) * _CHUNK + len(self._tail)
+
+    def append(self, item: str | None) -> None:
+        self._tail.append(item)
+        if len(self._tail) == _CHUNK:
+            self._full.append(tuple(self._tail))
+            self._tail = []
+
+    def extend(self, items: Iterable[str | None]) -> None:
+        tail = self._tail + list(items)
+        full = len(tail) - len(tail) % _CHUNK
+        self._full.extend(tuple(tail[i : i + _CHUNK]) for i in range(0, full, _CHUNK))
+        self._tail = tail[full:]
+
+    def __getitem__(self, i: int) -> str | None:
+        chunk, pos = divmod(i, _CHUNK)
+        return self._full[chunk][pos] if chunk < len(self._full) else self._tail[pos]
+
+    def since(self, start: int) -> list[str | None]:
+        """The items from ``start`` on, as a list."""
+        first = start // _CHUNK
+        out = list(itertools.chain.from_iterable(self._full[first:]))
+        out += self._tail
+        return out[start - first * _CHUNK :]
 
 
 _NO_TIME = float("inf")
@@ -668,14 +736,14 @@ class DedupeIndex:
         self._reps = np.empty(0, dtype=np.int64)  # row -> row of its representative
         self._n = 0  # rows: kept articles and their near-duplicate copies
         self._kept = 0
-        self._ids: list[str] = []
-        self._urls: list[str] = []
-        self._hashes: list[str] = []
+        self._ids = _Strings()  # per row
+        self._urls = _Strings()
+        self._hashes = _Strings()
         self._by_id: dict[str, int] = {}  # article id -> row of its representative
         self._by_hash: dict[str, int] = {}  # content hash -> row of its representative
-        self._alias_ids: list[str] = []
-        self._alias_urls: list[str] = []
-        self._alias_hashes: list[str | None] = []
+        self._alias_ids = _Strings()
+        self._alias_urls = _Strings()
+        self._alias_hashes = _Strings()
         self._tables = _BandTables(bands)
         # rows loaded by from_arrow whose band keys are not in the tables yet: (bands, m)
         # uint32 keys and their rows (see _query)
@@ -1186,19 +1254,20 @@ class DedupeIndex:
             mask=~validity,
             type=pa.uint32(),
         )
-        ids = self._ids
+        # representatives may be any stored row: a list of all ids when many are needed
+        ids = self._ids.since(0) if n + na > len(self._ids) // 8 else self._ids
         reps = self._reps[r0 : self._n].tolist()
         duplicate_of = [None if r == row else ids[r] for row, r in enumerate(reps, r0)]
-        alias_ids = self._alias_ids[a0:]
+        alias_ids = self._alias_ids.since(a0)
         duplicate_of += [ids[self._by_id[a]] for a in alias_ids]
         table = pa.table(
             {
-                "article_id": pa.array(ids[r0:] + alias_ids, type=pa.string()),
+                "article_id": pa.array(self._ids.since(r0) + alias_ids, type=pa.string()),
                 "canonical_url": pa.array(
-                    self._urls[r0:] + self._alias_urls[a0:], type=pa.string()
+                    self._urls.since(r0) + self._alias_urls.since(a0), type=pa.string()
                 ),
                 "content_hash": pa.array(
-                    self._hashes[r0:] + self._alias_hashes[a0:], type=pa.string()
+                    self._hashes.since(r0) + self._alias_hashes.since(a0), type=pa.string()
                 ),
                 "signature": signature,
                 "shingle_count": counts,
@@ -1328,7 +1397,7 @@ class DedupeIndex:
         self._reps[:n] = reps
         self._n = n
         self._kept = int(np.count_nonzero(reps == np.arange(n)))
-        self._ids, self._urls, self._hashes = ids, urls, hashes
+        self._ids, self._urls, self._hashes = _Strings(ids), _Strings(urls), _Strings(hashes)
         rep_list = reps.tolist()
         self._by_id = dict(zip(ids, rep_list, strict=True))
         # the first row of a text wins, as with setdefault

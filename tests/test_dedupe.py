@@ -518,11 +518,11 @@ def _synthetic(n: int, seed: int) -> list[str]:
 def test_from_arrow_of_a_large_table_decides_like_the_incremental_index(tmp_path) -> None:
     texts = _synthetic(3000, 1)
     index = DedupeIndex()
-    for start in range(0, 2000, 250):  # many runs: many LSH segments
+    for start in range(0, 2000, 250):  # many runs: the LSH tables grow
         index.decide([cand(f"https://s.com/{k}", texts[k]) for k in range(start, start + 250)])
     # exact copies under new ids become aliases
     index.decide([cand(f"https://alias.com/{k}", texts[k]) for k in range(0, 100, 7)])
-    assert index._alias_ids and len(index._segments) > 1
+    assert index._alias_ids
     pq.write_table(index.to_arrow(), tmp_path / "i.parquet", compression="zstd")
     restored = DedupeIndex.from_arrow(pq.read_table(tmp_path / "i.parquet"))
     assert restored.to_arrow().equals(index.to_arrow())
@@ -602,13 +602,13 @@ def test_small_batch_against_an_unsorted_loaded_index() -> None:
     index = DedupeIndex()
     index.decide([cand(f"https://s.com/{k}", t) for k, t in enumerate(texts[:2000])])
     restored = DedupeIndex.from_arrow(index.to_arrow())
-    assert restored._segments[0].packed is None  # loaded lazily
+    assert restored._lazy is not None  # loaded lazily
     # two copies of one stored text (equal query keys), copies of others, new texts
     small = [texts[3] + " extra", texts[3] + " more", truncated(texts[10], 0.8)]
     small += [" ".join(texts[2400 + k].split()[::-1]) for k in range(3)]
     batch = [cand(f"https://n.com/{k}", t) for k, t in enumerate(small)]
     got = restored.decide(batch)
-    assert restored._segments[0].packed is None  # answered without sorting
+    assert restored._lazy is not None  # answered without sorting
     assert [(d.kind, d.duplicate_of) for d in got] == [
         (d.kind, d.duplicate_of) for d in index.decide(batch)
     ]
@@ -618,4 +618,43 @@ def test_small_batch_against_an_unsorted_loaded_index() -> None:
     assert [(d.kind, d.duplicate_of) for d in restored.decide(big)] == [
         (d.kind, d.duplicate_of) for d in index.decide(big)
     ]
-    assert restored._segments[0].packed is not None
+    assert restored._lazy is None
+
+
+def test_band_tables_find_every_stored_key_across_growth_and_wraparound() -> None:
+    rng = np.random.default_rng(11)
+    tables = dedupe._BandTables(2)
+    stored = []
+    for start in range(0, 6000, 1500):  # grows from 1,024 slots, in batches
+        keys = rng.integers(0, 2**32, size=(2, 1500), dtype=np.uint32)
+        keys[:, :200] = 7  # many rows with one key: a long probe run
+        keys[:, 200:260] = 0xFFFFFFFF  # homes at the last slot: runs wrap around to slot 0
+        tables.add(keys, np.arange(start, start + 1500))
+        stored.append(keys)
+    every = np.concatenate(stored, axis=1)
+    for table in tables.tables:
+        assert np.count_nonzero(table != dedupe._EMPTY) == every.shape[1]
+    queries = np.concatenate([every[:, ::37], rng.integers(0, 2**32, (2, 50), np.uint32)], axis=1)
+    owners: list[np.ndarray] = []
+    rows: list[np.ndarray] = []
+    tables.lookup(queries, owners, rows)
+    got = set(zip(np.concatenate(owners).tolist(), np.concatenate(rows).tolist(), strict=True))
+    want = {
+        (q, r)
+        for band in range(2)
+        for q in range(queries.shape[1])
+        for r in np.flatnonzero(every[band] == queries[band, q]).tolist()
+    }
+    assert got == want
+
+
+def test_string_column_appends_indexes_and_slices_like_a_list() -> None:
+    items = [f"s{k}" for k in range(dedupe._CHUNK + 5)]
+    column = dedupe._Strings(items[:7])
+    for item in items[7:-3]:
+        column.append(item)
+    column.extend(items[-3:])
+    assert len(column) == len(items)
+    assert [column[k] for k in range(len(items))] == items
+    assert column.since(0) == items and column.since(dedupe._CHUNK - 1) == items[-6:]
+    assert column.since(len(items)) == []
