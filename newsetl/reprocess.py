@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +54,7 @@ def _sources_by_url(ds: Dataset) -> dict[tuple[str, str], str]:
 
 def _replay_run(
     path: Path, run_id: str, sources: dict[tuple[str, str], str], only: str | None, scratch: Path
-) -> Iterator[tuple[list, pipeline.Extraction]]:
+) -> pipeline.Extraction | None:
     """Extract one archived run (its HTML pages written to scratch for the worker pool)."""
     pages = []
     for k, ap in enumerate(iter_archived_pages(path)):
@@ -73,17 +72,15 @@ def _replay_run(
             page.reason = None
         pages.append((page, source))
     if not pages:
-        return
+        return None
     source_for = {}
     for page, source in pages:
         for url in (page.url, page.final_url):
             if url:
                 source_for[_site(url)] = source
-    only_pages = [p for p, _ in pages]
-    extraction = pipeline.extract_pages(
-        only_pages, scratch, source_for=only or source_for, run_id=run_id
+    return pipeline.extract_pages(
+        [p for p, _ in pages], scratch, source_for=only or source_for, run_id=run_id
     )
-    yield only_pages, extraction
 
 
 def _site(url: str) -> str:
@@ -147,7 +144,8 @@ def reprocess(
                 run_id = path.name.removesuffix(".warc.gz")
                 scratch = scratch_root / run_id
                 scratch.mkdir()
-                for _pages, extraction in _replay_run(path, run_id, sources, source, scratch):
+                extraction = _replay_run(path, run_id, sources, source, scratch)
+                if extraction is not None:
                     outcome = pipeline.deduplicate(extraction.articles, index, known, revisions)
                     for art in outcome.kept:
                         latest[art["article_id"]] = art
