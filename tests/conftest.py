@@ -43,6 +43,26 @@ def newsetl_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "newsetl.cli", *args]
 
 
+def scrape_cli(env: dict[str, str], urls: list[str], data: Path, crash: str | None = None):
+    """``newsetl scrape URLS --data-dir DATA --no-delay -q`` as a child process.
+
+    ``crash`` names a crash point (``newsetl.faults``) where the run kills itself.
+    """
+    import subprocess
+
+    env = dict(env)
+    if crash:
+        env["NEWSETL_CRASH_AT"] = crash
+    return subprocess.run(
+        newsetl_cmd("scrape", *urls, "--data-dir", str(data), "--no-delay", "-q"),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 @pytest.fixture(scope="session")
 def wix_server():
     from newsetl.demo.server import SiteServer

@@ -4,7 +4,6 @@ and the next run completes it: afterwards the dataset equals an uninterrupted ru
 from __future__ import annotations
 
 import signal
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,25 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from newsetl.faults import POINTS
-from tests.conftest import ROOT, newsetl_cmd
+from tests.conftest import scrape_cli
 
 pytestmark = pytest.mark.slow
 
 TABLES = ("articles", "duplicates", "pages")
-
-
-def _scrape(env: dict[str, str], urls: list[str], data: Path, crash: str | None = None):
-    env = dict(env)
-    if crash:
-        env["NEWSETL_CRASH_AT"] = crash
-    return subprocess.run(
-        newsetl_cmd("scrape", *urls, "--data-dir", str(data), "--no-delay", "-q"),
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _assert_readable(data: Path) -> None:
@@ -65,21 +50,21 @@ def test_sigkill_at_every_point_then_rerun_equals_uninterrupted(
     cli_env, wix_server, news_server, tmp_path
 ):
     urls = [wix_server.url + "/blog-feed.xml", news_server.url + "/feed/"]
-    ref = _scrape(cli_env, urls, tmp_path / "ref")
+    ref = scrape_cli(cli_env, urls, tmp_path / "ref")
     assert ref.returncode == 0, ref.stderr[-2000:]
     expected = _state(tmp_path / "ref")
     assert len(expected[0]) == 10 and len(expected[1]) == 1
 
     def one(point: str) -> tuple[str, str | None]:
         data = tmp_path / point
-        crashed = _scrape(cli_env, urls, data, crash=point)
+        crashed = scrape_cli(cli_env, urls, data, crash=point)
         if crashed.returncode != -signal.SIGKILL:
             return point, f"not killed (exit {crashed.returncode}): {crashed.stderr[-800:]}"
         try:
             _assert_readable(data)
         except Exception as exc:  # noqa: BLE001 - reported per point below
             return point, f"unreadable after the crash: {exc}"
-        again = _scrape(cli_env, urls, data)
+        again = scrape_cli(cli_env, urls, data)
         if again.returncode != 0:
             return point, f"rerun failed: {again.stderr[-800:]}"
         _assert_readable(data)

@@ -8,20 +8,9 @@ import subprocess
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, newsetl_cmd
+from tests.conftest import scrape_cli
 
 pytestmark = pytest.mark.slow
-
-
-def _scrape(env, urls, data):
-    return subprocess.run(
-        newsetl_cmd("scrape", *urls, "--data-dir", str(data), "--no-delay", "-q"),
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture
@@ -42,7 +31,7 @@ def test_disk_full_fails_clearly_and_keeps_what_was_stored(
     cli_env, wix_server, news_server, small_disk
 ):
     data = small_disk / "data"
-    first = _scrape(cli_env, [wix_server.url + "/blog-feed.xml"], data)
+    first = scrape_cli(cli_env, [wix_server.url + "/blog-feed.xml"], data)
     assert first.returncode == 0, first.stderr[-2000:]
     before = pd.read_parquet(data / "articles")
     assert len(before) == 6
@@ -50,7 +39,7 @@ def test_disk_full_fails_clearly_and_keeps_what_was_stored(
     usage = shutil.disk_usage(small_disk)
     with open(small_disk / "filler", "wb") as fh:
         fh.write(b"\0" * (usage.free - 8 * 1024))
-    second = _scrape(cli_env, [news_server.url + "/feed/"], data)
+    second = scrape_cli(cli_env, [news_server.url + "/feed/"], data)
     (small_disk.parent / "second.stderr").write_text(second.stderr)
     assert second.returncode != 0
     err = second.stderr.strip().splitlines()[-1]
@@ -61,20 +50,20 @@ def test_disk_full_fails_clearly_and_keeps_what_was_stored(
     assert not list(data.rglob("*.tmp")), "temporary files were left behind"
     # Space again: the same run now succeeds.
     (small_disk / "filler").unlink()
-    third = _scrape(cli_env, [news_server.url + "/feed/"], data)
+    third = scrape_cli(cli_env, [news_server.url + "/feed/"], data)
     assert third.returncode == 0, third.stderr[-2000:]
     assert len(pd.read_parquet(data / "articles")) == 6 + 4  # the republished copy dropped
 
 
 def test_foreign_files_in_the_data_folder_are_set_aside(cli_env, wix_server, tmp_path):
     data = tmp_path / "data"
-    first = _scrape(cli_env, [wix_server.url + "/blog-feed.xml"], data)
+    first = scrape_cli(cli_env, [wix_server.url + "/blog-feed.xml"], data)
     assert first.returncode == 0, first.stderr[-2000:]
     stray = next((data / "articles").rglob("*.parquet")).parent / "export.csv"
     stray.write_text("title,url\nx,y\n")
     broken = (data / "pages").rglob("*.parquet").__next__()
     broken.write_bytes(broken.read_bytes()[:50])  # a damaged file of the fetch log
-    again = _scrape(cli_env, [wix_server.url + "/blog-feed.xml"], data)
+    again = scrape_cli(cli_env, [wix_server.url + "/blog-feed.xml"], data)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "Traceback" not in again.stderr
     assert str(stray) in again.stderr and str(broken) in again.stderr  # named, with the rule
