@@ -3,10 +3,13 @@
 How the body is found, in order:
 
 1. A linear pre-pass drops elements that never hold article text (scripts, styles, SVG,
-   iframes, comments ...) from the raw HTML. Then a cheap lxml pass (``slim_html``) reads
-   the head's metadata and cuts the head out, drops attributes nobody reads, text-less
-   void and empty elements, bare inline wrappers and whitespace that never reaches the
-   text, so BeautifulSoup has far fewer objects to build. No boilerplate is judged there.
+   iframes, comments ...) from the raw HTML. Then a cheap lxml pass (``_slim_tree``) reads
+   the head's metadata and cuts the head out, drops text-less void and empty elements, and
+   swaps out the subtrees the walk below would skip anyway (``_Cuts``: skipped tags,
+   hidden elements, class/id words that say boilerplate); in what stays it drops
+   attributes nobody reads, bare inline wrappers and whitespace that never reaches the
+   text, so BeautifulSoup has far fewer objects to build. The cut subtrees come back only
+   when needed: for the lenient second walk, and for the date/author scan (on lxml).
 2. BeautifulSoup (lxml parser) builds the tree. One iterative walk skips boilerplate
    subtrees (navigation, footers, hidden elements, share bars, comments, bylines ...
    see ``boilerplate``) and cuts the rest into text blocks, remembering for each block the
@@ -337,15 +340,16 @@ def flatten_deep_nesting(html: str, limit: int = MAX_NESTING) -> str:
     return "".join(out)
 
 
-def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
+def _slim_tree(html: str) -> tuple[_Head | None, _Cuts | None, float | None]:
     """A cheap lxml pass that shrinks what BeautifulSoup must build; the text stays the same.
 
     lxml parses the page, the head's ``<meta>``/``<link>``/``<title>`` are read and the head
-    is cut out; unread attributes, text-less void elements, subtrees without text (where
-    removing them joins no two runs of text) and whitespace-only text beside block elements
-    (outside ``<pre>``) go, and inline wrappers left without attributes are unwrapped; then
-    the tree is written back as HTML for BeautifulSoup. Also returns the page's link density (share of visible
-    characters inside ``<a>``). Returns (None, html, None) when lxml cannot parse the page.
+    is cut out; text-less void elements and subtrees without text (where removing them joins
+    no two runs of text) go. Then ``_Cuts`` swaps out the subtrees the strict walk never
+    enters and slims the rest: unread attributes and whitespace-only text beside block
+    elements (outside ``<pre>``) go, and inline wrappers left without attributes are
+    unwrapped. Also returns the page's link density (share of visible characters inside
+    ``<a>``). Returns (None, None, None) when lxml cannot parse the page.
     A page that libxml2 cut short at its nesting limit is flattened
     (``flatten_deep_nesting``) and parsed again.
     """
@@ -358,9 +362,9 @@ def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
             root = _lxml_root(html)
             limit //= 2
     except (lxml_etree.LxmlError, ValueError):
-        return None, html, None
+        return None, None, None
     if root is None or not isinstance(root.tag, str):
-        return None, html, None
+        return None, None, None
     head_info: _Head | None = None
     head = root.find("head")
     if head is not None:
@@ -381,50 +385,251 @@ def slim_html(html: str) -> tuple[_Head | None, str, float | None]:
     density = round(min(1.0, linked / visible), 4) if visible else 0.0
     lxml_etree.strip_elements(root, *_TEXTLESS_VOID, with_tail=False)
     _drop_empty(root)
-    keep = _KEEP_ATTRS
+    return head_info, _Cuts(root), density
+
+
+def _slim_attrs(el: Any) -> bool:
+    """Drop the attributes nobody reads (a hiding ``style`` becomes ``hidden``); True when
+    ``el`` is then an inline wrapper without attributes, to be unwrapped."""
+    keys = el.keys()
+    if keys:
+        keep = _KEEP_ATTRS
+        for key in keys:
+            if key not in keep and (key != "href" or el.tag != "link"):
+                attrib = el.attrib
+                if key == "style" and _HIDDEN_STYLE.search(attrib[key]):
+                    attrib["hidden"] = ""
+                del attrib[key]
+        if el.keys():
+            return False
+    return el.tag in _UNWRAP_BARE
+
+
+def _slim_text(el: Any, in_pre: bool) -> None:
+    """Whitespace-only text beside a block boundary never reaches the walk's text."""
+    text = el.text
+    if text is not None and (not text or text.isspace()) and not in_pre:
+        blocks = BLOCK_TAGS
+        if el.tag in blocks or (len(el) and el[0].tag in blocks):
+            el.text = None
+
+
+def _slim_tail(el: Any, parent_in_pre: bool) -> None:
+    tail = el.tail
+    if tail is None or not (not tail or tail.isspace()) or parent_in_pre:
+        return
     blocks = BLOCK_TAGS
-    hidden = _HIDDEN_STYLE.search
-    preformatted: set[Any] = set()
-    for pre in root.iter("pre"):
-        preformatted.update(pre.iter())
-    unwrap = _UNWRAP_BARE
-    bare: list[Any] = []
-    for el in root.iter():
-        keys = el.keys()
-        if keys and el is not root:
-            for key in keys:
-                if key not in keep and (key != "href" or el.tag != "link"):
-                    attrib = el.attrib
-                    if key == "style" and hidden(attrib[key]):
-                        attrib["hidden"] = ""
-                    del attrib[key]
-            keys = el.keys()
-        if not keys and el.tag in unwrap:
-            bare.append(el)
-        # Whitespace-only text beside a block boundary never reaches the walk's text.
-        text = el.text
-        if text is not None and (not text or text.isspace()):
-            if el.tag in blocks or (len(el) and el[0].tag in blocks):
-                if not preformatted or el not in preformatted:
-                    el.text = None
-        tail = el.tail
-        if tail is not None and (not tail or tail.isspace()):
-            if el.tag in blocks:
-                drop = True
-            else:
-                nxt = el.getnext()
-                if nxt is not None:
-                    drop = nxt.tag in blocks
-                else:
-                    parent = el.getparent()
-                    drop = parent is not None and parent.tag in blocks
-            if drop and (not preformatted or el.getparent() not in preformatted):
-                el.tail = None
+    if el.tag in blocks:
+        drop = True
+    else:
+        nxt = el.getnext()
+        if nxt is not None:
+            drop = nxt.tag in blocks
+        else:
+            parent = el.getparent()
+            drop = parent is not None and parent.tag in blocks
+    if drop:
+        el.tail = None
+
+
+def _unwrap(top: Any, bare: list[Any]) -> None:
     if bare:
         for el in bare:
             el.tag = "newsetl-bare"
-        lxml_etree.strip_tags(root, "newsetl-bare")
-    return head_info, lxml_etree.tostring(root, encoding="unicode", method="html"), density
+        lxml_etree.strip_tags(top, "newsetl-bare")
+
+
+# Skipped elements whose own attributes or text the walk reads: never cut out.
+_NOTED_TAGS = frozenset({"meta", "link", "title"})
+_CUT = "newsetl-cut"
+_CUT_MARKUP = f"<{_CUT}></{_CUT}>"
+_ENTER, _KEEP, _CUT_HARD, _CUT_SOFT = 0, 1, 2, 3
+
+
+def _class_id(attrs: Any) -> str | None:
+    """``class`` and ``id`` as one string, as the walk judges them (None when neither)."""
+    cls = attrs.get("class")
+    ident = attrs.get("id")
+    if cls and ident:
+        return f"{cls} {ident}"
+    return cls or ident or None
+
+
+def _cut_verdict(el: Any, name: str, lenient: bool) -> int:
+    """What the strict (or lenient) walk does with ``el``, judged on its raw attributes
+    (before ``_slim_attrs``): skips it in every walk (_CUT_HARD), in the strict walk only
+    (_CUT_SOFT), reads its text with ``get_text`` (_KEEP: never cut, nor anything inside),
+    or enters it (_ENTER). The lenient walk's skipped subtrees are all cut hard: nothing
+    but its blocks is read."""
+    if name in SKIP_TAGS:
+        return _KEEP if name in _NOTED_TAGS and not lenient else _CUT_HARD
+    if name == "h1" and not lenient:
+        return _KEEP
+    attrib = el.attrib
+    if not attrib:
+        return _ENTER
+    style = attrib.get("style")
+    if (
+        "hidden" in attrib
+        or (attrib.get("aria-hidden") == "true" and name not in _INLINE)
+        or (style and _HIDDEN_STYLE.search(style))
+        or attrib.get("role") in ARIA_BOILERPLATE_ROLES
+    ):
+        return _CUT_HARD
+    itemprop = attrib.get("itemprop")
+    if itemprop and itemprop.lower() in _META_ITEMPROPS:
+        return _CUT_HARD if lenient else _KEEP  # a byline
+    value = _class_id(attrib)
+    if value and _attr_verdict(value) < 0:
+        if lenient:
+            return _ENTER if _lenient_enters(name, value) else _CUT_HARD
+        return _KEEP if _BYLINE_HINT.search(value) else _CUT_SOFT
+    if name == "a" and not lenient:
+        rel = attrib.get("rel")
+        if rel and "author" in rel:
+            return _KEEP  # an author link
+    return _ENTER
+
+
+def _lenient_enters(name: str, value: str) -> bool:
+    """The lenient walk enters a block whose class/id words say boilerplate (not comments)."""
+    return name in BLOCK_TAGS and not _COMMENTISH.search(value)
+
+
+def _cut_and_slim(
+    top: Any, in_pre: bool, may_cut: bool, lenient: bool, start: Any = None
+) -> tuple[list[tuple[Any, int, bool]], list[Any]]:
+    """Slim the descendants of ``top`` that the walk enters (``_slim_attrs``, ``_slim_text``,
+    ``_slim_tail``) and find the outermost ones it skips, which get only their tail slimmed.
+
+    Returns (skipped element, verdict, whether it sits in a ``<pre>``) for each skipped
+    subtree, and the bare inline wrappers to unwrap. Below ``top``, only ``start``'s
+    descendants are judged when ``may_cut`` is false.
+    """
+    found: list[tuple[Any, int, bool]] = []
+    bare: list[Any] = []
+    # (children, whether they sit in a <pre>, whether they may be cut)
+    stack = [(iter(top), in_pre, may_cut)]
+    while stack:
+        it, in_pre, may_cut = stack[-1]
+        el = next(it, None)
+        if el is None:
+            stack.pop()
+            continue
+        name = el.tag
+        if not isinstance(name, str):
+            continue
+        _slim_tail(el, in_pre)
+        verdict = _cut_verdict(el, name, lenient) if may_cut else _KEEP
+        el_in_pre = in_pre or name == "pre"
+        if verdict >= _CUT_HARD:
+            found.append((el, verdict, el_in_pre))
+            continue
+        if _slim_attrs(el):
+            bare.append(el)
+        _slim_text(el, el_in_pre)
+        if len(el):
+            stack.append((iter(el), el_in_pre, verdict == _ENTER or el is start))
+    return found, bare
+
+
+class _Cuts:
+    """The slimmed lxml tree, with the subtrees the strict walk never enters swapped for
+    empty placeholders so that BeautifulSoup never builds them.
+
+    ``hard`` holds what every walk skips (``SKIP_TAGS``, hidden elements, boilerplate
+    roles), ``soft`` what only the strict walk skips (class/id words that say boilerplate).
+    Nothing is cut inside an ``<h1>``, an author link or a byline candidate, whose text the
+    walk reads with ``get_text``. Only what stays is slimmed. ``restore_soft`` puts back,
+    slimmed and cut for it, the soft cuts the lenient walk enters; ``restore_all`` puts
+    everything back for the date/author scan.
+    """
+
+    __slots__ = ("hard", "root", "soft")
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        # (placeholder, element, whether it sits in a <pre>)
+        self.hard: list[tuple[Any, Any, bool]] = []
+        self.soft: list[tuple[Any, Any, bool]] = []
+        start = root.find("body")
+        if start is None:
+            start = root
+        in_pre = root.tag == "pre"
+        _slim_text(root, in_pre)  # the root keeps its attributes
+        _slim_tail(root, False)
+        found, bare = _cut_and_slim(root, in_pre, start is root, False, start)
+        self._cut(found)
+        _unwrap(root, bare)
+
+    def _cut(self, found: list[tuple[Any, int, bool]]) -> None:
+        for el, verdict, in_pre in found:
+            cut = lxml_etree.Element(_CUT)
+            cut.tail = el.tail
+            el.tail = None
+            el.getparent().replace(el, cut)
+            (self.hard if verdict == _CUT_HARD else self.soft).append((cut, el, in_pre))
+
+    def html(self) -> str:
+        """The tree as HTML, without the placeholders (text on both sides joins up)."""
+        html = lxml_etree.tostring(self.root, encoding="unicode", method="html")
+        return html.replace(_CUT_MARKUP, "") if self.hard or self.soft else html
+
+    def restore_soft(self) -> bool:
+        """Put back the soft cuts the lenient walk enters, slimmed, with what it skips
+        inside them cut hard. False when there is none."""
+        kept: list[tuple[Any, Any, bool]] = []
+        for item in self.soft:
+            cut, el, in_pre = item
+            if not _lenient_enters(el.tag, _class_id(el.attrib) or ""):
+                kept.append(item)
+                continue
+            el.tail = cut.tail
+            cut.getparent().replace(cut, el)
+            _slim_attrs(el)  # never bare: it has a class or id
+            _slim_text(el, in_pre)
+            found, bare = _cut_and_slim(el, in_pre, True, True)
+            self._cut(found)
+            _unwrap(el, bare)
+        restored = len(kept) < len(self.soft)
+        self.soft[:] = kept
+        return restored
+
+    def restore_all(self) -> None:
+        """Put every cut back for the date/author scan, with attributes slimmed and bare
+        wrappers unwrapped (its ``get_text`` joins stripped strings: whitespace may stay)."""
+        for cuts in (self.soft, self.hard):
+            for cut, el, _in_pre in cuts:
+                el.tail = cut.tail
+                cut.getparent().replace(cut, el)
+                _slim_attrs(el)  # never bare (see ``_cut_verdict``)
+                _unwrap(el, [d for d in el.iterdescendants() if _slim_attrs(d)])
+            cuts.clear()
+
+
+class _LxTag:
+    """An lxml element seen through the few ``Tag`` members the date/author readers use."""
+
+    __slots__ = ("attrs", "el", "name")
+
+    def __init__(self, el: Any) -> None:
+        self.el = el
+        self.name = el.tag
+        self.attrs = dict(el.attrib)
+
+    def get_text(self, separator: str = "", strip: bool = False) -> str:
+        texts = self.el.itertext()
+        if strip:
+            return separator.join(t.strip() for t in texts if t.strip())
+        return separator.join(texts)
+
+    def find(self, attrs: dict[str, str]) -> _LxTag | None:
+        """The first element below this one whose attributes have these values."""
+        items = attrs.items()
+        for el in self.el.iterdescendants(lxml_etree.Element):
+            if all(el.get(key) == value for key, value in items):
+                return _LxTag(el)
+        return None
 
 
 class _HtmlBuilder(LXMLTreeBuilder):
@@ -610,7 +815,8 @@ class _Walker:
         self.author_links: list[str] = []
         self.title: str | None = None
         self.soup: BeautifulSoup | None = None
-        self.scanned: tuple[list[Tag], list[Tag]] | None = None
+        self.cuts: _Cuts | None = None  # the lxml tree the soup was built from, cut down
+        self.scanned: tuple[list[Any], list[Any]] | None = None
 
     # text collection ------------------------------------------------------------------
     def _flush(self, kind: str) -> None:
@@ -659,6 +865,7 @@ class _Walker:
             self.title = tag.get_text(" ", strip=True)
 
     def _is_boilerplate(self, tag: Tag, name: str, attrs: dict[str, Any]) -> bool:
+        # ``_cut_verdict`` mirrors these rules on lxml elements: change both together.
         if "hidden" in attrs:
             return True
         if attrs.get("aria-hidden") == "true" and name not in _INLINE:
@@ -1262,20 +1469,30 @@ _DATE_CLASS = re.compile(r"date|time|published|posted", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|byline|creator", re.IGNORECASE)
 
 
-def _scan_tree(walker: _Walker) -> tuple[list[Tag], list[Tag]]:
-    """Date and author elements anywhere in the page, boilerplate included (one pass, cached)."""
+def _scan_tree(walker: _Walker) -> tuple[list[Any], list[Any]]:
+    """Date and author elements anywhere in the page, boilerplate included (one pass, cached).
+
+    Reads the whole lxml tree the soup was built from when there is one (the soup lacks
+    the subtrees no walk enters), else the soup.
+    """
     if walker.scanned is not None:
         return walker.scanned
-    soup = walker.soup
-    if soup is None:
+    # (element, its attributes, its name); lxml elements are wrapped only when kept.
+    tags: Iterator[tuple[Any, Any, str]]
+    wrap: Any
+    if walker.cuts is not None:
+        walker.cuts.restore_all()
+        tags = ((el, el.attrib, el.tag) for el in walker.cuts.root.iter(lxml_etree.Element))
+        wrap = _LxTag
+    elif walker.soup is not None:
+        tags = ((tag, tag.attrs, tag.name) for tag in walker.soup.descendants if type(tag) is Tag)
+        wrap = None
+    else:
         return [], []
-    dates: list[Tag] = []
-    authors: list[Tag] = []
+    dates: list[Any] = []
+    authors: list[Any] = []
     verdicts: dict[tuple[Any, Any], tuple[bool, bool]] = {}
-    for tag in soup.descendants:
-        if type(tag) is not Tag:
-            continue
-        attrs = tag.attrs
+    for tag, attrs, name in tags:
         if not attrs:
             continue
         itemprop = attrs.get("itemprop")
@@ -1289,9 +1506,9 @@ def _scan_tree(walker: _Walker) -> tuple[list[Tag], list[Tag]]:
                 _AUTHOR_CLASS.search(marks) is not None and _COMMENTISH.search(marks) is None,
             )
         if len(dates) < 20 and (
-            verdict[0] or "datepublished" in itemprop or tag.name in ("time", "abbr")
+            verdict[0] or "datepublished" in itemprop or name in ("time", "abbr")
         ):
-            dates.append(tag)
+            dates.append(wrap(tag) if wrap else tag)
         if len(authors) < 20:
             rel = attrs.get("rel")
             rel = rel if isinstance(rel, str) else " ".join(rel or ())
@@ -1299,14 +1516,14 @@ def _scan_tree(walker: _Walker) -> tuple[list[Tag], list[Tag]]:
                 ("author" in itemprop or "author" in rel)
                 and _COMMENTISH.search(f"{key[0] or ''} {key[1] or ''}") is None
             ):
-                authors.append(tag)
+                authors.append(wrap(tag) if wrap else tag)
         elif len(dates) >= 20:
             break
     walker.scanned = (dates, authors)
     return walker.scanned
 
 
-def _date_from_tags(tags: list[Tag]) -> datetime | None:
+def _date_from_tags(tags: list[Any]) -> datetime | None:
     for tag in tags:
         for attr in _DATE_ATTRS:
             stamp = tag.attrs.get(attr)
@@ -1323,7 +1540,7 @@ def _date_from_tags(tags: list[Tag]) -> datetime | None:
     return None
 
 
-def _author_from_tags(tags: list[Tag]) -> list[str]:
+def _author_from_tags(tags: list[Any]) -> list[str]:
     for tag in tags:
         attrs = tag.attrs
         inner = tag.find(attrs={"itemprop": "name"}) if tag.name != "a" else None
@@ -1357,7 +1574,7 @@ def _find_published(
     dt = _date_from_tags(walker.bylines[:10])
     if dt:
         return dt
-    if walker.soup is not None:
+    if walker.soup is not None or walker.cuts is not None:
         dt = _date_from_tags(_scan_tree(walker)[0])
         if dt:
             return dt
@@ -1385,7 +1602,7 @@ def _find_authors(article_ld: dict[str, Any], metas: dict[str, str], walker: _Wa
     found = meta.clean_authors(walker.author_links)
     if found:
         return found
-    if walker.soup is not None:
+    if walker.soup is not None or walker.cuts is not None:
         return _author_from_tags(_scan_tree(walker)[1])
     return []
 
@@ -1444,6 +1661,11 @@ def extract_article(
         return Extracted(url=url)
 
 
+def _html_tag(soup: BeautifulSoup) -> Tag | None:
+    html_tag = soup.find("html") if soup.contents else None
+    return html_tag if isinstance(html_tag, Tag) else None
+
+
 def _extract(
     html: str | bytes, url: str | None, encoding_hint: str | None, content_language: str | None
 ) -> Extracted:
@@ -1462,17 +1684,18 @@ def _extract(
     del html  # a 10 MB page: keep one copy alive, not three
     if len(cleaned) > MAX_PARSE_CHARS:
         cleaned = _shrink(cleaned)
-    head, cleaned, link_density = slim_html(cleaned)
-    if link_density is None:
+    head, cuts, link_density = _slim_tree(cleaned)
+    if cuts is None:
         link_density = _link_density(cleaned)
+    else:
+        cleaned = cuts.html()
     soup = _soup(cleaned)
     del cleaned
-    html_tag = soup.find("html") if soup.contents else None
-    if not isinstance(html_tag, Tag):
-        html_tag = None
+    html_tag = _html_tag(soup)
 
     walker = _Walker()
     walker.soup = soup
+    walker.cuts = cuts
     if head is not None:
         walker.metas.extend(head.metas)
         walker.links.extend(head.links)
@@ -1520,7 +1743,12 @@ def _extract(
         # Little text: maybe the article sits inside a wrapper whose class reads as
         # boilerplate ("share-wrapper"). Walk again entering such wrappers.
         lenient = _Walker(strict=False)
-        lenient.walk(body)
+        if cuts is not None and cuts.restore_soft():
+            # The soup lacks subtrees that only the strict walk skips: build it with them.
+            full = _soup(cuts.html())
+            lenient.walk(full.body or _html_tag(full) or full)
+        else:
+            lenient.walk(body)
         retry = _clean_blocks(_choose_blocks(lenient.blocks, lenient), title, description)
         retry_text = "\n\n".join(retry)
         if len(retry_text.split()) > 1.5 * words + 30:
