@@ -132,10 +132,12 @@ def crawl(
     no page is fetched twice) and their outputs are merged into one crawl folder.
     """
     logger = get_run_logger()
-    out = Path(work_dir)
-    if out.exists():
-        shutil.rmtree(out)  # a retried crawl starts clean
-    out.mkdir(parents=True)
+    control = Path(work_dir)
+    control.mkdir(parents=True, exist_ok=True)
+    for old in control.glob("attempt-*"):
+        shutil.rmtree(old, ignore_errors=True)  # a retried crawl starts clean
+    out = control / f"attempt-{uuid.uuid4().hex[:8]}"
+    out.mkdir()
     args = ["--max-pages", str(max_pages)]
     if not polite:
         args.append("--no-delay")
@@ -163,6 +165,9 @@ def crawl(
         n,
         " sharing a Redis frontier" if redis_url else "",
     )
+    if n == 1:
+        # The extract task follows this folder while the crawl writes to it.
+        pipeline.mark_crawl_attempt(control, out.name)
     procs = []
     for d in outs:
         d.mkdir(parents=True, exist_ok=True)
@@ -176,7 +181,9 @@ def crawl(
             _reset_frontier(redis_url, frontier)
     if n > 1:
         _merge_crawls(outs, out)
+        pipeline.mark_crawl_attempt(control, out.name)
     crash_point("crawl_done")
+    pipeline.mark_crawl_finished(control, out.name)
     pages, stats = pipeline.read_crawl(out)
     logger.info(
         "crawl finished (%s): %d fetches recorded, %d known article(s) skipped, %d not modified",
@@ -256,16 +263,22 @@ def _merge_crawls(parts: list[Path], out: Path) -> None:
 
 
 @task(name="extract", cache_policy=NONE)
-def extract(crawl_dir: str, source_for: dict[str, str] | str, run_id: str) -> dict[str, Any]:
-    """Extract articles from the crawl's HTML bodies."""
+def extract(work_dir: str, source_for: dict[str, str] | str, run_id: str) -> dict[str, Any]:
+    """Extract articles from the crawl's HTML pages, while the crawl is still running.
+
+    The task follows the crawl's folder: each page is handed to the extraction workers as
+    soon as the crawler has written it, so the two stages share the machine's cores. It
+    ends when the crawl task reports that the crawl finished.
+    """
     crash_point("extract_start")
-    pages, _ = pipeline.read_crawl(crawl_dir)
-    extraction = pipeline.extract_pages(pages, crawl_dir, source_for=source_for, run_id=run_id)
+    pages, extraction, crawl_dir = pipeline.follow_crawl(
+        work_dir, source_for=source_for, run_id=run_id
+    )
     crash_point("extract_done")
     get_run_logger().info(
         "extracted %d article(s) from %d fetch(es)", len(extraction.articles), len(pages)
     )
-    return {"pages": pages, "extraction": extraction}
+    return {"pages": pages, "extraction": extraction, "dir": crawl_dir}
 
 
 def _load_index(
@@ -506,7 +519,9 @@ def _scrape_run(
     # The crawl's scratch folder lives in the state folder, not the data folder: a full data
     # disk then fails the commit with a clear message instead of the crawl with a vague one.
     work_dir = _work_root() / run_id
-    crawled = crawl(
+    # Crawl and extraction run at the same time: the extract task follows the crawl's
+    # folder and extracts each page as soon as it is written.
+    crawling = crawl.submit(
         start_urls,
         str(work_dir),
         max_pages,
@@ -518,7 +533,15 @@ def _scrape_run(
         redis_url=redis_url,
         crawlers=crawlers,
     )
-    got = extract(crawled["dir"], source_for, run_id)
+    extracting = extract.submit(str(work_dir), source_for, run_id)
+    try:
+        crawled = crawling.result()
+    except BaseException as exc:
+        # Release the follower, then report the crawl's own failure.
+        pipeline.mark_crawl_finished(work_dir, error=f"{type(exc).__name__}: {exc}")
+        extracting.wait()
+        raise
+    got = extracting.result()
     decided = deduplicate(got["extraction"].articles, str(ds.root), near_duplicate_threshold)
     written = write(
         got["pages"],

@@ -57,11 +57,13 @@ def _check_source(name: str | None) -> str | None:
 
 
 def _prepare_prefect(args: argparse.Namespace) -> None:
-    from newsetl.settings import prepare_prefect_env
+    from newsetl.settings import prepare_prefect_env, start_embedded_server
 
     if getattr(args, "quiet", False):
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     prepare_prefect_env()
+    # No server known: start a temporary one now, so it boots while Prefect is imported.
+    start_embedded_server()
     _console_without_tracebacks()
 
 
@@ -106,7 +108,11 @@ def _console_without_tracebacks() -> None:
 
 def _run_flow(params: dict[str, Any]) -> dict[str, Any]:
     from flows.etl import scrape
+    from newsetl.settings import start_embedded_server
 
+    server = start_embedded_server()
+    if server is not None:
+        server.wait_ready()
     return scrape(**params)
 
 

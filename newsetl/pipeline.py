@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -52,14 +53,22 @@ def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
 
     ``pages`` is the fetch log (columns url, final_url, kind, fate, etag, last_modified,
     fetched_at). Returns one record per article URL: ``url``, ``is_article``, the newest
-    ``etag`` / ``last_modified`` seen, and the last ``fetched_at`` (ISO 8601, UTC).
+    ``etag`` / ``last_modified`` seen, and the last ``fetched_at`` (ISO 8601, UTC); then
+    one ``{"url", "is_article": false}`` per other URL that was fetched and found not to
+    be an article (fate ``not_article:*``; never one that failed). The crawl fetches
+    those as usual; they only tell it that a listing linking to them shows nothing new.
     """
     latest: dict[str, dict[str, Any]] = {}
+    not_articles: set[str] = set()
     cols = ("url", "final_url", "kind", "fate", "etag", "last_modified", "fetched_at")
     data = {c: pages.column(c).to_pylist() if c in pages.column_names else None for c in cols}
     n = pages.num_rows
     for i in range(n):
-        if data["kind"][i] != "page" or data["fate"][i] not in ARTICLE_FATES:
+        if data["kind"][i] != "page":
+            continue
+        if data["fate"][i] not in ARTICLE_FATES:
+            if str(data["fate"][i]).startswith("not_article"):
+                not_articles.update({data["url"][i], data["final_url"][i]} - {None})
             continue
         fetched = data["fetched_at"][i]
         for url in {data["url"][i], data["final_url"][i]} - {None}:
@@ -80,6 +89,8 @@ def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
         ts = rec.get("fetched_at")
         rec["fetched_at"] = ts.astimezone(UTC).isoformat() if ts is not None else None
         out.append(rec)
+    for url in sorted(not_articles - latest.keys()):
+        out.append({"url": url, "is_article": False})
     return out
 
 
@@ -152,6 +163,93 @@ def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any
     }
 
 
+Job = tuple[str, str, str | None, str | None]
+
+
+def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> Job | None:
+    """The extraction job of a fetched page, or None after giving the page its fate."""
+    if page.kind != "page":
+        result.fates[i] = ("failed" if page.reason else page.kind, None)
+        return None
+    if page.reason == "not_modified":
+        result.fates[i] = ("unchanged", None)  # a 304: the stored copy is current
+        return None
+    if page.reason or not page.body_path:
+        result.fates[i] = ("failed" if page.reason else "no_body", None)
+        return None
+    url = page.final_url or page.url
+    return (str(crawl_dir / page.body_path), url, page.encoding_hint, page.content_language)
+
+
+def _take_output(
+    result: Extraction,
+    i: int,
+    page: FetchedPage,
+    out: dict[str, Any] | None,
+    source_for: dict[str, str] | str,
+    run_id: str,
+) -> None:
+    """Classify one extracted page; an article becomes a row of ``result.articles``."""
+    if out is None:
+        result.fates[i] = ("failed", None)
+        return
+    url = page.final_url or page.url
+    ok, why = classify.is_article(
+        url=url,
+        jsonld_types=out["jsonld_types"],
+        og_type=out["og_type"],
+        word_count=out["word_count"],
+        paragraph_count=out["paragraph_count"],
+        link_density=out["link_density"],
+        in_feed=page.in_feed,
+        in_sitemap=page.in_sitemap,
+    )
+    if not ok:
+        result.fates[i] = (f"not_article:{why}", None)
+        return
+    # An AMP page is the same article as the page it mirrors.
+    hint = out["amp_of"] or out["canonical_url"]
+    canonical = urls.canonicalize_url(url, canonical_hint=hint)
+    aid = urls.article_id(canonical)
+    source = source_for if isinstance(source_for, str) else _source_of(url, source_for)
+    published = out["published_at"] or _parse_time(page.listed_published)
+    fetched = _parse_time(page.fetched_at) or datetime.now(UTC)
+    month = (published or fetched).strftime("%Y-%m")
+    result.articles.append(
+        {
+            "article_id": aid,
+            "url": url,
+            "canonical_url": canonical,
+            "title": out["title"] or page.listed_title,
+            "authors": out["authors"],
+            "published_at": published,
+            "language": out["language"],
+            "text": out["text"],
+            "word_count": out["word_count"],
+            "content_hash": dedupe.content_hash(out["text"]),
+            "cluster_id": aid,
+            "fetched_at": fetched,
+            "run_id": run_id,
+            "source": source,
+            "month": month,
+            "_page": i,
+        }
+    )
+    result.fates[i] = ("article", aid)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: forking a process that runs threads (Prefect's) is unsafe. The server
+    # imports the extractor once; every worker it forks starts with it loaded.
+    ctx = get_context("forkserver")
+    ctx.set_forkserver_preload(["newsetl.extract"])
+    return ProcessPoolExecutor(workers, mp_context=ctx)
+
+
+def _default_workers() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
 def extract_pages(
     pages: list[FetchedPage],
     crawl_dir: str | os.PathLike[str],
@@ -167,28 +265,17 @@ def extract_pages(
     """
     crawl_dir = Path(crawl_dir)
     result = Extraction()
-    jobs: list[tuple[int, tuple[str, str, str | None, str | None]]] = []
+    jobs: list[tuple[int, Job]] = []
     for i, page in enumerate(pages):
-        if page.kind != "page":
-            result.fates[i] = ("failed" if page.reason else page.kind, None)
-            continue
-        if page.reason == "not_modified":
-            result.fates[i] = ("unchanged", None)  # a 304: the stored copy is current
-            continue
-        if page.reason or not page.body_path:
-            result.fates[i] = ("failed" if page.reason else "no_body", None)
-            continue
-        url = page.final_url or page.url
-        jobs.append(
-            (i, (str(crawl_dir / page.body_path), url, page.encoding_hint, page.content_language))
-        )
+        job = _job_for(i, page, crawl_dir, result)
+        if job is not None:
+            jobs.append((i, job))
 
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4)
+        workers = _default_workers()
     outputs: list[dict[str, Any] | None]
     if workers > 1 and len(jobs) >= PARALLEL_MIN_PAGES:
-        # forkserver: forking a process that runs threads (Prefect's) is unsafe.
-        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+        with _pool(workers) as pool:
             outputs = list(pool.map(_extract_one, [a for _, a in jobs], chunksize=8))
     else:
         outputs = []
@@ -198,54 +285,164 @@ def extract_pages(
             outputs.append(_extract_one(a))
 
     for (i, _), out in zip(jobs, outputs, strict=True):
-        page = pages[i]
-        if out is None:
-            result.fates[i] = ("failed", None)
-            continue
-        url = page.final_url or page.url
-        ok, why = classify.is_article(
-            url=url,
-            jsonld_types=out["jsonld_types"],
-            og_type=out["og_type"],
-            word_count=out["word_count"],
-            paragraph_count=out["paragraph_count"],
-            link_density=out["link_density"],
-            in_feed=page.in_feed,
-            in_sitemap=page.in_sitemap,
-        )
-        if not ok:
-            result.fates[i] = (f"not_article:{why}", None)
-            continue
-        # An AMP page is the same article as the page it mirrors.
-        hint = out["amp_of"] or out["canonical_url"]
-        canonical = urls.canonicalize_url(url, canonical_hint=hint)
-        aid = urls.article_id(canonical)
-        source = source_for if isinstance(source_for, str) else _source_of(url, source_for)
-        published = out["published_at"] or _parse_time(page.listed_published)
-        fetched = _parse_time(page.fetched_at) or datetime.now(UTC)
-        month = (published or fetched).strftime("%Y-%m")
-        result.articles.append(
-            {
-                "article_id": aid,
-                "url": url,
-                "canonical_url": canonical,
-                "title": out["title"] or page.listed_title,
-                "authors": out["authors"],
-                "published_at": published,
-                "language": out["language"],
-                "text": out["text"],
-                "word_count": out["word_count"],
-                "content_hash": dedupe.content_hash(out["text"]),
-                "cluster_id": aid,
-                "fetched_at": fetched,
-                "run_id": run_id,
-                "source": source,
-                "month": month,
-                "_page": i,
-            }
-        )
-        result.fates[i] = ("article", aid)
+        _take_output(result, i, pages[i], out, source_for, run_id)
     return result
+
+
+# -- extraction while the crawl runs --------------------------------------------------------
+# The crawl task and the extract task talk through two small files in the crawl's control
+# folder: ``current`` names the folder the crawl attempt under way writes to (a retried
+# crawl starts a new one), and ``finished.json`` says how the crawl ended. Both are written
+# whole (temporary file, then rename), so a reader never sees half of one.
+CURRENT_FILE = "current"
+FINISHED_FILE = "finished.json"
+# A follower extracts the first pages itself, and starts worker processes only once the
+# crawl has proved big enough to pay for them.
+STREAM_POOL_AFTER = 24
+
+
+class CrawlFailed(RuntimeError):
+    """The crawl being followed ended in failure; its pages are not extracted."""
+
+
+def _write_whole(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def mark_crawl_attempt(control_dir: str | os.PathLike[str], attempt_dir: str) -> None:
+    """Tell a follower that the crawl now writes to ``attempt_dir`` (a folder name)."""
+    _write_whole(Path(control_dir) / CURRENT_FILE, attempt_dir)
+
+
+def mark_crawl_finished(
+    control_dir: str | os.PathLike[str], attempt_dir: str | None = None, error: str | None = None
+) -> None:
+    """Tell a follower the crawl ended: its pages are all in ``attempt_dir``, or it failed."""
+    state = {"dir": attempt_dir} if error is None else {"error": error}
+    _write_whole(Path(control_dir) / FINISHED_FILE, json.dumps(state))
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+class _Follow:
+    """The follower's view of one crawl attempt: pages read so far and work handed out."""
+
+    def __init__(self, attempt_dir: Path) -> None:
+        self.dir = attempt_dir
+        self.offset = 0
+        self.tail = b""
+        self.pages: list[FetchedPage] = []
+        self.result = Extraction()
+        self.inline: dict[int, dict[str, Any] | None] = {}
+        self.futures: dict[int, Any] = {}
+        self.jobs = 0
+
+    def read_lines(self, final: bool) -> list[bytes]:
+        """Complete lines appended to ``pages.jsonl`` since the last call."""
+        try:
+            with open(self.dir / "pages.jsonl", "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(chunk)
+        data = self.tail + chunk
+        lines = data.split(b"\n")
+        self.tail = lines.pop()
+        if final and self.tail:
+            lines.append(self.tail)  # a last line without its newline
+            self.tail = b""
+        return lines
+
+
+def follow_crawl(
+    control_dir: str | os.PathLike[str],
+    *,
+    source_for: dict[str, str] | str,
+    run_id: str,
+    workers: int | None = None,
+    poll_s: float = 0.05,
+    timeout_s: float | None = None,
+) -> tuple[list[FetchedPage], Extraction, str]:
+    """Extract the pages of a crawl while it runs; return its pages, their extraction and
+    the folder they came from once the crawl says it finished.
+
+    The result equals ``extract_pages(read_crawl(dir)[0], dir, ...)`` on the finished
+    folder: the same pages in the same order, the same fates, the same article rows. When
+    the crawl starts over (a retry), everything read so far is dropped. Raises CrawlFailed
+    when the crawl reports failure, TimeoutError after ``timeout_s`` without an end.
+    """
+    control = Path(control_dir)
+    if workers is None:
+        workers = _default_workers()
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    pool: ProcessPoolExecutor | None = None
+    state: _Follow | None = None
+    extracted = 0
+    try:
+        while True:
+            current = _read_text(control / CURRENT_FILE)
+            finished_raw = _read_text(control / FINISHED_FILE)
+            finished = json.loads(finished_raw) if finished_raw else None
+            if finished and "error" in finished:
+                raise CrawlFailed(f"the crawl failed: {finished['error']}")
+            if current and (state is None or state.dir.name != current.strip()):
+                if state is not None:
+                    log.info("the crawl started over in %s: extracting afresh", current)
+                    for fut in state.futures.values():
+                        fut.cancel()
+                state = _Follow(control / current.strip())
+            done = bool(finished and state is not None and finished.get("dir") == state.dir.name)
+            if state is not None:
+                for line in state.read_lines(final=done):
+                    line = line.strip()
+                    if not line:
+                        continue
+                    try:
+                        page = FetchedPage.from_dict(json.loads(line))
+                    except (ValueError, TypeError):
+                        log.warning("skipping a damaged line in %s", state.dir / "pages.jsonl")
+                        continue
+                    i = len(state.pages)
+                    state.pages.append(page)
+                    job = _job_for(i, page, state.dir, state.result)
+                    if job is None:
+                        continue
+                    state.jobs += 1
+                    if pool is None and workers > 1 and state.jobs > STREAM_POOL_AFTER:
+                        pool = _pool(workers)
+                    if pool is not None:
+                        state.futures[i] = pool.submit(_extract_one, job)
+                    else:
+                        state.inline[i] = _extract_one(job)
+                        extracted += 1
+                        if extracted == 1:
+                            crash_point("extract_mid")
+            if done:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"the crawl did not finish within {timeout_s} s")
+            time.sleep(poll_s)
+        assert state is not None
+        outputs = dict(state.inline)
+        for i, fut in state.futures.items():
+            outputs[i] = fut.result()
+            extracted += 1
+            if extracted == 1:
+                crash_point("extract_mid")
+        for i in sorted(outputs):
+            _take_output(state.result, i, state.pages[i], outputs[i], source_for, run_id)
+        return state.pages, state.result, str(state.dir)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _source_of(url: str, source_for: dict[str, str]) -> str:

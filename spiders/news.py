@@ -26,9 +26,10 @@ import re
 import sys
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -42,7 +43,7 @@ from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newsetl.archive import ARCHIVE_NAME, ArchiveWriter
-from newsetl.classify import url_shape
+from newsetl.classify import url_shape as _url_shape
 from newsetl.models import FetchedPage
 
 from .incremental import KnownUrl, newer, parse_date, read_known
@@ -423,6 +424,8 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
         if b.get("href"):
             base = urljoin(url, b.get("href"))
             break
+    parts = urlsplit(base)
+    base_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else base
     article_like, evidence = False, ""
     for meta in doc.iter("meta"):
         prop = (meta.get("property") or meta.get("name") or "").lower()
@@ -453,9 +456,12 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
             continue
-        absolute = urljoin(base, href)
-        path = urlsplit(absolute).path
-        if _SKIP_EXT.search(path):
+        # Listing pages repeat the same menu and sidebar links page after page: resolve each
+        # (origin, href) once. A root-relative or absolute href resolves the same against
+        # any base with the same scheme and host; other hrefs need the whole base.
+        context = base_origin if href.startswith(("/", "http://", "https://")) else base
+        absolute, skip = _resolve_href(context, href)
+        if skip:
             continue
         rel = (a.get("rel") or "").lower().split()
         text = _norm_text(a.text_content() or "")
@@ -473,6 +479,23 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
         else:
             links.append(absolute)
     return PageLinks(article_like, evidence, feeds, pagination, links)
+
+
+url_shape = lru_cache(maxsize=1 << 15)(_url_shape)  # pure; links repeat across pages
+
+_RECORD_FIELDS = tuple(f.name for f in fields(FetchedPage))
+
+
+def record_dict(rec: FetchedPage) -> dict[str, Any]:
+    """``rec.to_dict()`` without dataclasses.asdict's deep copy (every field is a scalar)."""
+    return {name: getattr(rec, name) for name in _RECORD_FIELDS}
+
+
+@lru_cache(maxsize=1 << 15)
+def _resolve_href(context: str, href: str) -> tuple[str, bool]:
+    """``urljoin(context, href)``, and whether its path names a file type we never fetch."""
+    absolute = urljoin(context, href)
+    return absolute, bool(_SKIP_EXT.search(urlsplit(absolute).path))
 
 
 # ---------------------------------------------------------------------------------------
@@ -514,6 +537,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
 
 
+@lru_cache(maxsize=1 << 16)  # the same links come back on every listing page
 def url_key(url: str) -> str:
     """Dedupe key: w3lib canonical form (sorted query, no fragment)."""
     try:
@@ -522,6 +546,7 @@ def url_key(url: str) -> str:
         return urldefrag(url)[0]
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_url(url: str) -> str:
     """The URL we request: made safe (percent-encoded) and without its fragment."""
     return urldefrag(safe_url_string(url.strip()))[0]
@@ -645,6 +670,9 @@ class NewsSpider(scrapy.Spider):
         if known:
             self.known, self.known_bad_lines = read_known(known, _known_key)
         self.skipped_known: dict[str, tuple[str, str]] = {}  # key -> (url, start url)
+        # Incremental mode: per listing page (key), the links on it that may be new
+        # articles (see _pagination_worthwhile).
+        self.listing_candidates: dict[str, frozenset[str]] = {}
         self.listed_dates: dict[str, datetime] = {}  # key -> newest sitemap/feed date
         self.archive_enabled = _as_bool(archive)
         self._archive: ArchiveWriter | None = None
@@ -848,6 +876,7 @@ class NewsSpider(scrapy.Spider):
         priority: int | None = None,
         evidence: dict[str, Any] | None = None,
         pagination: int = 0,
+        listing_parent: str | None = None,
     ) -> Request | None:
         """A request for ``url`` found on ``site``, or None when it is not to be fetched
         (already seen, offsite, filtered, over a budget; budget skips are recorded)."""
@@ -934,6 +963,7 @@ class NewsSpider(scrapy.Spider):
             "nl_chain": [],
             "nl_pagination": pagination,
             "nl_gate": kind in ("sitemap", "feed", "start"),
+            "nl_listing_parent": listing_parent,
             "newsetl_budget": budgeted,
             # The spider follows redirects itself (loops and offsite targets get recorded)
             # and wants every status (4xx/5xx get recorded).
@@ -1001,13 +1031,18 @@ class NewsSpider(scrapy.Spider):
                 ] += 1
             if rec.reason:
                 self.discovery_by_reason[f"{rec.kind}:{rec.reason}"] += 1
+        data = record_dict(rec)
         if self._out is not None:
-            self._out.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
+            # One line per fetch, flushed at once: the flow reads pages.jsonl while the
+            # crawl is still writing it (stats.json, written at the end, marks the end).
+            self._out.write(json.dumps(data, ensure_ascii=False) + "\n")
             self._out.flush()
         if response is not None and self._archive is not None:
-            self._archive_response(response, rec)
+            self._archive_response(response, rec, data)
 
-    def _archive_response(self, response: Response, rec: FetchedPage) -> None:
+    def _archive_response(
+        self, response: Response, rec: FetchedPage, data: dict[str, Any] | None = None
+    ) -> None:
         """Append the fetch to archive.warc.gz (request, response, metadata records).
         Bodies the spider stopped downloading (PDF, images) are archived headers only."""
         assert self._archive is not None
@@ -1023,7 +1058,7 @@ class NewsSpider(scrapy.Spider):
                 method=request.method if request is not None else "GET",
                 protocol=getattr(response, "protocol", None) or "HTTP/1.1",
                 fetched_at=rec.fetched_at,
-                metadata=rec.to_dict(),
+                metadata=data if data is not None else record_dict(rec),
                 truncated=stopped,
             )
             self.counts["archived"] += 1
@@ -1353,10 +1388,12 @@ class NewsSpider(scrapy.Spider):
         kind, via, depth = meta["nl_kind"], meta["nl_via"], meta["nl_depth"]
         if kind != "start" and via in ("sitemap", "feed"):
             return  # a listed entry: an article candidate, not a listing
-        info = analyse_html(body, response.url, rec.encoding_hint)
         shape = url_shape(response.url)
-        if info.article_like or shape == "article":
-            return  # do not crawl into an article's outgoing links
+        if shape == "article":
+            return  # do not crawl into an article's outgoing links (nor parse it for them)
+        info = analyse_html(body, response.url, rec.encoding_hint)
+        if info.article_like:
+            return
         if kind == "start":
             yield from self._discover_site(response, site)
         for url in info.feeds:
@@ -1364,19 +1401,24 @@ class NewsSpider(scrapy.Spider):
             if req is not None:
                 yield req
         chain = meta.get("nl_pagination", 0)
-        if chain < MAX_PAGINATION_CHAIN:
-            for url in info.pagination:
-                req = self._request(
-                    url,
-                    site,
-                    kind="page",
-                    via="pagination",
-                    depth=depth,
-                    priority=PRIO_PAGINATION,
-                    pagination=chain + 1,
-                )
-                if req is not None:
-                    yield req
+        if chain < MAX_PAGINATION_CHAIN and info.pagination:
+            page_key = meta.get("nl_key") or url_key(response.url)
+            if self._pagination_worthwhile(page_key, info.links, site, meta):
+                for url in info.pagination:
+                    req = self._request(
+                        url,
+                        site,
+                        kind="page",
+                        via="pagination",
+                        depth=depth,
+                        priority=PRIO_PAGINATION,
+                        pagination=chain + 1,
+                        listing_parent=page_key,
+                    )
+                    if req is not None:
+                        yield req
+            else:
+                self.not_scheduled["pagination_all_known"] += 1
         if depth >= self.depth_limit:
             return
         link_via = (
@@ -1386,6 +1428,41 @@ class NewsSpider(scrapy.Spider):
             req = self._request(url, site, kind="page", via=link_via, depth=depth + 1)
             if req is not None:
                 yield req
+
+    def _pagination_worthwhile(
+        self, page_key: str, links: list[str], site: Site, meta: dict[str, Any]
+    ) -> bool:
+        """Whether to follow a listing page's pagination. Always in a full crawl. In an
+        incremental crawl (``--known``) new articles appear at the top of listings, so stop
+        at a page that links to at least one known article and to no link that may be a
+        new article: one we would fetch that is neither in the known file (an article, or
+        a page found not to be one) nor listing-shaped (``newsetl.classify.url_shape``)
+        nor already on the listing page that led here (menus and sidebars repeat). The page itself is still recorded; its
+        other links are still followed."""
+        if not self.known_path:
+            return True
+        known = 0
+        candidates: set[str] = set()
+        for url in links:
+            try:
+                clean = clean_url(url)
+            except ValueError:
+                continue
+            key = url_key(clean)
+            entry = self.known.get(key)
+            if entry is not None:
+                known += entry.is_article
+                continue  # an article we hold, or a page found not to be one before
+            if key == page_key or url_shape(clean) == "listing":
+                continue
+            if not self._on_site(clean, site) or any(p.search(clean) for p in self.exclude):
+                continue  # never fetched: says nothing about what is new
+            if self.include and not any(p.search(clean) for p in self.include):
+                continue
+            candidates.add(key)
+        self.listing_candidates[page_key] = frozenset(candidates)
+        parent = self.listing_candidates.get(meta.get("nl_listing_parent") or "", frozenset())
+        return known == 0 or bool(candidates - parent)
 
     def _sitemap_entries(self, response: Response, root: str, entries: list[Entry], site: Site):
         depth = response.meta.get("nl_depth", 0) + 1
