@@ -288,3 +288,41 @@ def test_runs_of_one_source_never_overlap(cli_env, wix_server, tmp_path):
     assert "queued: this run waited for the previous run of source blog" in out_queued[1]
     assert "6 new articles" in out_queued[0]
     assert len(pd.read_parquet(data / "articles")) == 6
+
+
+def _processes_with_env(marker: str) -> list[int]:
+    """Pids of live processes whose environment contains ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_scrape_with_no_server_starts_and_stops_its_own(wix_server, tmp_path):
+    """No PREFECT_API_URL and no `newsetl serve`: the command boots a temporary Prefect
+    server itself, the run is recorded in it, and nothing is left running afterwards."""
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(NEWSETL_HOME=str(home), PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        newsetl_cmd(
+            "scrape", wix_server.url + "/", "--data-dir", str(tmp_path / "d"), "--no-delay"
+        ),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(pd.read_parquet(tmp_path / "d" / "articles")) == 6  # the Wix-like blog's posts
+    assert "Starting temporary server" not in proc.stderr  # not Prefect's own, late start
+    assert (home / "prefect" / "prefect.db").exists()  # the run went to a real server
+    assert _processes_with_env(f"NEWSETL_HOME={home}") == []
