@@ -48,6 +48,8 @@ def test_benchmark_script_smoke(prefect_api: str, tmp_path: Path) -> None:
             str(BENCH / "crawl.py"),
             "--articles",
             "30",
+            "--mode",
+            "server",
             "--prefect-api",
             prefect_api,
             "--json",
@@ -62,11 +64,12 @@ def test_benchmark_script_smoke(prefect_api: str, tmp_path: Path) -> None:
     assert "articles/s" in proc.stdout and "peak RSS MB" in proc.stdout
     figures = json.loads(out.read_text())
     rows = {(r["system"], r["run"]): r for r in figures["rows"]}
-    cold = rows[("newsetl", "run 1 (cold)")]
-    warm = rows[("newsetl", "run 2 (warm)")]
+    cold = rows[("newsetl (server up)", "run 1 (cold)")]
+    warm = rows[("newsetl (server up)", "run 2 (warm)")]
     assert cold["articles"] == 30 and cold["article_downloads"] == 30
     assert warm["articles"] == 30 and warm["new"] == 0 and warm["article_downloads"] == 0
     assert 0 < cold["peak_rss_mb"] < 4096 and cold["cpu_util"] > 0
+    assert 0 < warm["flow_s"] < warm["wall_s"]
     assert rows[("trafilatura seq.", "run 1")]["articles"] == 30
     assert rows[("trafilatura seq.", "run 2 (again)")]["article_downloads"] == 30
     assert {t["target"] for t in figures["targets"]} >= {"newsetl peak RSS < 1 GB"}
