@@ -22,6 +22,10 @@ $(BIN)/newsetl: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 setup: $(BIN)/newsetl ## create .venv with the pinned dependencies
+	@# The project's own modules too: where PYTHONDONTWRITEBYTECODE is set, nothing else
+	@# writes their bytecode, and every process (crawler, extraction workers) would compile
+	@# them again at each start. compileall skips files that are up to date.
+	$(BIN)/python -m compileall -q -j 0 newsetl flows spiders
 
 demo: setup ## scrape the bundled demo sites on 127.0.0.1 into ./data
 	$(BIN)/newsetl demo

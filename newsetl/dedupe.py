@@ -1260,7 +1260,7 @@ class DedupeIndex:
         duplicate_of = [None if r == row else ids[r] for row, r in enumerate(reps, r0)]
         alias_ids = self._alias_ids.since(a0)
         duplicate_of += [ids[self._by_id[a]] for a in alias_ids]
-        table = pa.table(
+        table = pa.Table.from_pydict(  # not pa.table(): that imports pandas (0.4 s)
             {
                 "article_id": pa.array(self._ids.since(r0) + alias_ids, type=pa.string()),
                 "canonical_url": pa.array(
