@@ -309,7 +309,7 @@ def test_scrape_with_no_server_starts_and_stops_its_own(wix_server, tmp_path):
     """No PREFECT_API_URL and no `newsetl serve`: the command boots a temporary Prefect
     server itself, the run is recorded in it, and nothing is left running afterwards."""
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
     env.update(NEWSETL_HOME=str(home), PYTHONPATH=str(ROOT))
     proc = subprocess.run(
         newsetl_cmd(
