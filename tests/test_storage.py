@@ -92,6 +92,35 @@ def test_read_returns_partition_columns_and_skips_damaged_files(tmp_path, caplog
     assert "part-broken.parquet" in caplog.text
 
 
+def test_a_column_an_older_file_lacks_reads_as_nulls(tmp_path, caplog):
+    """A file written before a column existed is read, not skipped: the column is null."""
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    with ds.lock():
+        ds.commit("r1", {"articles": _articles(2)})
+    old = tmp_path / "articles" / "source=site-b" / "month=2022-01"
+    old.mkdir(parents=True)
+    pq.write_table(
+        _articles(3, source="site-b").drop_columns(["revision"]), old / "part-old.parquet"
+    )
+    table = ds.read("articles", columns=["article_id", "revision", "source"])
+    assert table.num_rows == 5
+    by_source = {}
+    sources, revisions = table.column("source").to_pylist(), table.column("revision").to_pylist()
+    for src, rev in zip(sources, revisions, strict=True):
+        by_source.setdefault(src, []).append(rev)
+    assert by_source["site-b"] == [None, None, None]
+    assert all(r is not None for r in by_source["site-a"])
+    assert "skipping" not in caplog.text
+    # Only old files: the requested column is still there, all null.
+    only_old = Dataset(tmp_path / "only-old")
+    folder = only_old.root / "articles" / "source=site-b" / "month=2022-01"
+    folder.mkdir(parents=True)
+    pq.write_table(_articles(1, source="site-b").drop_columns(["revision"]), folder / "p.parquet")
+    t = only_old.read("articles", columns=["article_id", "revision"])
+    assert t.column("revision").to_pylist() == [None]
+
+
 def test_generation_counts_commits(tmp_path):
     ds = Dataset(tmp_path)
     ds.ensure_writable()
