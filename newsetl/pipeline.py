@@ -166,6 +166,11 @@ def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any
 Job = tuple[str, str, str | None, str | None]
 
 
+def _extract_batch(jobs: list[Job]) -> list[dict[str, Any] | None]:
+    """Worker: extract a few stored bodies (one round trip to the worker for all)."""
+    return [_extract_one(job) for job in jobs]
+
+
 def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> Job | None:
     """The extraction job of a fetched page, or None after giving the page its fate."""
     if page.kind != "page":
@@ -299,6 +304,9 @@ FINISHED_FILE = "finished.json"
 # A follower extracts the first pages itself, and starts worker processes only once the
 # crawl has proved big enough to pay for them.
 STREAM_POOL_AFTER = 24
+# Pages per worker task at most: the pages that arrived since the last look go out in
+# batches of this size.
+STREAM_BATCH = 8
 
 
 class CrawlFailed(RuntimeError):
@@ -341,7 +349,7 @@ class _Follow:
         self.pages: list[FetchedPage] = []
         self.result = Extraction()
         self.inline: dict[int, dict[str, Any] | None] = {}
-        self.futures: dict[int, Any] = {}
+        self.futures: dict[tuple[int, ...], Any] = {}  # page indices -> their batch
         self.jobs = 0
 
     def read_lines(self, final: bool) -> list[bytes]:
@@ -400,6 +408,7 @@ def follow_crawl(
                         fut.cancel()
                 state = _Follow(control / current.strip())
             done = bool(finished and state is not None and finished.get("dir") == state.dir.name)
+            batch: list[tuple[int, Job]] = []
             if state is not None:
                 for line in state.read_lines(final=done):
                     line = line.strip()
@@ -419,12 +428,19 @@ def follow_crawl(
                     if pool is None and workers > 1 and state.jobs > STREAM_POOL_AFTER:
                         pool = _pool(workers)
                     if pool is not None:
-                        state.futures[i] = pool.submit(_extract_one, job)
+                        batch.append((i, job))
                     else:
                         state.inline[i] = _extract_one(job)
                         extracted += 1
                         if extracted == 1:
                             crash_point("extract_mid")
+            if batch and pool is not None and state is not None:
+                # A few pages per task: each task costs a round trip to a worker.
+                for k in range(0, len(batch), STREAM_BATCH):
+                    part = batch[k : k + STREAM_BATCH]
+                    state.futures[tuple(i for i, _ in part)] = pool.submit(
+                        _extract_batch, [job for _, job in part]
+                    )
             if done:
                 break
             if deadline is not None and time.monotonic() > deadline:
@@ -432,10 +448,11 @@ def follow_crawl(
             time.sleep(poll_s)
         assert state is not None
         outputs = dict(state.inline)
-        for i, fut in state.futures.items():
-            outputs[i] = fut.result()
-            extracted += 1
-            if extracted == 1:
+        for indices, fut in state.futures.items():
+            for i, out in zip(indices, fut.result(), strict=True):
+                outputs[i] = out
+            extracted += len(indices)
+            if extracted == len(indices):
                 crash_point("extract_mid")
         for i in sorted(outputs):
             _take_output(state.result, i, state.pages[i], outputs[i], source_for, run_id)

@@ -239,7 +239,12 @@ def _encode(value: Any) -> Any:
     if isinstance(value, bytes):
         return {"__b64": base64.b64encode(value).decode("ascii")}
     if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
+        # Header names are bytes: str(b"Accept") would be "b'Accept'", an invalid name
+        # that a retried request (which carries its headers) then fails on.
+        return {
+            (k.decode("latin-1") if isinstance(k, bytes) else str(k)): _encode(v)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_encode(v) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:

@@ -1251,7 +1251,11 @@ class NewsSpider(scrapy.Spider):
             reason=reason,
             start_url=info["start_url"],
         )
-        if reason not in ("robots_disallowed",):
+        if reason == "download_error":  # not a failure we know: say what it was
+            self.logger.warning(
+                "fetch failed (%s, %s: %s): %s", reason, type(exc).__name__, exc, request.url
+            )
+        elif reason not in ("robots_disallowed",):
             self.logger.info("fetch failed (%s): %s", reason, request.url)
         self._write(rec, meta.get("nl_key"))
         yield from self._gate([], meta)
