@@ -12,37 +12,28 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from newsetl.config import Source
-from newsetl.settings import prepare_prefect_env, server_file, state_dir
+from newsetl.settings import (
+    api_healthy,
+    free_port,
+    prepare_prefect_env,
+    server_file,
+    state_dir,
+    stop_process,
+)
 
 SERVER_READY_TIMEOUT_S = 90
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(api_url.rstrip("/") + "/health", timeout=1.0) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
-
-
 def start_local_server(port: int = 0) -> tuple[subprocess.Popen[bytes], str]:
     """Start a Prefect server on 127.0.0.1; return the process and its API URL once ready."""
-    port = port or _free_port()
+    port = port or free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = dict(os.environ)
     env.pop("PREFECT_API_URL", None)
@@ -75,7 +66,7 @@ def start_local_server(port: int = 0) -> tuple[subprocess.Popen[bytes], str]:
             raise RuntimeError(
                 f"the local Prefect server exited with code {proc.returncode}; see {log_path}"
             )
-        if _healthy(api_url):
+        if api_healthy(api_url):
             return proc, api_url
         time.sleep(0.25)
     proc.terminate()
@@ -83,13 +74,7 @@ def start_local_server(port: int = 0) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop_process(proc, 15)
 
 
 def build_deployments(sources: list[Source], data_dir: str | None = None) -> list[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -61,23 +62,49 @@ def server_file() -> Path:
     return state_dir() / "prefect-server.json"
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on at the moment."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def api_healthy(api_url: str) -> bool:
+    """Whether the Prefect API at ``api_url`` answers its health check."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(api_url.rstrip("/") + "/health", timeout=1.0) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def stop_process(proc: Any, timeout_s: float) -> None:
+    """SIGTERM, then SIGKILL after ``timeout_s``; always reaped."""
+    import subprocess
+
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def running_local_server() -> str | None:
     """The API URL of a local Prefect server started by ``newsetl serve``, if it answers."""
     import json
-    import urllib.request
 
     path = server_file()
     try:
         url = json.loads(path.read_text())["api_url"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    try:
-        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=1.0) as resp:
-            if resp.status == 200:
-                return url
-    except OSError:
-        return None
-    return None
+    return url if api_healthy(url) else None
 
 
 class EmbeddedServer:
@@ -91,13 +118,10 @@ class EmbeddedServer:
     """
 
     def __init__(self) -> None:
-        import socket
         import subprocess
         import sys
 
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         env = {
             **os.environ,
@@ -133,7 +157,6 @@ class EmbeddedServer:
     def wait_ready(self, timeout_s: float | None = None) -> None:
         """Block until the server answers /health; RuntimeError naming the fix if it never does."""
         import time
-        import urllib.request
 
         if timeout_s is None:
             timeout_s = float(
@@ -147,12 +170,8 @@ class EmbeddedServer:
                     "run `newsetl serve` (or set PREFECT_API_URL to a running Prefect server) "
                     "and try again"
                 )
-            try:
-                with urllib.request.urlopen(self.api_url + "/health", timeout=1.0) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                pass
+            if api_healthy(self.api_url):
+                return
             time.sleep(0.05)
         raise RuntimeError(
             f"the temporary Prefect server did not answer within {timeout_s:.0f} s; raise "
@@ -160,15 +179,7 @@ class EmbeddedServer:
         )
 
     def stop(self) -> None:
-        import subprocess
-
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, 5)
 
 
 _embedded: EmbeddedServer | None = None
