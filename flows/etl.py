@@ -185,11 +185,12 @@ def crawl(
         pipeline.mark_crawl_attempt(control, out.name)
     crash_point("crawl_done")
     pipeline.mark_crawl_finished(control, out.name)
-    pages, stats = pipeline.read_crawl(out)
+    # The stats only: the extract task reads the pages themselves.
+    stats = pipeline.read_crawl_stats(out)
     logger.info(
         "crawl finished (%s): %d fetches recorded, %d known article(s) skipped, %d not modified",
         stats.get("finish_reason", "unknown"),
-        len(pages),
+        stats.get("records", 0),
         stats.get("skipped_known", 0),
         stats.get("not_modified", 0),
     )
@@ -229,7 +230,14 @@ def _reset_frontier(redis_url: str | None, frontier: str) -> None:
 def _merge_crawls(parts: list[Path], out: Path) -> None:
     """One crawl folder from several crawler processes' folders (pages, bodies, archive)."""
     stats: dict[str, Any] = {"crawlers": []}
-    counters = ("pages_fetched", "html_pages", "errors", "skipped_known", "not_modified")
+    counters = (
+        "records",
+        "pages_fetched",
+        "html_pages",
+        "errors",
+        "skipped_known",
+        "not_modified",
+    )
     with open(out / "pages.jsonl", "w", encoding="utf-8") as pages_out:
         for part in parts:
             for line in (part / "pages.jsonl").read_text(encoding="utf-8").splitlines():

@@ -109,14 +109,15 @@ def read_crawl(crawl_dir: str | os.PathLike[str]) -> tuple[list[FetchedPage], di
                     pages.append(FetchedPage.from_dict(json.loads(line)))
                 except (ValueError, TypeError):
                     log.warning("skipping a damaged line in %s", path)  # a killed child's last line
-    stats: dict[str, Any] = {}
-    with_stats = crawl_dir / "stats.json"
-    if with_stats.exists():
-        try:
-            stats = json.loads(with_stats.read_text())
-        except ValueError:
-            stats = {}
-    return pages, stats
+    return pages, read_crawl_stats(crawl_dir)
+
+
+def read_crawl_stats(crawl_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The stats a crawl child process left in its folder; {} when there are none."""
+    try:
+        return json.loads((Path(crawl_dir) / "stats.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 @dataclass
