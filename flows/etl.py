@@ -3,16 +3,23 @@
 The crawl runs Scrapy in a child process (Twisted's reactor cannot be restarted inside a
 long-lived process such as ``newsetl serve``); the other stages call the pure functions of
 ``newsetl.pipeline``. Only transient failures are retried.
+
+A crawl child spends ~0.35 s importing Scrapy before it fetches anything. ``prestart_crawler``
+starts one ahead (``python -m spiders.crawl --wait-for-job``) so that the crawl task finds it
+ready and sends it its arguments; the flow starts it as a run begins, while the known-articles
+file is written. A spare not used is killed at exit (``discard_spare``).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -90,6 +97,122 @@ def _write_known(ds: Dataset, path: Path) -> str | None:
     return str(path)
 
 
+def _crawl_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of crawl children."""
+    env = dict(os.environ if base is None else base)
+    env.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
+    return env
+
+
+# The spare crawler: (process, its env, the folder it runs in, the pid of its parent).
+_SPARE: tuple[subprocess.Popen[bytes], dict[str, str], str, int] | None = None
+_SPARE_LOCK = threading.Lock()
+_SPARE_COMMAND = [sys.executable, "-m", "spiders.crawl", "--wait-for-job"]
+
+
+def _same_env(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Equal but for Prefect's per-run variables (``PREFECT__FLOW_RUN_ID`` and the like)."""
+
+    def strip(env: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in env.items() if not k.startswith("PREFECT__")}
+
+    return strip(a) == strip(b)
+
+
+def _usable(
+    spare: tuple[subprocess.Popen[bytes], dict[str, str], str, int], env: dict[str, str]
+) -> bool:
+    proc, spare_env, cwd, owner = spare
+    return (
+        owner == os.getpid()
+        and proc.poll() is None
+        and cwd == os.getcwd()
+        and _same_env(spare_env, env)
+    )
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """Kill and reap a spare crawler."""
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()
+    except OSError:
+        pass
+    if proc.poll() is None:
+        proc.kill()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignored
+        pass
+
+
+def prestart_crawler(env: dict[str, str] | None = None) -> None:
+    """Start a spare crawler child for the next crawl task of this process to use.
+
+    ``env`` defaults to this process's environment (the crawl task's). Does nothing when a
+    live spare with the same environment exists; replaces one that died or differs.
+    """
+    global _SPARE
+    env = _crawl_env(env)
+    with _SPARE_LOCK:
+        if _SPARE is not None:
+            if _usable(_SPARE, env):
+                return
+            stale, _SPARE = _SPARE, None
+            if stale[3] == os.getpid():  # not a forked child's copy of its parent's
+                _end(stale[0])
+        proc = subprocess.Popen(_SPARE_COMMAND, env=env, stdin=subprocess.PIPE)
+        _SPARE = (proc, env, os.getcwd(), os.getpid())
+
+
+def _take_spare(env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """The spare crawler, if it is alive and was started with ``env`` (and in this folder);
+    it is no longer the spare. A stale one is killed; None then, and when there is none."""
+    global _SPARE
+    with _SPARE_LOCK:
+        spare, _SPARE = _SPARE, None
+    if spare is None:
+        return None
+    if _usable(spare, env):
+        return spare[0]
+    if spare[3] == os.getpid():
+        _end(spare[0])
+    return None
+
+
+def discard_spare() -> None:
+    """Kill and reap the spare crawler, if any (registered with atexit)."""
+    global _SPARE
+    with _SPARE_LOCK:
+        spare, _SPARE = _SPARE, None
+    if spare is not None and spare[3] == os.getpid():
+        _end(spare[0])
+
+
+atexit.register(discard_spare)
+
+
+def _start_crawler(cmd: list[str], env: dict[str, str], logger: Any) -> subprocess.Popen[bytes]:
+    """The crawl child for ``cmd``: the spare crawler given ``cmd`` as its job when there is
+    a usable one, else a new process."""
+    proc = _take_spare(env)
+    if proc is not None:
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write((json.dumps(cmd[3:]) + "\n").encode())
+            proc.stdin.close()
+        except OSError as exc:  # BrokenPipeError: it died since
+            logger.info("the pre-started crawler is gone (%s): starting a new one", exc)
+            _end(proc)
+        else:
+            proc.args = cmd  # what _wait_all reports: the crawl's arguments
+            logger.info("crawling with the pre-started crawler (pid %d)", proc.pid)
+            return proc
+    else:
+        logger.debug("no pre-started crawler: starting one")
+    return subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
+
+
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
@@ -157,8 +280,7 @@ def crawl(
         args += ["--redis-url", redis_url, "--frontier", frontier]
     n = max(1, crawlers) if redis_url else 1
     outs = [out] if n == 1 else [out / f"crawler-{i}" for i in range(n)]
-    env = dict(os.environ)
-    env.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
+    env = _crawl_env()
     logger.info(
         "crawling %d start URL(s), at most %d pages, %d crawler process(es)%s",
         len(start_urls),
@@ -173,7 +295,10 @@ def crawl(
     for d in outs:
         d.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "spiders.crawl", "--out", str(d), *args, "--", *start_urls]
-        procs.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL))
+        if n == 1:
+            procs.append(_start_crawler(cmd, env, logger))
+        else:
+            procs.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL))
     crash_point("crawl_running")
     try:
         _wait_all(procs, timeout_s)
@@ -363,6 +488,12 @@ def deduplicate(
     crash_point("dedupe_start")
     ds = Dataset(data_dir)
     generation = ds.generation()
+    if not articles:
+        # Nothing to compare (an unchanged site): the stored index is not even read.
+        get_run_logger().info("no article to deduplicate")
+        crash_point("dedupe_done")
+        empty = pipeline.DedupeOutcome(kept=[], duplicates=[], unchanged=[])
+        return {"outcome": empty, "generation": generation, "index": None, "rebuilt": False}
     index, known, revisions, rebuilt = _load_index(ds, threshold)
     outcome = pipeline.deduplicate(articles, index, known, revisions)
     get_run_logger().info(
@@ -522,6 +653,12 @@ def _scrape_run(
 ) -> dict[str, Any]:
     """The stages of one run, once any previous run of the source has finished."""
     logger = get_run_logger()
+    if crawlers == 1 and not redis_url:
+        # Its imports overlap with writing the known-articles file; the crawl task uses it.
+        try:
+            prestart_crawler()
+        except OSError as exc:  # the crawl task starts its own then
+            logger.warning("could not pre-start the crawler: %s", exc)
     near_duplicate_threshold = threshold
     run_id = new_run_id()
     known_file = _write_known(ds, _work_root() / f"{run_id}.known.jsonl") if incremental else None

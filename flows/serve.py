@@ -121,6 +121,36 @@ def build_deployments(sources: list[Source], data_dir: str | None = None) -> lis
     return deployments
 
 
+def run_runner(deployments: list[Any], *, quiet: bool = False) -> None:
+    """Prefect's runner for the deployments, until interrupted.
+
+    Scheduled runs start in warm executors (``flows.warm``) unless
+    ``NEWSETL_WARM_EXECUTORS=0``: then each starts in a new interpreter, as under
+    ``prefect.serve``.
+    """
+    import asyncio
+
+    if os.environ.get("NEWSETL_WARM_EXECUTORS", "1") == "0":
+        from prefect import serve
+
+        serve(*deployments, print_starting_message=not quiet)
+        return
+    from flows.warm import warm_runner_class
+
+    runner = warm_runner_class()(pause_on_shutdown=True)
+    for deployment in deployments:
+        deployment.work_pool_name = None  # served deployments need no work pool
+        runner.add_deployment(deployment)
+    if not quiet:
+        names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
+        print(
+            f"serving {names}; scheduled runs start in warm executors. "
+            f"Trigger one with: prefect deployment run '<flow>/<deployment>'",
+            flush=True,
+        )
+    asyncio.run(runner.start())
+
+
 def serve_sources(
     sources: list[Source],
     *,
@@ -149,11 +179,9 @@ def serve_sources(
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        from prefect import serve
-
         deployments = build_deployments(sources, data_dir)
         print(f"serving {len(deployments)} deployment(s) from {config_path}", flush=True)
-        serve(*deployments, print_starting_message=not quiet)
+        run_runner(deployments, quiet=quiet)
     except KeyboardInterrupt:
         print("newsetl serve: stopping", flush=True)
     finally:

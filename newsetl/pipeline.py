@@ -377,7 +377,7 @@ def follow_crawl(
     source_for: dict[str, str] | str,
     run_id: str,
     workers: int | None = None,
-    poll_s: float = 0.05,
+    poll_s: float = 0.01,
     timeout_s: float | None = None,
 ) -> tuple[list[FetchedPage], Extraction, str]:
     """Extract the pages of a crawl while it runs; return its pages, their extraction and

@@ -1522,8 +1522,17 @@ class NewsSpider(scrapy.Spider):
                 yield req
 
 
+# A URL already in canonical form: lower-case host, a path of unreserved characters only,
+# no dot segment, no query, no fragment. Such a URL is its own key (tests check this against
+# url_key(clean_url(...))); the known file of a site is mostly such URLs, and canonicalizing
+# them one by one took a warm crawl ~35 ms per 1,000 known articles.
+_PLAIN_URL = re.compile(r"https?://[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?/[A-Za-z0-9_~./-]*\Z")
+
+
 def _known_key(url: str) -> str:
     """The key a known file's URL is matched with: the same as for discovered URLs."""
+    if _PLAIN_URL.match(url) and "/." not in url and ".." not in url:
+        return url
     return url_key(clean_url(url))
 
 

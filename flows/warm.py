@@ -1,0 +1,374 @@
+"""Warm executors: scheduled runs of ``newsetl serve`` start in a process that is ready.
+
+Prefect's runner starts every flow run in a newly spawned interpreter. Before such a run
+does any work it imports Prefect, pyarrow and the pipeline again (about 1.3 s of CPU),
+makes its first API client, and starts the Scrapy child cold. For an hourly run of a site
+that has not changed, that start-up is most of the run.
+
+A warm executor is a spawned process that has done all of that before the run is due:
+it imports the flow, warms the modules the stages load lazily, and keeps a crawler child
+started and waiting for its job (``flows.etl.prestart_crawler``). It runs flow runs one at
+a time, through Prefect's own engine (``run_flow``), and is reused for the next run.
+
+Each run still has a process of its own while it runs: the runner's cancellation kills
+the executor that runs it, and an executor that dies mid-run makes the run Crashed, as a
+spawned process would. An executor retires (exits, and a fresh one takes its place) after
+``MAX_RUNS`` runs or when its resident memory passes ``MAX_RSS_MB``, so a process that
+lives for months does not carry what a large run left behind.
+
+Flow-run heartbeats are off in executors unless ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` is
+set: Prefect 3.9's engine waits up to 1 s at the end of every run for its heartbeat thread,
+and the runner already marks a run Crashed when its executor dies.
+
+``WarmRunner`` is Prefect's ``Runner`` with one change: runs of newsetl's scrape flow are
+started by a ``WarmStarter`` instead of a new interpreter. With a Prefect version whose
+runner lacks the hook it uses, it says so and runs as Prefect's own runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+logger = logging.getLogger("newsetl.warm")
+
+MAX_RUNS = int(os.environ.get("NEWSETL_EXECUTOR_MAX_RUNS", "50"))
+MAX_RSS_MB = int(os.environ.get("NEWSETL_EXECUTOR_MAX_RSS_MB", "1024"))
+READY_TIMEOUT_S = 120
+# One-shot variables of Prefect's control channel: a warm executor does not use it (the
+# runner then falls back to cancelling by killing the process, which is the executor).
+_ONE_SHOT_ENV = ("PREFECT__CONTROL_PORT", "PREFECT__CONTROL_TOKEN")
+
+
+# -- the executor process ------------------------------------------------------------------
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _warm_up() -> Any:
+    """Import what a run needs and start a crawler child; return the flow."""
+    from newsetl.settings import prepare_prefect_env
+
+    prepare_prefect_env()
+    import pyarrow.parquet  # noqa: F401
+    from prefect.flow_engine import run_flow  # noqa: F401
+
+    from flows import etl
+    from newsetl import extract, report  # noqa: F401
+
+    etl.prestart_crawler()
+    return etl
+
+
+def _run_one(etl: Any, flow_run: Any, run_env: dict[str, str | None]) -> int:
+    """Run one flow run with Prefect's engine; return the exit code a process would have."""
+    from prefect.context import SettingsContext, get_settings_context
+    from prefect.engine import handle_engine_signals
+    from prefect.flow_engine import run_flow
+    from prefect.settings import Settings
+
+    for key, value in run_env.items():
+        if key in _ONE_SHOT_ENV:
+            continue
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    # The runner calls the hooks itself, as for the processes it spawns.
+    os.environ["PREFECT__ENABLE_CANCELLATION_AND_CRASHED_HOOKS"] = "false"
+    settings = Settings()
+    if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ:
+        settings = settings.copy_with_update(updates={"flows.heartbeat_frequency": None})
+    try:
+        with SettingsContext(profile=get_settings_context().profile, settings=settings):
+            with handle_engine_signals(flow_run.id):
+                run_flow(etl.scrape, flow_run=flow_run)
+    except SystemExit as exc:  # handle_engine_signals ends a process this way
+        return exc.code if isinstance(exc.code, int) else 1
+    except Exception:  # noqa: BLE001 - a failed flow: the engine has reported its state
+        return 0
+    return 0
+
+
+def executor_main(conn: Connection, env: dict[str, str]) -> None:
+    """Body of an executor process: warm up, then run what the parent sends, in order."""
+    os.environ.update(env)
+    try:
+        etl = _warm_up()
+    except BaseException as exc:  # noqa: BLE001 - tell the parent why, then go
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        raise
+    conn.send(("ready", os.getpid()))
+    runs = 0
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent went away
+        if not msg or msg[0] != "run":
+            return
+        _, flow_run, run_env = msg
+        code = _run_one(etl, flow_run, run_env)
+        runs += 1
+        retire = runs >= MAX_RUNS or _rss_mb() > MAX_RSS_MB or code < 0
+        if not retire:
+            etl.prestart_crawler()  # for the next run
+        conn.send(("done", code, retire, round(_rss_mb())))
+        if retire:
+            etl.discard_spare()
+            return
+
+
+# -- the parent's side ---------------------------------------------------------------------
+class ExecutorDied(RuntimeError):
+    pass
+
+
+class WarmExecutor:
+    """A spawned executor process and the pipe to it (used by one run at a time)."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        env = {k: v for k, v in os.environ.items() if k not in _ONE_SHOT_ENV}
+        self.process = ctx.Process(
+            target=executor_main, args=(child, env), name="newsetl-executor", daemon=False
+        )
+        self.process.start()
+        child.close()
+        self.started = time.monotonic()
+        self.ready = False
+        self.retired = False
+        self.runs = 0
+        self.rss_mb = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.is_alive() and not self.retired
+
+    def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
+        if self.ready:
+            return
+        if not self._conn.poll(timeout_s):
+            self.kill()
+            raise ExecutorDied(f"executor {self.pid} not ready within {timeout_s:.0f} s")
+        try:
+            msg = self._conn.recv()
+        except (EOFError, OSError):
+            self.process.join(5)
+            raise ExecutorDied(
+                f"executor {self.pid} exited during start-up (code {self.process.exitcode})"
+            ) from None
+        if msg[0] != "ready":
+            self.kill()
+            raise ExecutorDied(f"executor {self.pid} could not start: {msg[1]}")
+        self.ready = True
+
+    def run(self, flow_run: Any, run_env: dict[str, str | None]) -> None:
+        self._conn.send(("run", flow_run, run_env))
+
+    def wait_done(self) -> int:
+        """Block until the current run ends; its exit code (negative: killed by a signal)."""
+        try:
+            msg = self._conn.recv()
+        except (EOFError, OSError):
+            self.process.join(10)
+            self.retired = True
+            code = self.process.exitcode
+            return 1 if code is None or code == 0 else code
+        _, code, retire, rss = msg
+        self.runs += 1
+        self.rss_mb = rss
+        if retire:
+            self.retired = True
+            self.process.join(30)
+        return code
+
+    def stop(self) -> None:
+        self.retired = True
+        try:
+            self._conn.send(("stop",))
+        except (OSError, ValueError):
+            pass
+        self.process.join(10)
+        if self.process.is_alive():
+            self.kill()
+
+    def kill(self) -> None:
+        self.retired = True
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(10)
+
+
+class WarmPool:
+    """Keeps one executor warm and idle; hands it to the next run and warms another."""
+
+    def __init__(self, spares: int = 1) -> None:
+        self.spares = spares
+        self._idle: list[WarmExecutor] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _spawn_spares(self) -> None:
+        with self._lock:
+            self._idle = [e for e in self._idle if e.alive()]
+            missing = 0 if self._closed else self.spares - len(self._idle)
+            for _ in range(missing):
+                self._idle.append(WarmExecutor())
+
+    def warm(self) -> None:
+        """Start the spare executors now (they warm up in the background)."""
+        self._spawn_spares()
+
+    def acquire(self) -> WarmExecutor:
+        """A ready executor for one run (blocks while a new one starts, if none is idle)."""
+        with self._lock:
+            self._idle = [e for e in self._idle if e.alive()]
+            executor = self._idle.pop(0) if self._idle else None
+        if executor is None:
+            executor = WarmExecutor()
+        executor.wait_ready()
+        return executor
+
+    def release(self, executor: WarmExecutor) -> None:
+        with self._lock:
+            keep = executor.alive() and not self._closed and len(self._idle) < self.spares
+            if keep:
+                self._idle.append(executor)
+        if not keep:
+            if executor.alive():
+                executor.stop()
+        self._spawn_spares()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for executor in idle:
+            executor.stop()
+
+
+class _RunView:
+    """What the runner's process handle sees of one run in a reused executor."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+
+class WarmStarter:
+    """A Prefect runner starter that runs the flow run in a warm executor."""
+
+    def __init__(self, pool: WarmPool, name_of: Callable[[Any], str | None]) -> None:
+        self.pool = pool
+        self.name_of = name_of
+
+    async def start(self, flow_run: Any, task_status: Any = None) -> None:
+        import anyio
+        from prefect.runner._process_manager import ProcessHandle
+
+        executor = await anyio.to_thread.run_sync(self.pool.acquire)
+        view = _RunView(executor.pid)
+        run_env: dict[str, str | None] = {
+            "PREFECT__FLOW_RUN_ID": str(flow_run.id),
+        }
+        deployment = self.name_of(flow_run)
+        if deployment:
+            run_env["PREFECT__DEPLOYMENT_NAME"] = deployment
+        try:
+            executor.run(flow_run, run_env)
+        except (OSError, ValueError) as exc:
+            executor.kill()
+            raise ExecutorDied(f"executor {executor.pid} is gone: {exc}") from exc
+        if task_status is not None:
+            task_status.started(ProcessHandle(view))
+        logger.info("flow run %s runs in warm executor %s", flow_run.id, executor.pid)
+        try:
+            view.returncode = await anyio.to_thread.run_sync(executor.wait_done)
+        finally:
+            if view.returncode is None:
+                view.returncode = 1
+            self.pool.release(executor)
+
+
+def make_resolver(
+    pool: WarmPool,
+    default: Callable[[Any], Any],
+    is_ours: Callable[[Any], bool],
+    name_of: Callable[[Any], str | None],
+) -> Callable[[Any], Any]:
+    """A starter resolver: warm executors for newsetl's flow, Prefect's starter otherwise."""
+    starter = WarmStarter(pool, name_of)
+
+    def resolve(flow_run: Any) -> Any:
+        return starter if is_ours(flow_run) else default(flow_run)
+
+    return resolve
+
+
+def warm_runner_class() -> type:
+    """Prefect's Runner, with newsetl's scrape runs started in warm executors."""
+    from prefect.runner import Runner
+
+    from flows.etl import scrape
+
+    class WarmRunner(Runner):
+        def __init__(self, *args: Any, pool: WarmPool | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.warm_pool = pool or WarmPool()
+            self.warm_deployments: set[Any] = set()
+
+        async def aadd_deployment(self, deployment: Any) -> Any:
+            deployment_id = await super().aadd_deployment(deployment)
+            if deployment.flow_name == scrape.name:
+                self.warm_deployments.add(deployment_id)
+            return deployment_id
+
+        async def __aenter__(self) -> Any:
+            result = await super().__aenter__()
+            poller = getattr(self, "_scheduled_run_poller", None)
+            registry = getattr(self, "_deployment_registry", None)
+            default = getattr(poller, "_resolve_starter", None)
+            if poller is None or registry is None or default is None:
+                print(
+                    "newsetl serve: this Prefect version's runner has no starter hook; "
+                    "runs start in new processes (slower start, same results)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                return result
+
+            def is_ours(flow_run: Any) -> bool:
+                return flow_run.deployment_id in self.warm_deployments
+
+            def name_of(flow_run: Any) -> str | None:
+                return registry.get_deployment_name(flow_run.deployment_id)
+
+            poller._resolve_starter = make_resolver(self.warm_pool, default, is_ours, name_of)
+            self.warm_pool.warm()
+            return result
+
+        async def __aexit__(self, *exc_info: Any) -> None:
+            try:
+                await super().__aexit__(*exc_info)
+            finally:
+                self.warm_pool.close()
+
+    return WarmRunner
