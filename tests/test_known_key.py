@@ -30,5 +30,9 @@ def test_the_fast_path_is_taken_for_ordinary_article_urls():
     assert _PLAIN_URL.match(url)
     assert _known_key(url) == url
     # and not for what canonicalization changes
-    for other in ("https://News.example.com/a", "https://a.example/x/../y", "https://a.example/?b=1&a=2"):
+    for other in (
+        "https://News.example.com/a",
+        "https://a.example/x/../y",
+        "https://a.example/?b=1&a=2",
+    ):
         assert _known_key(other) == url_key(clean_url(other))
