@@ -37,7 +37,12 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-logger = logging.getLogger("newsetl.warm")
+
+def _logger() -> logging.Logger:
+    from prefect.logging import get_logger
+
+    return get_logger("runner.warm")  # shown with the runner's own lines
+
 
 MAX_RUNS = int(os.environ.get("NEWSETL_EXECUTOR_MAX_RUNS", "50"))
 MAX_RSS_MB = int(os.environ.get("NEWSETL_EXECUTOR_MAX_RSS_MB", "1024"))
@@ -299,13 +304,26 @@ class WarmStarter:
             raise ExecutorDied(f"executor {executor.pid} is gone: {exc}") from exc
         if task_status is not None:
             task_status.started(ProcessHandle(view))
-        logger.info("flow run %s runs in warm executor %s", flow_run.id, executor.pid)
+        _logger().info(
+            "flow run %s runs in warm executor %s (run %d of it)",
+            flow_run.id,
+            executor.pid,
+            executor.runs + 1,
+        )
         try:
             view.returncode = await anyio.to_thread.run_sync(executor.wait_done)
         finally:
             if view.returncode is None:
                 view.returncode = 1
-            self.pool.release(executor)
+            if view.returncode != 0:
+                _logger().warning(
+                    "warm executor %s ended flow run %s with code %s",
+                    executor.pid,
+                    flow_run.id,
+                    view.returncode,
+                )
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self.pool.release, executor)
 
 
 def make_resolver(

@@ -485,7 +485,30 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
+def _exit_with_parent(interval_s: float = 0.5) -> None:
+    """End this crawl when the process that started it is gone (killed, crashed).
+
+    Nobody would read what it writes, and it would go on fetching from the site. A child
+    whose parent dies is handed to another process, so its parent pid changes.
+    """
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_s)
+            if os.getppid() != parent:
+                print(
+                    "crawl: the process that started this crawl is gone: stopping", file=sys.stderr
+                )
+                _exit_now(3)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 if __name__ == "__main__":
+    _exit_with_parent()
     try:
         code = main()
     except SystemExit as exc:

@@ -73,3 +73,47 @@ def test_benchmark_script_smoke(prefect_api: str, tmp_path: Path) -> None:
     assert rows[("trafilatura seq.", "run 1")]["articles"] == 30
     assert rows[("trafilatura seq.", "run 2 (again)")]["article_downloads"] == 30
     assert {t["target"] for t in figures["targets"]} >= {"newsetl peak RSS < 1 GB"}
+
+
+@pytest.mark.slow
+def test_benchmark_scheduled_smoke(prefect_api: str, tmp_path: Path) -> None:
+    """--mode scheduled: `newsetl serve` (on the session's Prefect server) runs the flow."""
+    out = tmp_path / "figures.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "crawl.py"),
+            "--articles",
+            "30",
+            "--mode",
+            "scheduled",
+            "--warm-runs",
+            "2",
+            "--skip-baseline",
+            "--prefect-api",
+            prefect_api,
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "trigger->done s" in proc.stdout
+    figures = json.loads(out.read_text())
+    system = "newsetl (scheduled: serve)"
+    rows = {r["run"]: r for r in figures["rows"] if r["system"] == system}
+    assert set(rows) == {"run 1 (cold)", "run 2 (warm)", "run 3 (warm)"}
+    cold = rows["run 1 (cold)"]
+    assert cold["new"] == 30 and cold["articles"] == 30 and cold["article_downloads"] == 30
+    for row in rows.values():
+        assert row["flow_s"] > 0 and row["wall_s"] == row["flow_s"]
+        assert row["trigger_s"] >= row["flow_s"]
+        assert 0 < row["peak_rss_mb"] < 4096
+    for label in ("run 2 (warm)", "run 3 (warm)"):
+        assert rows[label]["article_downloads"] == 0 and rows[label]["new"] == 0
+    targets = {t["target"] for t in figures["targets"]}
+    assert f"{system} run 2 >= 10x faster than run 1, 0 article downloads" in targets
+    assert "newsetl peak RSS < 1 GB" in targets

@@ -1,0 +1,205 @@
+"""Warm executors under `newsetl serve`: reuse, a killed executor, a cancelled run.
+
+A real `newsetl serve` process (with the session's Prefect test server), real deployments,
+real runs triggered through the API, real processes killed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, newsetl_cmd
+
+pytestmark = pytest.mark.slow
+
+
+class _Stall(BaseHTTPRequestHandler):
+    """Every page answers after a minute: a run against it is still crawling when killed."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path == "/robots.txt":
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.server.stop.wait(60)  # type: ignore[attr-defined]
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "13")
+            self.end_headers()
+            self.wfile.write(b"<html></html>")
+        except OSError:
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def stall_server():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Stall)
+    srv.daemon_threads = True
+    srv.stop = threading.Event()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.stop.set()  # type: ignore[attr-defined]
+    srv.shutdown()
+    srv.server_close()
+
+
+def _executor_of(log: Path, flow_run_id: str, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = re.search(rf"flow run {flow_run_id} runs in warm executor (\d+)", log.read_text())
+        if m:
+            return int(m.group(1))
+        time.sleep(0.1)
+    raise AssertionError(f"no executor for {flow_run_id}:\n{log.read_text()[-3000:]}")
+
+
+def _wait_final(client, flow_run_id, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fr = client.read_flow_run(flow_run_id)
+        if fr.state is not None and fr.state.is_final():
+            return fr
+        time.sleep(0.2)
+    raise AssertionError(f"flow run {flow_run_id} did not end: {fr.state}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie is gone too
+        return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_warm_executors_reuse_crash_and_cancel(prefect_api, wix_server, stall_server, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelling
+
+    data = tmp_path / "data"
+    cfg = tmp_path / "prefect.yaml"
+    cfg.write_text(
+        f"""
+deployments:
+  - name: wix
+    entrypoint: flows/etl.py:scrape
+    parameters:
+      source: wix-demo
+      start_urls: ["{wix_server.url}/blog-feed.xml"]
+      data_dir: "{data}"
+      max_pages: 10
+      polite: false
+  - name: stalled
+    entrypoint: flows/etl.py:scrape
+    parameters:
+      source: stalled
+      start_urls: ["{stall_server}/"]
+      data_dir: "{data}"
+      max_pages: 5
+      polite: false
+"""
+    )
+    env = dict(os.environ)
+    env["PREFECT_API_URL"] = prefect_api
+    env["NEWSETL_HOME"] = str(tmp_path / "home")
+    env["PYTHONPATH"] = str(ROOT)
+    env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"
+    log_path = tmp_path / "serve.log"
+    log = open(log_path, "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        newsetl_cmd("serve", "--config", str(cfg)),
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while "serving newsetl-scrape/" not in log_path.read_text():
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+            time.sleep(0.2)
+        with get_client(sync_client=True) as client:
+
+            def trigger(name: str):
+                dep = client.read_deployment_by_name(f"newsetl-scrape/{name}")
+                return client.create_flow_run_from_deployment(dep.id).id
+
+            # Two runs in a row: the same warm executor runs both.
+            first = trigger("wix")
+            pid_a = _executor_of(log_path, first)
+            assert _wait_final(client, first).state.is_completed()
+            second = trigger("wix")
+            assert _executor_of(log_path, second) == pid_a
+            assert _wait_final(client, second).state.is_completed()
+            arts = pd.read_parquet(data / "articles")
+            assert len(arts) >= 5 and set(arts["source"].astype(str)) == {"wix-demo"}
+
+            # The executor is killed mid-run: the run is Crashed, the executor is gone.
+            stalled = trigger("stalled")
+            pid_b = _executor_of(log_path, stalled)
+            time.sleep(2)
+            assert not client.read_flow_run(stalled).state.is_final()
+            os.kill(pid_b, signal.SIGKILL)
+            crashed = _wait_final(client, stalled)
+            assert crashed.state.is_crashed(), crashed.state
+
+            # A cancelled run: Cancelled, and its executor (and crawler) are stopped.
+            cancelled = trigger("stalled")
+            pid_c = _executor_of(log_path, cancelled)
+            assert pid_c != pid_b
+            time.sleep(2)
+            client.set_flow_run_state(cancelled, Cancelling(), force=True)
+            done = _wait_final(client, cancelled)
+            assert done.state.is_cancelled(), done.state
+            deadline = time.monotonic() + 30
+            while _alive(pid_c) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not _alive(pid_c)
+
+            # And the next run works, in a fresh executor.
+            again = trigger("wix")
+            pid_d = _executor_of(log_path, again)
+            assert pid_d not in (pid_b, pid_c)
+            assert _wait_final(client, again).state.is_completed()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+        log.close()
+    out = log_path.read_text()
+    assert proc.returncode == 0, out[-3000:]
+    # No executor or crawler is left behind by serve (a process may take a moment to exit).
+    deadline = time.monotonic() + 15
+    while True:
+        leftovers = [
+            pid
+            for pid in subprocess.run(
+                ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True
+            ).stdout.split()
+            if _alive(int(pid))
+        ]
+        if not leftovers or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert leftovers == [], [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in leftovers]
