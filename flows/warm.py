@@ -16,9 +16,10 @@ spawned process would. An executor retires (exits, and a fresh one takes its pla
 ``MAX_RUNS`` runs or when its resident memory passes ``MAX_RSS_MB``, so a process that
 lives for months does not carry what a large run left behind.
 
-Flow-run heartbeats are off in executors unless ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` is
-set: Prefect 3.9's engine waits up to 1 s at the end of every run for its heartbeat thread,
-and the runner already marks a run Crashed when its executor dies.
+Flow-run heartbeats are off in executors unless the user set
+``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` (environment or Prefect profile): Prefect 3.9's engine
+waits up to 1 s at the end of every run for its heartbeat thread to wake, and the runner
+already marks a run Crashed when its executor dies.
 
 ``WarmRunner`` is Prefect's ``Runner`` with one change: runs of newsetl's scrape flow are
 started by a ``WarmStarter`` instead of a new interpreter. With a Prefect version whose
@@ -30,6 +31,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -95,7 +97,7 @@ def _run_one(etl: Any, flow_run: Any, run_env: dict[str, str | None]) -> int:
     # The runner calls the hooks itself, as for the processes it spawns.
     os.environ["PREFECT__ENABLE_CANCELLATION_AND_CRASHED_HOOKS"] = "false"
     settings = Settings()
-    if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ:
+    if "heartbeat_frequency" not in settings.flows.model_fields_set:  # not set by the user
         settings = settings.copy_with_update(updates={"flows.heartbeat_frequency": None})
     try:
         with SettingsContext(profile=get_settings_context().profile, settings=settings):
@@ -111,6 +113,9 @@ def _run_one(etl: Any, flow_run: Any, run_env: dict[str, str | None]) -> int:
 def executor_main(conn: Connection, env: dict[str, str]) -> None:
     """Body of an executor process: warm up, then run what the parent sends, in order."""
     os.environ.update(env)
+    # Ctrl-C in a terminal reaches the whole process group: serve stops the executors itself
+    # (and the runner cancels a run in progress), so an executor does not act on it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         etl = _warm_up()
     except BaseException as exc:  # noqa: BLE001 - tell the parent why, then go
@@ -128,7 +133,8 @@ def executor_main(conn: Connection, env: dict[str, str]) -> None:
         _, flow_run, run_env = msg
         code = _run_one(etl, flow_run, run_env)
         runs += 1
-        retire = runs >= MAX_RUNS or _rss_mb() > MAX_RSS_MB or code < 0
+        # A run that ended the way a process would have died leaves nothing to trust.
+        retire = runs >= MAX_RUNS or _rss_mb() > MAX_RSS_MB or code != 0
         if not retire:
             etl.prestart_crawler()  # for the next run
         conn.send(("done", code, retire, round(_rss_mb())))
