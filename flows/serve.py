@@ -122,32 +122,41 @@ def build_deployments(sources: list[Source], data_dir: str | None = None) -> lis
 
 
 def run_runner(deployments: list[Any], *, quiet: bool = False) -> None:
-    """Prefect's runner for the deployments, until interrupted.
+    """Prefect's runner for the deployments, until Ctrl-C or SIGTERM.
 
-    Scheduled runs start in warm executors (``flows.warm``) unless
-    ``NEWSETL_WARM_EXECUTORS=0``: then each starts in a new interpreter, as under
-    ``prefect.serve``.
+    Runs start in warm executors (``flows.warm``) unless ``NEWSETL_WARM_EXECUTORS=0``:
+    then each starts in a new interpreter, as under ``prefect.serve``.
     """
     import asyncio
 
-    if os.environ.get("NEWSETL_WARM_EXECUTORS", "1") == "0":
-        from prefect import serve
+    warm = os.environ.get("NEWSETL_WARM_EXECUTORS", "1") != "0"
+    if warm:
+        from flows.warm import warm_runner_class
 
-        serve(*deployments, print_starting_message=not quiet)
-        return
-    from flows.warm import warm_runner_class
+        runner = warm_runner_class()(pause_on_shutdown=True)
+    else:
+        from prefect.runner import Runner
 
-    runner = warm_runner_class()(pause_on_shutdown=True)
+        runner = Runner(pause_on_shutdown=True)
     for deployment in deployments:
         deployment.work_pool_name = None  # served deployments need no work pool
         runner.add_deployment(deployment)
     if not quiet:
         names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
+        how = "in warm executors" if warm else "in new processes"
         print(
-            f"serving {names}; scheduled runs start in warm executors. "
-            f"Trigger one with: prefect deployment run '<flow>/<deployment>'",
+            f"serving {names}; runs start {how}. Trigger one with: "
+            f"prefect deployment run '<flow>/<deployment>'. Stop with Ctrl-C.",
             flush=True,
         )
+
+    # Ctrl-C stops the runner as SIGTERM does (the runner installs that handler itself).
+    # Left to asyncio, the first Ctrl-C only cancelled a task the runner absorbed, and
+    # serve went on; a second Ctrl-C during the stop exits at once.
+    def _interrupt(signum: int, frame: Any) -> None:  # noqa: ARG001
+        runner.handle_sigterm()
+
+    signal.signal(signal.SIGINT, _interrupt)
     asyncio.run(runner.start())
 
 

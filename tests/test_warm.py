@@ -203,3 +203,59 @@ deployments:
             break
         time.sleep(0.2)
     assert leftovers == [], [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in leftovers]
+
+
+def test_ctrl_c_stops_serve_and_its_executors(prefect_api, wix_server, tmp_path):
+    cfg = tmp_path / "prefect.yaml"
+    cfg.write_text(
+        f"""
+deployments:
+  - name: wix-ctrl-c
+    entrypoint: flows/etl.py:scrape
+    parameters:
+      source: wix-demo
+      start_urls: ["{wix_server.url}/blog-feed.xml"]
+      data_dir: "{tmp_path / "data"}"
+"""
+    )
+    env = dict(os.environ, PREFECT_API_URL=prefect_api, NEWSETL_HOME=str(tmp_path / "home"))
+    env["PYTHONPATH"] = str(ROOT)
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            newsetl_cmd("serve", "--config", str(cfg)),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while "serving newsetl-scrape/" not in log_path.read_text():
+                assert proc.poll() is None, log_path.read_text()[-3000:]
+                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+                time.sleep(0.2)
+            time.sleep(3)  # the spare executor warms up, and its crawler child starts
+            assert (
+                len(
+                    subprocess.run(
+                        ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True
+                    ).stdout.split()
+                )
+                >= 3
+            )
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+            assert proc.wait(timeout=60) == 0, log_path.read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in log_path.read_text()
+    deadline = time.monotonic() + 15
+    while True:
+        pids = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True)
+        left = [p for p in pids.stdout.split() if _alive(int(p))]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert left == []
