@@ -88,6 +88,41 @@ def _alive(pid: int) -> bool:
         return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _start_serve(cfg: Path, prefect_api: str, home: Path, log_path: Path) -> subprocess.Popen:
+    """`newsetl serve --config cfg` in its own session, once it serves the deployments."""
+    env = dict(os.environ, PREFECT_API_URL=prefect_api, NEWSETL_HOME=str(home))
+    env["PYTHONPATH"] = str(ROOT)
+    env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            newsetl_cmd("serve", "--config", str(cfg)),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 120
+    while "serving newsetl-scrape/" not in log_path.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError(log_path.read_text()[-3000:])
+        time.sleep(0.2)
+    return proc
+
+
+def _session_leftovers(sid: int, wait_s: float = 15) -> list[int]:
+    """Live processes of session ``sid``, once they had ``wait_s`` to finish exiting."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = subprocess.run(["pgrep", "-s", str(sid)], capture_output=True, text=True)
+        left = [int(p) for p in found.stdout.split() if _alive(int(p))]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
 def test_warm_executors_reuse_crash_and_cancel(prefect_api, wix_server, stall_server, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.states import Cancelling
@@ -115,27 +150,9 @@ deployments:
       polite: false
 """
     )
-    env = dict(os.environ)
-    env["PREFECT_API_URL"] = prefect_api
-    env["NEWSETL_HOME"] = str(tmp_path / "home")
-    env["PYTHONPATH"] = str(ROOT)
-    env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"
     log_path = tmp_path / "serve.log"
-    log = open(log_path, "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        newsetl_cmd("serve", "--config", str(cfg)),
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    proc = _start_serve(cfg, prefect_api, tmp_path / "home", log_path)
     try:
-        deadline = time.monotonic() + 120
-        while "serving newsetl-scrape/" not in log_path.read_text():
-            assert proc.poll() is None, log_path.read_text()[-3000:]
-            assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-            time.sleep(0.2)
         with get_client(sync_client=True) as client:
 
             def trigger(name: str):
@@ -186,23 +203,11 @@ deployments:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise
-        log.close()
     out = log_path.read_text()
     assert proc.returncode == 0, out[-3000:]
-    # No executor or crawler is left behind by serve (a process may take a moment to exit).
-    deadline = time.monotonic() + 15
-    while True:
-        leftovers = [
-            pid
-            for pid in subprocess.run(
-                ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True
-            ).stdout.split()
-            if _alive(int(pid))
-        ]
-        if not leftovers or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert leftovers == [], [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in leftovers]
+    # No executor or crawler is left behind by serve.
+    left = _session_leftovers(proc.pid)
+    assert left == [], [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
 
 
 def test_ctrl_c_stops_serve_and_its_executors(prefect_api, wix_server, tmp_path):
@@ -218,44 +223,15 @@ deployments:
       data_dir: "{tmp_path / "data"}"
 """
     )
-    env = dict(os.environ, PREFECT_API_URL=prefect_api, NEWSETL_HOME=str(tmp_path / "home"))
-    env["PYTHONPATH"] = str(ROOT)
     log_path = tmp_path / "serve.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            newsetl_cmd("serve", "--config", str(cfg)),
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while "serving newsetl-scrape/" not in log_path.read_text():
-                assert proc.poll() is None, log_path.read_text()[-3000:]
-                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-                time.sleep(0.2)
-            time.sleep(3)  # the spare executor warms up, and its crawler child starts
-            assert (
-                len(
-                    subprocess.run(
-                        ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True
-                    ).stdout.split()
-                )
-                >= 3
-            )
-            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-            assert proc.wait(timeout=60) == 0, log_path.read_text()[-3000:]
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
+    proc = _start_serve(cfg, prefect_api, tmp_path / "home", log_path)
+    try:
+        time.sleep(3)  # the spare executor warms up, and its crawler child starts
+        assert len(_session_leftovers(proc.pid, wait_s=0)) >= 3  # serve, executor, crawler
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        assert proc.wait(timeout=60) == 0, log_path.read_text()[-3000:]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
     assert "Traceback" not in log_path.read_text()
-    deadline = time.monotonic() + 15
-    while True:
-        pids = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True)
-        left = [p for p in pids.stdout.split() if _alive(int(p))]
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert left == []
+    assert _session_leftovers(proc.pid) == []
