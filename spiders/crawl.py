@@ -474,8 +474,6 @@ def _exit_now(code: int) -> None:
     logging. Tearing down Scrapy, Twisted and their thread pool took 0.1-0.15 s after a
     crawl, on the critical path of every run.
     """
-    import logging
-
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
