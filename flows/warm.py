@@ -28,6 +28,7 @@ runner lacks the hook it uses, it says so and runs as Prefect's own runner.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -121,6 +122,7 @@ def executor_main(conn: Connection, env: dict[str, str]) -> None:
     except BaseException as exc:  # noqa: BLE001 - tell the parent why, then go
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         raise
+    gc.collect()
     conn.send(("ready", os.getpid()))
     runs = 0
     while True:
@@ -141,6 +143,9 @@ def executor_main(conn: Connection, env: dict[str, str]) -> None:
         if retire:
             etl.discard_spare()
             return
+        # Collect what the run left behind now, while idle: left to itself, the collector
+        # walked it during the next run (0.1 s into the first warm run after a large one).
+        gc.collect()
 
 
 # -- the parent's side ---------------------------------------------------------------------
