@@ -35,7 +35,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -165,11 +164,9 @@ class WarmExecutor:
         )
         self.process.start()
         child.close()
-        self.started = time.monotonic()
         self.ready = False
         self.retired = False
         self.runs = 0
-        self.rss_mb = 0
 
     @property
     def pid(self) -> int | None:
@@ -208,9 +205,8 @@ class WarmExecutor:
             self.retired = True
             code = self.process.exitcode
             return 1 if code is None or code == 0 else code
-        _, code, retire, rss = msg
+        _, code, retire, _rss = msg
         self.runs += 1
-        self.rss_mb = rss
         if retire:
             self.retired = True
             self.process.join(30)
