@@ -414,7 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the schedules of prefect.yaml until stopped",
         description=(
             "Start a local Prefect server (SQLite, 127.0.0.1) unless one is configured, "
-            "serve the deployments of prefect.yaml on their schedules, stop on Ctrl-C."
+            "serve the deployments of prefect.yaml on their schedules, stop on Ctrl-C or "
+            "SIGTERM. Runs start in a warm executor process that has already loaded the "
+            "pipeline and started a crawler (NEWSETL_WARM_EXECUTORS=0: a new process per run)."
         ),
     )
     v.add_argument("--config", help="prefect.yaml to read (default: the project's)")

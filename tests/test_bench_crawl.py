@@ -39,30 +39,24 @@ def test_generated_site_is_deterministic_and_varied() -> None:
     assert a["/feed/"].body.count(b"<item>") == 30
 
 
-@pytest.mark.slow
-def test_benchmark_script_smoke(prefect_api: str, tmp_path: Path) -> None:
+def _bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """benchmarks/crawl.py on a 30-article site: its output and its --json figures."""
     out = tmp_path / "figures.json"
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "crawl.py"),
-            "--articles",
-            "30",
-            "--mode",
-            "server",
-            "--prefect-api",
-            prefect_api,
-            "--json",
-            str(out),
-        ],
+        [sys.executable, str(BENCH / "crawl.py"), "--articles", "30", *args, "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=240,
         cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc, json.loads(out.read_text())
+
+
+@pytest.mark.slow
+def test_benchmark_script_smoke(prefect_api: str, tmp_path: Path) -> None:
+    proc, figures = _bench(tmp_path, "--mode", "server", "--prefect-api", prefect_api)
     assert "articles/s" in proc.stdout and "peak RSS MB" in proc.stdout
-    figures = json.loads(out.read_text())
     rows = {(r["system"], r["run"]): r for r in figures["rows"]}
     cold = rows[("newsetl (server up)", "run 1 (cold)")]
     warm = rows[("newsetl (server up)", "run 2 (warm)")]
@@ -78,31 +72,17 @@ def test_benchmark_script_smoke(prefect_api: str, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_benchmark_scheduled_smoke(prefect_api: str, tmp_path: Path) -> None:
     """--mode scheduled: `newsetl serve` (on the session's Prefect server) runs the flow."""
-    out = tmp_path / "figures.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "crawl.py"),
-            "--articles",
-            "30",
-            "--mode",
-            "scheduled",
-            "--warm-runs",
-            "2",
-            "--skip-baseline",
-            "--prefect-api",
-            prefect_api,
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=ROOT,
+    proc, figures = _bench(
+        tmp_path,
+        "--mode",
+        "scheduled",
+        "--warm-runs",
+        "2",
+        "--skip-baseline",
+        "--prefect-api",
+        prefect_api,
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "trigger->done s" in proc.stdout
-    figures = json.loads(out.read_text())
     system = "newsetl (scheduled: serve)"
     rows = {r["run"]: r for r in figures["rows"] if r["system"] == system}
     assert set(rows) == {"run 1 (cold)", "run 2 (warm)", "run 3 (warm)"}
