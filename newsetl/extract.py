@@ -1414,6 +1414,38 @@ def _link_density(cleaned_html: str) -> float:
     return round(min(1.0, linked / total), 4)
 
 
+def _blocks_link_density(blocks: list[_Block]) -> float:
+    """Share of the chosen content's characters that sit inside links."""
+    size = sum(b.size for b in blocks)
+    if not size:
+        return 0.0
+    return round(min(1.0, sum(b.link_len for b in blocks) / size), 4)
+
+
+def _headline_links(blocks: list[_Block]) -> int:
+    """Blocks outside navigation that are one linked line of four or more words.
+
+    A listing or section page is a column of these (teaser headlines); an article has a
+    few at most (a related-stories list the markup did not mark as such).
+    """
+    seen: set[str] = set()
+    for block in blocks:
+        if block.size and block.link_len >= 0.8 * block.size:
+            text = block.text
+            if 4 <= len(text.split()) <= 40:
+                seen.add(text)
+    return len(seen)
+
+
+_PUBLISHED_META_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "publication_date",
+    "pubdate",
+)
+
+
 def _meta_map(metas: list[dict[str, Any]]) -> dict[str, str]:
     """``property``/``name``/``itemprop``/``http-equiv`` (lower-case) -> first content."""
     out: dict[str, str] = {}
@@ -1723,6 +1755,8 @@ def _extract(
     chosen = _choose_blocks(walker.blocks, walker)
     description = metas.get("og:description") or metas.get("description")
     paragraphs = _clean_blocks(chosen, title, description)
+    content_density = _blocks_link_density(chosen)
+    content_headlines = _headline_links(chosen)
     text = "\n\n".join(paragraphs)
 
     ld_body = article_ld.get("articleBody") if article_ld else None
@@ -1749,10 +1783,13 @@ def _extract(
             lenient.walk(full.body or _html_tag(full) or full)
         else:
             lenient.walk(body)
-        retry = _clean_blocks(_choose_blocks(lenient.blocks, lenient), title, description)
+        lenient_chosen = _choose_blocks(lenient.blocks, lenient)
+        retry = _clean_blocks(lenient_chosen, title, description)
         retry_text = "\n\n".join(retry)
         if len(retry_text.split()) > 1.5 * words + 30:
             paragraphs, text = retry, retry_text
+            content_density = _blocks_link_density(lenient_chosen)
+            content_headlines = _headline_links(lenient_chosen)
 
     canonical = None
     for attrs in walker.links:
@@ -1766,11 +1803,13 @@ def _extract(
     if canonical:
         canonical = urljoin(url, canonical) if url else canonical
     is_amp = html_tag is not None and ("amp" in html_tag.attrs or "⚡" in html_tag.attrs)
+    published_at = _find_published(article_ld, metas, walker)
+    authors = _find_authors(article_ld, metas, walker)
     return Extracted(
         url=url,
         title=title,
-        authors=_find_authors(article_ld, metas, walker),
-        published_at=_find_published(article_ld, metas, walker),
+        authors=authors,
+        published_at=published_at,
         language=_find_language(html_tag, metas, content_language, text),
         text=text,
         canonical_url=canonical,
@@ -1779,4 +1818,9 @@ def _extract(
         og_type=metas.get("og:type") or None,
         paragraph_count=len(paragraphs),
         link_density=link_density,
+        content_link_density=content_density,
+        headline_links=_headline_links(walker.blocks),
+        content_headline_links=content_headlines,
+        has_published_meta=any(k in metas for k in _PUBLISHED_META_KEYS)
+        or bool(article_ld.get("datePublished")),
     )

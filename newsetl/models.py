@@ -80,6 +80,10 @@ class Extracted:
     og_type: str | None = None
     paragraph_count: int = 0
     link_density: float = 0.0  # share of the page's visible text that sits inside links
+    content_link_density: float = 0.0  # the same share within the chosen main content
+    headline_links: int = 0  # linked one-line headlines outside navigation (teasers)
+    content_headline_links: int = 0  # the same within the chosen main content
+    has_published_meta: bool = False  # article:published_time, JSON-LD datePublished, ...
 
     @property
     def word_count(self) -> int:

@@ -126,6 +126,8 @@ class Extraction:
 
     articles: list[dict[str, Any]] = field(default_factory=list)
     fates: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # page index -> fate
+    # page index -> the article decision's evidence (JSON), for every page weighed
+    evidence: dict[int, str] = field(default_factory=dict)
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -160,6 +162,9 @@ def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any
         "og_type": ex.og_type,
         "paragraph_count": ex.paragraph_count,
         "link_density": ex.link_density,
+        "content_link_density": ex.content_link_density,
+        "teaser_links": ex.content_headline_links,
+        "has_published_meta": ex.has_published_meta,
         "word_count": ex.word_count,
     }
 
@@ -200,18 +205,25 @@ def _take_output(
         result.fates[i] = ("failed", None)
         return
     url = page.final_url or page.url
-    ok, why = classify.is_article(
+    decision = classify.decide(
         url=url,
         jsonld_types=out["jsonld_types"],
         og_type=out["og_type"],
-        word_count=out["word_count"],
+        text=out["text"],
         paragraph_count=out["paragraph_count"],
-        link_density=out["link_density"],
+        content_link_density=out.get("content_link_density", 0.0),
+        teaser_links=out.get("teaser_links", 0),
         in_feed=page.in_feed,
         in_sitemap=page.in_sitemap,
+        # A sitemap entry carries a publication date only in a Google News sitemap.
+        in_news_sitemap=page.in_sitemap and bool(page.listed_published) and not page.in_feed,
+        has_published_meta=out.get("has_published_meta", False),
+        has_date=out["published_at"] is not None,
+        has_byline=bool(out["authors"]),
     )
-    if not ok:
-        result.fates[i] = (f"not_article:{why}", None)
+    result.evidence[i] = json.dumps(decision.evidence(), sort_keys=True, separators=(",", ":"))
+    if not decision.is_article:
+        result.fates[i] = (f"not_article:{decision.reason}", None)
         return
     # An AMP page is the same article as the page it mirrors.
     hint = out["amp_of"] or out["canonical_url"]
@@ -599,6 +611,7 @@ def build_tables(
                 "discovered_via": p.discovered_via,
                 "reason": p.reason,
                 "fate": fate,
+                "evidence": extraction.evidence.get(i),
                 "article_id": aid,
                 "etag": p.etag,
                 "last_modified": p.last_modified,
@@ -628,6 +641,33 @@ SKIP_REASONS = frozenset(
 )
 
 
+MAX_REJECTED_EXAMPLES = 5
+
+
+def rejected_pages(pages: pa.Table) -> tuple[dict[str, int], list[str]]:
+    """Pages judged not to be articles: counts by reason, and the URLs of those the site
+    itself presented as articles (in a feed or sitemap, or marked up as one), which a
+    user should look at: a wrong rejection hides there."""
+    if not pages.num_rows or "fate" not in pages.column_names:
+        return {}, []
+    fates = pages.column("fate").to_pylist()
+    evidence = (
+        pages.column("evidence").to_pylist()
+        if "evidence" in pages.column_names
+        else [None] * len(fates)
+    )
+    urls_ = pages.column("url").to_pylist()
+    by_reason: Counter[str] = Counter()
+    presented: list[str] = []
+    for url, fate, ev in zip(urls_, fates, evidence, strict=True):
+        if not fate or not fate.startswith("not_article:"):
+            continue
+        by_reason[fate.split(":", 1)[1]] += 1
+        if ev and '"presented_as_article":true' in ev:
+            presented.append(url)
+    return dict(sorted(by_reason.items())), presented
+
+
 def summarize(
     pages: list[FetchedPage], tables: dict[str, pa.Table], outcome: DedupeOutcome
 ) -> dict[str, Any]:
@@ -649,6 +689,7 @@ def summarize(
         (skipped if p.reason in SKIP_REASONS else errors)[p.reason] += 1
         if len(examples.setdefault(p.reason, [])) < 3:
             examples[p.reason].append(p.url)
+    not_articles, presented = rejected_pages(tables["pages"])
     return {
         "pages_fetched": sum(1 for p in pages if p.status is not None),
         "html_pages": sum(1 for p in pages if p.kind == "page" and p.body_path),
@@ -661,6 +702,9 @@ def summarize(
         "skipped_by_reason": dict(sorted(skipped.items())),
         "discovery_failures": dict(sorted(discovery.items())),
         "error_examples": examples,
+        "not_articles_by_reason": not_articles,
+        "rejected_presented": len(presented),
+        "rejected_presented_examples": presented[:MAX_REJECTED_EXAMPLES],
         "articles_added": [
             {"title": a["title"], "url": a["url"], "source": a["source"]} for a in outcome.kept
         ],

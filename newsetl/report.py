@@ -43,6 +43,20 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             for reason, n in counts.items():
                 ex = ", ".join(_cell(u) for u in examples.get(reason, []))
                 lines.append(f"| {_cell(reason)} | {n} | {ex} |")
+    not_articles = summary.get("not_articles_by_reason") or {}
+    if not_articles:
+        lines += ["", "## Not articles", "", "| reason | pages |", "|---|---:|"]
+        lines += [f"| {_cell(r)} | {n} |" for r, n in not_articles.items()]
+        n = summary.get("rejected_presented") or 0
+        if n:
+            lines += [
+                "",
+                f"**{n} page(s) that the site presented as articles** (feed, sitemap or "
+                "markup) were judged not to be articles; their evidence is in `data/pages` "
+                "(columns `fate`, `evidence`). Examples:",
+                "",
+            ]
+            lines += [f"- {_cell(u)}" for u in summary.get("rejected_presented_examples") or []]
     added = summary.get("articles_added") or []
     if added:
         lines += ["", "## Articles added", "", "| title | url |", "|---|---|"]
@@ -74,5 +88,21 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"{summary.get('skipped_known', 0)} known articles not downloaded again\n"
         f"errors: {fmt('errors_by_reason')}\n"
         f"skipped: {fmt('skipped_by_reason')}\n"
-        f"data: {summary.get('data_dir')}"
+        f"not articles: {fmt('not_articles_by_reason')}\n"
+        + rejected_line(summary)
+        + f"data: {summary.get('data_dir')}"
+    )
+
+
+def rejected_line(summary: dict[str, Any]) -> str:
+    """A warning line when pages the site presented as articles were rejected."""
+    n = summary.get("rejected_presented") or 0
+    if not n:
+        return ""
+    examples = summary.get("rejected_presented_examples") or []
+    shown = ", ".join(examples[:3]) + (" ..." if n > 3 else "")
+    return (
+        f"warning: {n} page(s) the site presented as articles (feed, sitemap or markup) "
+        f"were judged not to be articles: {shown}; their evidence is in data/pages "
+        "(columns fate, evidence)\n"
     )

@@ -138,7 +138,18 @@ def load_tables(data_dir: str | os.PathLike[str]) -> dict[str, dict[str, list[An
         "pages": _columns(
             ds,
             "pages",
-            ["url", "status", "fetched_at", "kind", "reason", "fate", "run_id", "source", "date"],
+            [
+                "url",
+                "status",
+                "fetched_at",
+                "kind",
+                "reason",
+                "fate",
+                "evidence",
+                "run_id",
+                "source",
+                "date",
+            ],
         ),
     }
 
@@ -155,7 +166,10 @@ def dataset_status(
                  sources, runs
         sources: {name: {articles, revisions, duplicates, pages, pages_fetched, errors,
                          skipped, discovery_failures, errors_by_reason, last_fetch,
-                         last_run_id, articles_without_published_at}}
+                         last_run_id, articles_without_published_at, not_articles,
+                         rejected_presented, rejected_presented_examples}}
+                 (not_articles: pages whose latest verdict is not an article;
+                 rejected_presented: those the site presented as articles)
         by_fetch_day:     [{source, day, pages, pages_fetched, errors, articles_added,
                             articles_revised}]
                           (day the page was fetched, from ``pages``; articles by fetched_at)
@@ -191,6 +205,9 @@ def dataset_status(
             "last_fetch": None,
             "last_run_id": None,
             "articles_without_published_at": 0,
+            "not_articles": 0,
+            "rejected_presented": 0,
+            "rejected_presented_examples": [],
         }
 
     sources: dict[str, dict[str, Any]] = defaultdict(new_source)
@@ -259,6 +276,33 @@ def dataset_status(
             r["pages"] += 1
             r["pages_fetched"] += fetched
             r["errors"] += err
+
+    # The latest verdict on each page: how many are not articles, and which of those the
+    # site itself presented as articles (a feed, a sitemap, its markup).
+    latest: dict[tuple[str, str], tuple[Any, str | None, str | None]] = {}
+    for src, url, when, fate, evidence in zip(
+        pag["source"],
+        pag["url"],
+        pag["fetched_at"],
+        pag["fate"],
+        pag.get("evidence") or [None] * len(pag["url"]),
+        strict=True,
+    ):
+        if not fate or fate in ("unknown", "failed", "page") or when is None:
+            continue
+        key = (src or "?", url)
+        old = latest.get(key)
+        if old is None or old[0] <= when:
+            latest[key] = (when, fate, evidence)
+    for (src, url), (_when, fate, evidence) in sorted(latest.items()):
+        if not fate or not fate.startswith("not_article:"):
+            continue
+        s = sources[src]
+        s["not_articles"] += 1
+        if evidence and '"presented_as_article":true' in evidence:
+            s["rejected_presented"] += 1
+            if len(s["rejected_presented_examples"]) < 5:
+                s["rejected_presented_examples"].append(url)
 
     def stored_text(src: str, when: datetime | None, run_id: str | None, revision: Any) -> None:
         # A run added an article (revision 1) or a new text of a stored one (revision > 1);
@@ -577,6 +621,15 @@ def format_status(
                 right={1, 2, 3, 4},
             )
         )
+        for name, s in sources.items():
+            n = s.get("rejected_presented") or 0
+            if n:
+                out.append(
+                    f"warning: {name}: {n} page(s) the site presented as articles (feed, "
+                    "sitemap or markup) were judged not to be articles, e.g. "
+                    + ", ".join(s["rejected_presented_examples"][:3])
+                    + "; see data/pages (columns fate, evidence)"
+                )
         days = status.get("by_fetch_day") or []
         if days:
             recent = sorted({d["day"] for d in days})[-7:]

@@ -105,6 +105,8 @@ PAGES_SCHEMA = pa.schema(
         pa.field("etag", pa.string()),  # validators, for conditional requests on later runs
         pa.field("last_modified", pa.string()),
         pa.field("run_id", pa.string()),
+        # JSON: the article decision's score, signals and measured values (HTML pages)
+        pa.field("evidence", pa.string()),
     ],
     metadata={"newsetl.table": "pages", "newsetl.schema_version": "1"},
 )

@@ -1477,7 +1477,7 @@ class NewsSpider(scrapy.Spider):
             if entry is not None:
                 known += entry.is_article
                 continue  # an article we hold, or a page found not to be one before
-            if key == page_key or url_shape(clean) == "listing":
+            if key == page_key or url_shape(clean) in ("listing", "root", "service"):
                 continue
             if not self._on_site(clean, site) or any(p.search(clean) for p in self.exclude):
                 continue  # never fetched: says nothing about what is new
