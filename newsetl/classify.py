@@ -175,12 +175,12 @@ def url_shape(url: str) -> str:
     sluggy = bool(_SLUG.fullmatch(last) or _LONG_ID.search(last))
     if dated and sluggy:
         return "article"  # /archives/2012/08/02/a-long-slug.html
-    words = re.split(r"[-_]", last)
-    if len(words) <= 5 and _SERVICE_WORDS.intersection(words):
-        return "service"  # /privacy-and-cookie-policy, /about-our-team
     if any(s in _LISTING_SEGMENTS for s in segments[:-1]) or last in _LISTING_SEGMENTS:
         # /tag/x, /category/x/page/2, /author/jane; but a slug after /blog/ is not listing
         return "listing"
+    words = re.split(r"[-_]", last)
+    if len(words) <= 5 and _SERVICE_WORDS.intersection(words):
+        return "service"  # /privacy-and-cookie-policy, /about-our-team
     if parts.query:
         if _PAGINATION_QUERY.search(parts.query) and not _ITEM_QUERY.search(parts.query):
             return "listing"
@@ -264,7 +264,7 @@ def decide(
         signals["date"] = 1
     if has_byline:
         signals["byline"] = 1
-    presented = ld_article or og_article or in_feed or in_news_sitemap or in_sitemap
+    presented = ld_article or og_article or in_feed or in_news_sitemap
 
     # The URL's shape.
     if shape == "article":
@@ -275,6 +275,8 @@ def decide(
         signals["service_url"] = -3
     elif shape == "root":
         signals["site_root"] = -5
+    # A sitemap lists a site's every page; an entry says "article" only at a story's URL.
+    presented = presented or (in_sitemap and shape in ("article", "unknown"))
 
     # The main content.
     if units >= 300:

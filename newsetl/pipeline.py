@@ -663,7 +663,7 @@ def rejected_pages(pages: pa.Table) -> tuple[dict[str, int], list[str]]:
         if not fate or not fate.startswith("not_article:"):
             continue
         by_reason[fate.split(":", 1)[1]] += 1
-        if ev and '"presented_as_article":true' in ev:
+        if ev and json.loads(ev).get("presented_as_article"):
             presented.append(url)
     return dict(sorted(by_reason.items())), presented
 

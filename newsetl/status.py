@@ -7,6 +7,7 @@ gives up quickly (returning None) when there is none: it never starts a temporar
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections import Counter, defaultdict
@@ -140,6 +141,7 @@ def load_tables(data_dir: str | os.PathLike[str]) -> dict[str, dict[str, list[An
             "pages",
             [
                 "url",
+                "final_url",
                 "status",
                 "fetched_at",
                 "kind",
@@ -280,9 +282,10 @@ def dataset_status(
     # The latest verdict on each page: how many are not articles, and which of those the
     # site itself presented as articles (a feed, a sitemap, its markup).
     latest: dict[tuple[str, str], tuple[Any, str | None, str | None]] = {}
-    for src, url, when, fate, evidence in zip(
+    for src, url, final, when, fate, evidence in zip(
         pag["source"],
         pag["url"],
+        pag["final_url"],
         pag["fetched_at"],
         pag["fate"],
         pag.get("evidence") or [None] * len(pag["url"]),
@@ -290,16 +293,17 @@ def dataset_status(
     ):
         if not fate or fate in ("unknown", "failed", "page") or when is None:
             continue
-        key = (src or "?", url)
+        key = (src or "?", final or url)  # a page is where its redirects ended
         old = latest.get(key)
         if old is None or old[0] <= when:
             latest[key] = (when, fate, evidence)
+    stored_urls = set(art.get("url") or ())
     for (src, url), (_when, fate, evidence) in sorted(latest.items()):
-        if not fate or not fate.startswith("not_article:"):
-            continue
+        if not fate or not fate.startswith("not_article:") or url in stored_urls:
+            continue  # an article after all (``newsetl reprocess`` recovered it)
         s = sources[src]
         s["not_articles"] += 1
-        if evidence and '"presented_as_article":true' in evidence:
+        if evidence and json.loads(evidence).get("presented_as_article"):
             s["rejected_presented"] += 1
             if len(s["rejected_presented_examples"]) < 5:
                 s["rejected_presented_examples"].append(url)

@@ -7,6 +7,7 @@ assertions read the Parquet files back.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from newsetl.demo.sites import DUPLICATES, EXPECTED
@@ -370,3 +372,58 @@ def test_three_crawlers_sharing_redis_store_what_one_crawler_stores(
         assert len(paths) == len(set(paths)), srv.url
     # Their archives became one WARC file of the run.
     assert len(list((d / "archive").glob(f"date=*/{summary['run_id']}.warc.gz"))) == 1
+
+
+def test_every_weighed_page_records_its_evidence(data):
+    pages = data["pages"]
+    weighed = pages[pages["evidence"].notna()]
+    assert len(weighed) > 0
+    for fate, raw in zip(weighed["fate"], weighed["evidence"], strict=True):
+        ev = json.loads(raw)
+        assert ev["score"] == sum(ev["signals"].values())
+        assert fate.startswith(("article", "duplicate", "unchanged", "revised", "not_article:"))
+        if fate.startswith("not_article:") and fate != "not_article:too_little_text":
+            assert ev["score"] < ev["threshold"], (fate, ev)
+    # Pages that were never weighed (robots.txt, sitemaps, failed fetches) carry none.
+    assert pages[pages["kind"] != "page"]["evidence"].isna().all()
+
+
+def test_reprocess_recovers_articles_an_older_version_rejected(data, tmp_path):
+    """The raw pages are archived: after a fix of the article decision, ``reprocess``
+    brings back what an older version had rejected, and ``status`` stops warning."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from newsetl.reprocess import reprocess
+    from newsetl.status import dataset_status
+
+    d = tmp_path / "copy"
+    shutil.copytree(data["data"], d)
+    before = pd.read_parquet(d / "articles")
+    lost = set(sorted(before["url"])[:3])
+    # What an older version wrote: those pages rejected as link-heavy, presented by the
+    # site as articles, and no article rows for them.
+    for path in (d / "articles").rglob("*.parquet"):
+        t = pq.read_table(path)
+        keep = pc.invert(pc.is_in(t["url"], value_set=pa.array(sorted(lost))))
+        pq.write_table(t.filter(keep), path)
+    stale = json.dumps({"score": -1, "threshold": 2, "signals": {}, "presented_as_article": True})
+    for path in (d / "pages").rglob("*.parquet"):
+        t = pq.read_table(path).to_pandas()
+        hit = t["url"].isin(lost) | t["final_url"].isin(lost)
+        if hit.any():
+            t.loc[hit, "fate"] = "not_article:mostly_links"
+            t.loc[hit, "evidence"] = stale
+            pq.write_table(
+                pa.Table.from_pandas(t, preserve_index=False).cast(pq.read_schema(path)), path
+            )
+    status = dataset_status(d)
+    assert sum(s["rejected_presented"] for s in status["sources"].values()) == len(lost)
+    report = reprocess(d)
+    assert report["articles_new"] == len(lost)
+    after = pd.read_parquet(d / "articles")
+    assert lost <= set(after["url"])
+    assert set(after["article_id"]) == set(before["article_id"])
+    status = dataset_status(d)
+    assert sum(s["rejected_presented"] for s in status["sources"].values()) == 0
