@@ -250,6 +250,11 @@ def decide(
         signals["jsonld_collection"] = -2
     if og_article:
         signals["og_article"] = 2
+    elif og == "website":
+        # Many CMSs put og:type=website on every page, stories included: on the real
+        # pages of the dev sets it marks articles about as often as listings. Recorded,
+        # worth nothing.
+        signals["og_website"] = 0
     elif og in NON_ARTICLE_OG:
         signals["og_" + og.replace(".", "_")] = -1
     if in_news_sitemap:
