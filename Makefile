@@ -11,7 +11,7 @@ DEVSET ?= ../shared/extraction-devset
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .PHONY: setup system-deps demo test test-fast lint format bench bench-extract bench-dedupe \
-	bench-crawl bench-load bench-distributed clean
+	bench-crawl bench-load bench-distributed bench-realsite clean
 
 # uv is not on a new machine: pip brings it, then uv builds .venv from the committed lock.
 $(UV):
@@ -67,13 +67,16 @@ bench-dedupe: setup ## deduplication quality and scale
 bench-crawl: setup ## first and incremental runs on a local 1,000-article site vs a trafilatura pipeline
 	$(BIN)/python benchmarks/crawl.py --articles 1000
 
+bench-realsite: setup ## real dev-set articles served as a site (sitemap, listing), crawled by newsetl scrape
+	$(BIN)/python benchmarks/realsite.py
+
 bench-load: setup ## a 20,000-page local site in one crawl: throughput per window, peak memory
 	$(BIN)/python benchmarks/load.py
 
 bench-distributed: setup system-deps ## pages/s with 1, 2 and 3 crawler processes sharing Redis
 	$(BIN)/python benchmarks/distributed.py
 
-bench: bench-extract bench-dedupe bench-crawl bench-load bench-distributed
+bench: bench-extract bench-dedupe bench-crawl bench-realsite bench-load bench-distributed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .state

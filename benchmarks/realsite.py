@@ -313,8 +313,11 @@ def measure(site: RealSite, data_dir: Path, offline: dict[str, str]) -> dict[str
     n = len(site.pages)
     pipeline_f1 = sum(_f1(scorer, p.gold, stored.get(p.id)) for p in site.pages) / n
     offline_f1 = sum(_f1(scorer, p.gold, offline.get(p.id)) for p in site.pages) / n
-    # The same F1 restricted to what was stored: a stored text differs from offline only
-    # if the crawl changed the page (encoding, URL).
+    # The same F1 over the stored pages alone: a stored text differs from the offline one
+    # only if the crawl changed the page (encoding, URL) or the pipeline cut it.
+    kept = [p for p in site.pages if p.id in stored]
+    stored_pipeline = sum(_f1(scorer, p.gold, stored[p.id]) for p in kept) / max(1, len(kept))
+    stored_offline = sum(_f1(scorer, p.gold, offline.get(p.id)) for p in kept) / max(1, len(kept))
     return {
         "pages_served": n,
         "articles_stored": len(stored),
@@ -324,6 +327,8 @@ def measure(site: RealSite, data_dir: Path, offline: dict[str, str]) -> dict[str
         "mean_f1_pipeline": round(pipeline_f1, 4),
         "mean_f1_offline": round(offline_f1, 4),
         "f1_gap": round(offline_f1 - pipeline_f1, 4),
+        "stored_f1_pipeline": round(stored_pipeline, 4),
+        "stored_f1_offline": round(stored_offline, 4),
         "listing_pages": len(listing_urls),
         "listing_pages_stored": listing_stored,
     }
@@ -361,7 +366,8 @@ def format_result(r: dict[str, Any]) -> str:
         f"{r['devset']} / {r['mode']}: {r['articles_stored']} of {r['pages_served']} stored "
         f"({r['stored_pct']} %), scrape {r['wall_s']} s, exit {r['exit_code']}",
         f"  mean body F1 over all pages: pipeline {r['mean_f1_pipeline']:.4f}, "
-        f"offline extract {r['mean_f1_offline']:.4f} (gap {r['f1_gap']:+.4f})",
+        f"offline extract {r['mean_f1_offline']:.4f} (gap {r['f1_gap']:+.4f}); over the "
+        f"stored pages: {r['stored_f1_pipeline']:.4f} vs {r['stored_f1_offline']:.4f}",
     ]
     if r["listing_pages"]:
         lines.append(

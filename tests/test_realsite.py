@@ -1,0 +1,55 @@
+"""Real article pages served as a site and crawled by ``newsetl scrape``: nearly all stored.
+
+The pages come from ``../shared`` (see ``benchmarks/realsite.py``); without it these tests
+are skipped with a message. They are the check that catches an article decision which
+throws real articles away before extraction counts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import realsite  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def _need(which: str) -> None:
+    missing = realsite.missing_devsets(which)
+    if missing:
+        pytest.skip(
+            "dev set not found at " + ", ".join(map(str, missing)) + ": place ../shared "
+            "beside the repository (or set NEWSETL_SHARED)"
+        )
+
+
+def test_real_articles_served_with_a_sitemap_are_stored():
+    _need("extraction")
+    r = realsite.run_one("extraction", "sitemap")
+    print(realsite.format_result(r))
+    assert r["exit_code"] == 0, r.get("stderr_tail")
+    assert r["pages_served"] == 311
+    # Measured: 307 of 311 (98.7 %); 75.6 % before the article decision weighed evidence.
+    # The goal is 99 %: the four left are short promotional or link-list pages with no
+    # markup, which no signal but their text speaks for.
+    assert r["stored_pct"] >= 98.5, realsite.format_result(r)
+    assert r["f1_gap"] <= 0.015, realsite.format_result(r)
+    # What was stored is what offline extraction gives: the pipeline loses nothing else.
+    assert abs(r["stored_f1_pipeline"] - r["stored_f1_offline"]) <= 0.005
+
+
+def test_real_articles_reached_only_through_listings():
+    _need("fundus")
+    r = realsite.run_one("fundus", "listing")
+    print(realsite.format_result(r))
+    assert r["exit_code"] == 0, r.get("stderr_tail")
+    assert r["listing_pages"] == 3 and r["listing_pages_stored"] == 0
+    # Measured: 117 of 120; the losses are two pages whose body the extractor misses
+    # (issue 13) and one story the deduplicator merges with another of its publisher's.
+    assert r["stored_pct"] >= 97.0, realsite.format_result(r)
