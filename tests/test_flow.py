@@ -427,3 +427,20 @@ def test_reprocess_recovers_articles_an_older_version_rejected(data, tmp_path):
     assert set(after["article_id"]) == set(before["article_id"])
     status = dataset_status(d)
     assert sum(s["rejected_presented"] for s in status["sources"].values()) == 0
+
+
+def test_the_run_summary_counts_pages_that_are_not_articles(data):
+    from newsetl.report import summary_markdown, summary_text
+
+    first = data["first"]
+    pages = data["pages"]
+    run = pages[pages["run_id"] == first["run_id"]]
+    rejected = run[run["fate"].str.startswith("not_article:", na=False)]
+    assert sum(first["not_articles_by_reason"].values()) == len(rejected) > 0
+    # The fixture sites present no non-article as an article: nothing to warn about.
+    assert first["rejected_presented"] == 0
+    assert "not articles: " in summary_text(first) and "warning" not in summary_text(first)
+    assert "## Not articles" in summary_markdown(first)
+    warned = dict(first, rejected_presented=2, rejected_presented_examples=["http://a/x"])
+    assert "2 page(s) the site presented as articles" in summary_text(warned)
+    assert "http://a/x" in summary_markdown(warned)
