@@ -292,6 +292,10 @@ def decide(
     # each is a listing; text mostly in links is a link list. One penalty, the larger.
     if teaser_links >= 8 and teaser_links * 60 >= units:
         signals["teaser_list"] = -3
+        # On a column of teasers, the dates and bylines found are the teasers' own.
+        for name in ("date", "byline"):
+            if name in signals:
+                signals[name] = 0
     elif content_link_density > 0.5:
         signals["mostly_links"] = -3
     elif content_link_density > 0.33:
