@@ -222,8 +222,7 @@ def decide(
     url: str,
     jsonld_types: list[str] | tuple[str, ...] = (),
     og_type: str | None = None,
-    text: str | None = None,
-    word_count: int = 0,
+    text: str = "",
     paragraph_count: int = 0,
     content_link_density: float = 0.0,
     teaser_links: int = 0,
@@ -238,7 +237,7 @@ def decide(
     types = {t.lower().rsplit("/", 1)[-1] for t in jsonld_types}
     og = (og_type or "").lower().strip()
     shape = url_shape(url)
-    units = text_units(text) if text is not None else word_count
+    units = text_units(text)
     signals: dict[str, int] = {}
 
     # The site's own word.

@@ -1423,7 +1423,7 @@ def _blocks_link_density(blocks: list[_Block]) -> float:
 
 
 def _headline_links(blocks: list[_Block]) -> int:
-    """Blocks outside navigation that are one linked line of four or more words.
+    """Blocks that are one linked line of four or more words (teaser headlines).
 
     A listing or section page is a column of these (teaser headlines); an article has a
     few at most (a related-stories list the markup did not mark as such).
@@ -1819,7 +1819,6 @@ def _extract(
         paragraph_count=len(paragraphs),
         link_density=link_density,
         content_link_density=content_density,
-        headline_links=_headline_links(walker.blocks),
         content_headline_links=content_headlines,
         has_published_meta=any(k in metas for k in _PUBLISHED_META_KEYS)
         or bool(article_ld.get("datePublished")),

@@ -64,7 +64,7 @@ class Extracted:
     """What ``extract.extract_article`` returns for one HTML page.
 
     ``published_at`` is timezone-aware UTC or None. ``text`` holds paragraphs separated
-    by one blank line. The evidence fields feed ``classify.is_article``.
+    by one blank line. The evidence fields feed ``classify.decide``.
     """
 
     url: str | None = None
@@ -81,8 +81,7 @@ class Extracted:
     paragraph_count: int = 0
     link_density: float = 0.0  # share of the page's visible text that sits inside links
     content_link_density: float = 0.0  # the same share within the chosen main content
-    headline_links: int = 0  # linked one-line headlines outside navigation (teasers)
-    content_headline_links: int = 0  # the same within the chosen main content
+    content_headline_links: int = 0  # linked one-line headlines in the main content (teasers)
     has_published_meta: bool = False  # article:published_time, JSON-LD datePublished, ...
 
     @property

@@ -211,13 +211,13 @@ def _take_output(
         og_type=out["og_type"],
         text=out["text"],
         paragraph_count=out["paragraph_count"],
-        content_link_density=out.get("content_link_density", 0.0),
-        teaser_links=out.get("teaser_links", 0),
+        content_link_density=out["content_link_density"],
+        teaser_links=out["teaser_links"],
         in_feed=page.in_feed,
         in_sitemap=page.in_sitemap,
         # A sitemap entry carries a publication date only in a Google News sitemap.
         in_news_sitemap=page.in_sitemap and bool(page.listed_published) and not page.in_feed,
-        has_published_meta=out.get("has_published_meta", False),
+        has_published_meta=out["has_published_meta"],
         has_date=out["published_at"] is not None,
         has_byline=bool(out["authors"]),
     )
