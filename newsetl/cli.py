@@ -247,7 +247,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             "url": args.url or ex.canonical_url,
             "title": ex.title,
             "authors": ex.authors,
-            "published_at": ex.published_at.isoformat() if ex.published_at else None,
+            # the instant in the page's own UTC offset, so its day is the publisher's day
+            "published_at": ex.published_local().isoformat() if ex.published_at else None,
+            "published_utc_offset_min": ex.published_utc_offset_min,
             "language": ex.language,
             "text": ex.text,
             "word_count": ex.word_count,

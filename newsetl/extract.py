@@ -28,10 +28,11 @@ How the body is found, in order:
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
 from urllib.parse import urljoin
@@ -1555,18 +1556,18 @@ def _scan_tree(walker: _Walker) -> tuple[list[Any], list[Any]]:
     return walker.scanned
 
 
-def _date_from_tags(tags: list[Any]) -> datetime | None:
+def _date_from_tags(tags: list[Any], dayfirst: bool | None = None) -> datetime | None:
     for tag in tags:
         for attr in _DATE_ATTRS:
             stamp = tag.attrs.get(attr)
             if isinstance(stamp, str):
-                dt = meta.parse_date(stamp)
+                dt = meta.parse_date_local(stamp, dayfirst)
                 if dt:
                     return dt
     for tag in tags:
         text = tag.get_text(" ", strip=True)
         if text and len(text) < 200:
-            dt = meta.find_date_in_text(text)
+            dt = meta.find_date_in_text(text, dayfirst)
             if dt:
                 return dt
     return None
@@ -1589,36 +1590,88 @@ def _author_from_tags(tags: list[Any]) -> list[str]:
 
 
 def _find_published(
-    article_ld: dict[str, Any], metas: dict[str, str], walker: _Walker
+    article_ld: dict[str, Any],
+    metas: dict[str, str],
+    walker: _Walker,
+    dayfirst: bool | None = None,
 ) -> datetime | None:
+    """The publication date as the page wrote it (aware in its own offset, or naive).
+
+    The page's own markup first (JSON-LD, meta tags, ``<time>``), then the visible
+    byline and date elements; a modification date only when nothing else says.
+    """
     for value in (article_ld.get("datePublished"), article_ld.get("dateCreated")):
-        dt = meta.parse_date(value)
+        dt = meta.parse_date_local(value, dayfirst)
         if dt:
             return dt
     for key in _DATE_META_KEYS[:-3]:
-        dt = meta.parse_date(metas.get(key))
+        dt = meta.parse_date_local(metas.get(key), dayfirst)
         if dt:
             return dt
     for stamp in walker.times:
-        dt = meta.parse_date(stamp)
+        dt = meta.parse_date_local(stamp, dayfirst)
         if dt:
             return dt
-    dt = _date_from_tags(walker.bylines[:10])
+    dt = _date_from_tags(walker.bylines[:10], dayfirst)
     if dt:
         return dt
     if walker.soup is not None or walker.cuts is not None:
-        dt = _date_from_tags(_scan_tree(walker)[0])
+        dt = _date_from_tags(_scan_tree(walker)[0], dayfirst)
         if dt:
             return dt
     for value in (article_ld.get("dateModified"),):
-        dt = meta.parse_date(value)
+        dt = meta.parse_date_local(value, dayfirst)
         if dt:
             return dt
     for key in _DATE_META_KEYS[-3:]:
-        dt = meta.parse_date(metas.get(key))
+        dt = meta.parse_date_local(metas.get(key), dayfirst)
         if dt:
             return dt
     return None
+
+
+def _date_by_htmldate(walker: _Walker, url: str | None) -> datetime | None:
+    """htmldate's guess at the publication day, for a page whose markup and bylines gave
+    none: it reads the URL, the visible text and many more date patterns and languages
+    (a naive midnight: it gives the day, no time or offset)."""
+    if walker.cuts is not None:
+        walker.cuts.restore_all()
+        doc = walker.cuts.html()
+    elif walker.soup is not None:
+        doc = str(walker.soup)
+    else:
+        return None
+    try:
+        from htmldate import find_date
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    logging.getLogger("htmldate").setLevel(logging.ERROR)
+    try:
+        day = find_date(doc, url=url, original_date=True, extensive_search=True)
+    except Exception:  # noqa: BLE001 - a third-party heuristic must not fail a page
+        return None
+    if not day or day[4:10] == "-01-01":
+        # With nothing better htmldate answers January 1 of the copyright year: a day
+        # no page gave. No date is better than an invented one.
+        return None
+    try:
+        return datetime.strptime(day[:10], "%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def _split_offset(dt: datetime | None) -> tuple[datetime | None, int | None]:
+    """(the instant in UTC, the page's UTC offset in minutes or None when it gave none).
+
+    A local time without an offset is kept as written and labelled UTC: the offset
+    column says it was not given."""
+    if dt is None:
+        return None, None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC), None
+    offset = dt.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else None
+    return dt.astimezone(UTC), minutes
 
 
 def _find_authors(article_ld: dict[str, Any], metas: dict[str, str], walker: _Walker) -> list[str]:
@@ -1803,14 +1856,19 @@ def _extract(
     if canonical:
         canonical = urljoin(url, canonical) if url else canonical
     is_amp = html_tag is not None and ("amp" in html_tag.attrs or "⚡" in html_tag.attrs)
-    published_at = _find_published(article_ld, metas, walker)
+    language = _find_language(html_tag, metas, content_language, text)
+    local = _find_published(article_ld, metas, walker, meta.day_first(language))
+    if local is None:
+        local = _date_by_htmldate(walker, url)
     authors = _find_authors(article_ld, metas, walker)
+    published_at, offset_min = _split_offset(local)
     return Extracted(
         url=url,
         title=title,
         authors=authors,
         published_at=published_at,
-        language=_find_language(html_tag, metas, content_language, text),
+        published_utc_offset_min=offset_min,
+        language=language,
         text=text,
         canonical_url=canonical,
         amp_of=canonical if is_amp else None,

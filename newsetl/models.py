@@ -7,7 +7,7 @@ child process and the flow, and as Arrow rows into Parquet (see ``storage``).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 # How a page was found: fixed vocabulary, written to the fetch log.
@@ -71,6 +71,7 @@ class Extracted:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published_at: datetime | None = None
+    published_utc_offset_min: int | None = None  # the page's own UTC offset; None if not given
     language: str | None = None
     text: str = ""
     canonical_url: str | None = None  # rel=canonical, else og:url; absolute
@@ -87,3 +88,14 @@ class Extracted:
     @property
     def word_count(self) -> int:
         return len(self.text.split())
+
+    def published_local(self) -> datetime | None:
+        """``published_at`` in the page's own UTC offset (UTC when it gave none)."""
+        return local_time(self.published_at, self.published_utc_offset_min)
+
+
+def local_time(when: datetime | None, offset_min: int | None) -> datetime | None:
+    """An aware UTC instant shown in the publisher's UTC offset (UTC when unknown)."""
+    if when is None or offset_min is None:
+        return when
+    return when.astimezone(timezone(timedelta(minutes=offset_min)))

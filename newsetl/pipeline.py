@@ -140,6 +140,16 @@ def _parse_time(value: str | None) -> datetime | None:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
+def _offset_of(value: str | None) -> int | None:
+    """The UTC offset in minutes an ISO 8601 value carries; None when it has none."""
+    try:
+        dt = datetime.fromisoformat((value or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    offset = dt.utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
 def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any] | None:
     """Worker: extract one stored body (runs in a pool process or inline)."""
     from newsetl.extract import extract_article
@@ -154,6 +164,7 @@ def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any
         "title": ex.title,
         "authors": list(ex.authors),
         "published_at": ex.published_at,
+        "published_utc_offset_min": ex.published_utc_offset_min,
         "language": ex.language,
         "text": ex.text,
         "canonical_url": ex.canonical_url,
@@ -230,7 +241,13 @@ def _take_output(
     canonical = urls.canonicalize_url(url, canonical_hint=hint)
     aid = urls.article_id(canonical)
     source = source_for if isinstance(source_for, str) else _source_of(url, source_for)
-    published = out["published_at"] or _parse_time(page.listed_published)
+    published = out["published_at"]
+    offset_min = out.get("published_utc_offset_min")
+    if published is None and page.listed_published:
+        published, offset_min = (
+            _parse_time(page.listed_published),
+            _offset_of(page.listed_published),
+        )
     fetched = _parse_time(page.fetched_at) or datetime.now(UTC)
     month = (published or fetched).strftime("%Y-%m")
     result.articles.append(
@@ -241,6 +258,7 @@ def _take_output(
             "title": out["title"] or page.listed_title,
             "authors": out["authors"],
             "published_at": published,
+            "published_utc_offset_min": offset_min,
             "language": out["language"],
             "text": out["text"],
             "word_count": out["word_count"],

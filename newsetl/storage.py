@@ -49,6 +49,9 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("title", pa.string()),
         pa.field("authors", pa.list_(pa.string())),
         pa.field("published_at", TS),
+        # the publisher's own UTC offset, in minutes, when the page gave one: with it the
+        # publication day in the publisher's time zone can be computed; null = not given
+        pa.field("published_utc_offset_min", pa.int16()),
         pa.field("language", pa.string()),
         pa.field("text", pa.string()),
         pa.field("word_count", pa.int32()),

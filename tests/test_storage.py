@@ -30,6 +30,7 @@ def _articles(n: int, source: str = "site-a", run: str = "r1", month: str = "202
         "title": [f"Title {i}" for i in range(n)],
         "authors": [["Ann Author", "Bo Writer"] for _ in range(n)],
         "published_at": [datetime(2022, 1, 6, 3, 15, tzinfo=UTC) for _ in range(n)],
+        "published_utc_offset_min": [60 if i % 2 else None for i in range(n)],
         "language": ["en"] * n,
         "text": [f"Body of article {i}.\n\nSecond paragraph." for i in range(n)],
         "word_count": [7] * n,
