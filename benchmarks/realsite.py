@@ -8,8 +8,9 @@ under a ``/<host>/`` prefix (``https://www.example.com/2012/07/a-story`` is serv
 ``/www.example.com/2012/07/a-story``), in one of two modes:
 
 - *sitemap*: robots.txt names ``/sitemap.xml``, which lists every page;
-- *listing*: no sitemap and no feed; the home page links 40 pages and points to
-  ``/page/2/`` with ``rel=next``, and so on, like a blog's front page.
+- *listing*: no sitemap and no feed; the home page links 40 pages by their headlines
+  (each page's own first ``<h1>``, else its ``<title>``) and points to ``/page/2/`` with
+  ``rel=next``, and so on, like a blog's front page.
 
 It runs ``newsetl scrape ROOT --no-delay`` over the site as a user would (a new process,
 embedded Prefect), reads ``data/articles`` and ``data/pages`` back, and prints: pages
@@ -33,6 +34,7 @@ import html
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,6 +52,9 @@ SHARED = Path(os.environ.get("NEWSETL_SHARED", ROOT.parent / "shared"))
 EXTRACTION = SHARED / "extraction-devset"
 METADATA = SHARED / "metadata-devset"
 PER_LISTING = 40
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
+_TAGS = re.compile(r"<[^>]+>")
 
 __all__ = ["DevPage", "RealSite", "load_devset", "measure", "missing_devsets", "scrape"]
 
@@ -156,12 +161,25 @@ class RealSite:
         n = (len(self.pages) + PER_LISTING - 1) // PER_LISTING
         return ["/"] + [f"/page/{k}/" for k in range(2, n + 1)]
 
+    def headline(self, page: DevPage) -> str:
+        """What a listing shows for a page: its first ``<h1>``, else its ``<title>``, else
+        its id (a page with neither)."""
+        text = self.bodies[page.path].decode("utf-8", "replace")
+        for pattern in (_H1, _TITLE):
+            m = pattern.search(text)
+            if m:
+                words = html.unescape(_TAGS.sub(" ", m.group(1))).split()
+                if words:
+                    return " ".join(words)[:300]
+        return f"Story {page.id}"
+
     def _listing(self, k: int) -> bytes | None:
         chunk = self.pages[(k - 1) * PER_LISTING : k * PER_LISTING]
         if not chunk:
             return None
         items = "".join(
-            f'<article class="post"><h2><a href="{html.escape(p.path)}">Story {p.id}</a></h2>'
+            f'<article class="post"><h2><a href="{html.escape(p.path)}">'
+            f"{html.escape(self.headline(p))}</a></h2>"
             f"<p>Read the story.</p></article>"
             for p in chunk
         )

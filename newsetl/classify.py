@@ -4,8 +4,9 @@ No single signal decides. Each piece of evidence adds or takes away points, and 
 an article when the total reaches :data:`ARTICLE_AT`:
 
 - the site's own word counts most: JSON-LD ``Article`` types, ``og:type=article``, the
-  page's entry in a feed, a posts sitemap or a Google News sitemap,
-  ``article:published_time``, a byline and a publication date;
+  page's entry in a feed, a posts sitemap or a Google News sitemap, a link to it whose
+  text is the page's own headline (a listing names its stories so; menus name sections
+  in a word or two), ``article:published_time``, a byline and a publication date;
 - the page's shape: a dated or slugged path, or a listing path (``/tag/``, ``/page/2``,
   the site's root); JSON-LD or ``og:type`` that call it a collection or a website;
 - its main content, as the extractor chose it: how much running text, how much of that
@@ -217,6 +218,26 @@ class Decision:
         }
 
 
+_WORD = re.compile(r"\w+")
+
+
+def same_headline(listed: str | None, title: str | None) -> bool:
+    """Whether a link's text (or a feed item's title) is the page's own headline: four
+    words or more, and the same words as the title, or the title with a kicker or a
+    site name added or taken away (the shorter holds at least 70 % of the longer)."""
+    if not listed or not title:
+        return False
+    a = _WORD.findall(listed.lower())
+    b = _WORD.findall(title.lower())
+    if len(a) < 4 or len(b) < 4:
+        return False
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 0.7 * len(long_):
+        return False
+    n = len(short)
+    return any(long_[i : i + n] == short for i in range(len(long_) - n + 1))
+
+
 def decide(
     *,
     url: str,
@@ -229,6 +250,7 @@ def decide(
     in_feed: bool = False,
     in_sitemap: bool = False,
     in_news_sitemap: bool = False,
+    linked_by_headline: bool = False,
     has_published_meta: bool = False,
     has_date: bool = False,
     has_byline: bool = False,
@@ -262,13 +284,15 @@ def decide(
         signals["in_feed"] = 2
     if in_sitemap and not in_news_sitemap:
         signals["in_sitemap"] = 1
+    if linked_by_headline and not in_feed:
+        signals["linked_by_headline"] = 2
     if has_published_meta:
         signals["published_meta"] = 1
     if has_date:
         signals["date"] = 1
     if has_byline:
         signals["byline"] = 1
-    presented = ld_article or og_article or in_feed or in_news_sitemap
+    presented = ld_article or og_article or in_feed or in_news_sitemap or linked_by_headline
 
     # The URL's shape.
     if shape == "article":

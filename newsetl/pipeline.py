@@ -228,6 +228,7 @@ def _take_output(
         in_sitemap=page.in_sitemap,
         # A sitemap entry carries a publication date only in a Google News sitemap.
         in_news_sitemap=page.in_sitemap and bool(page.listed_published) and not page.in_feed,
+        linked_by_headline=classify.same_headline(page.listed_title, out["title"]),
         has_published_meta=out["has_published_meta"],
         has_date=out["published_at"] is not None,
         has_byline=bool(out["authors"]),

@@ -402,6 +402,9 @@ class PageLinks:
     feeds: list[str]
     pagination: list[str]
     links: list[str]
+    # link -> its anchor text, for links that read as a headline (four words or more):
+    # a listing names its stories by their headlines, a menu its sections by a word or two
+    headlines: dict[str, str] = field(default_factory=dict)
 
 
 def _norm_text(text: str) -> str:
@@ -452,6 +455,7 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
         elif "next" in rel:
             pagination.append(urljoin(base, href))
     links: list[str] = []
+    headlines: dict[str, str] = {}
     for a in doc.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
@@ -478,7 +482,9 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
             pagination.append(absolute)
         else:
             links.append(absolute)
-    return PageLinks(article_like, evidence, feeds, pagination, links)
+            if 4 <= text.count(" ") + 1 <= 40 and absolute not in headlines:
+                headlines[absolute] = " ".join((a.text_content() or "").split())
+    return PageLinks(article_like, evidence, feeds, pagination, links, headlines)
 
 
 url_shape = lru_cache(maxsize=1 << 15)(_url_shape)  # pure; links repeat across pages
@@ -1449,7 +1455,15 @@ class NewsSpider(scrapy.Spider):
             "listing" if (kind == "start" or shape == "listing" or via == "pagination") else "link"
         )
         for url in info.links:
-            req = self._request(url, site, kind="page", via=link_via, depth=depth + 1)
+            headline = info.headlines.get(url)
+            req = self._request(
+                url,
+                site,
+                kind="page",
+                via=link_via,
+                depth=depth + 1,
+                evidence={"listed_title": headline} if headline else None,
+            )
             if req is not None:
                 yield req
 

@@ -187,3 +187,36 @@ def test_evidence_is_a_json_record_of_signals_and_values() -> None:
         paragraph_count=5,
     )
     assert not d.is_article and d.reason == "listing_url", d.evidence()
+
+
+@pytest.mark.parametrize(
+    ("listed", "title", "same"),
+    [
+        ("R W Glenn on the Fatherhood of God", "R W Glenn on the Fatherhood of God", True),
+        ("Ferry terminal delayed again", "Ferry terminal delayed again", True),
+        # a kicker added on the listing: still the page's headline
+        ("Harbour: ferry terminal delayed again", "Ferry terminal delayed again", True),
+        ("World news", "World news", False),  # a menu's word or two says nothing
+        ("More stories from the harbour", "Ferry terminal delayed again", False),
+        ("Ferry terminal", "Ferry terminal delayed again by the council", False),
+        (None, "Ferry terminal delayed again", False),
+    ],
+)
+def test_same_headline(listed, title, same) -> None:
+    assert classify.same_headline(listed, title) is same
+
+
+def test_a_plain_short_post_linked_by_its_headline_is_an_article() -> None:
+    """No markup, an opaque URL, 80 words: a listing that names it by its headline is
+    the site's word that it is a story; the same page reached otherwise is not enough."""
+    html = (
+        "<html><head><title>Metro Style Responsive Theme</title></head><body>"
+        "<h1>Metro Style Responsive Theme</h1>"
+        + "".join(f"<p>{p}</p>" for p in prose(80, 40))
+        + "</body></html>"
+    )
+    alone = decide_page(html, "https://themes.example/p/9")
+    linked = decide_page(html, "https://themes.example/p/9", linked_by_headline=True)
+    assert not alone.is_article
+    assert linked.is_article and linked.signals["linked_by_headline"] == 2
+    assert linked.presented_as_article

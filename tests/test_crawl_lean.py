@@ -310,3 +310,20 @@ def test_known_pages_lists_articles_then_non_articles() -> None:
     assert got[1:] == [
         {"url": u, "is_article": False} for u in ("http://h/", "http://h/x", "http://h/x-y-z")
     ]
+
+
+def test_links_that_read_as_headlines_carry_their_text() -> None:
+    """A listing names its stories by their headlines; a menu its sections in a word or
+    two. The headline travels with the link as evidence (``listed_title``)."""
+    doc = (
+        '<html><body><nav><a href="/world/">World</a><a href="/about/">About us</a></nav>'
+        '<main><h2><a href="/p/1">Ferry   terminal delayed <b>again</b></a></h2>'
+        '<h2><a href="/p/2">Council votes to rebuild the harbour wall</a></h2></main>'
+        "</body></html>"
+    )
+    info = analyse_html(doc.encode(), "https://h.example/")
+    assert info.headlines == {
+        "https://h.example/p/1": "Ferry terminal delayed again",
+        "https://h.example/p/2": "Council votes to rebuild the harbour wall",
+    }
+    assert "https://h.example/world/" in info.links

@@ -35,13 +35,26 @@ def test_real_articles_served_with_a_sitemap_are_stored():
     print(realsite.format_result(r))
     assert r["exit_code"] == 0, r.get("stderr_tail")
     assert r["pages_served"] == 311
-    # Measured: 307 of 311 (98.7 %); 75.6 % before the article decision weighed evidence.
-    # The goal is 99 %: the four left are short promotional or link-list pages with no
-    # markup, which no signal but their text speaks for.
-    assert r["stored_pct"] >= 98.5, realsite.format_result(r)
-    assert r["f1_gap"] <= 0.015, realsite.format_result(r)
+    # Measured: 309 of 311 (99.4 %); 75.6 % before the article decision weighed evidence.
+    # The two left: a link list (a week-in-review post) and a browser's first-run page.
+    assert r["stored_pct"] >= 99.0, realsite.format_result(r)
+    assert r["f1_gap"] <= 0.01, realsite.format_result(r)
     # What was stored is what offline extraction gives: the pipeline loses nothing else.
     assert abs(r["stored_f1_pipeline"] - r["stored_f1_offline"]) <= 0.005
+
+
+def test_real_articles_of_many_sites_reached_only_through_listings():
+    """The extraction dev set through a blog-like front page: stories linked by their
+    headlines, 40 a page, ``rel=next``; no sitemap, no feed."""
+    _need("extraction")
+    r = realsite.run_one("extraction", "listing")
+    print(realsite.format_result(r))
+    assert r["exit_code"] == 0, r.get("stderr_tail")
+    assert r["listing_pages"] == 8 and r["listing_pages_stored"] == 0
+    # Measured: 306 of 311 (98.4 %): without a sitemap, five short or link-heavy pages
+    # with no markup (two of them an "about" page and a product page) have too little
+    # evidence. The issue's goal is 99 %.
+    assert r["stored_pct"] >= 98.0, realsite.format_result(r)
 
 
 def test_real_articles_reached_only_through_listings():
