@@ -1613,9 +1613,16 @@ def _find_published(
         if dt:
             return dt
     dt = _date_from_tags(walker.bylines[:10], dayfirst)
+    can_scan = walker.soup is not None or walker.cuts is not None
     if dt:
+        if can_scan and dt.tzinfo is None and (dt.hour, dt.minute, dt.second) == (0, 0, 0):
+            # A byline's "27. Januar 2026" gives the day; a date element of the same
+            # day elsewhere on the page may give its time too.
+            scanned = _date_from_tags(_scan_tree(walker)[0], dayfirst)
+            if scanned is not None and scanned.date() == dt.date():
+                return scanned
         return dt
-    if walker.soup is not None or walker.cuts is not None:
+    if can_scan:
         dt = _date_from_tags(_scan_tree(walker)[0], dayfirst)
         if dt:
             return dt
