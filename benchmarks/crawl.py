@@ -33,7 +33,7 @@ scheduled (``newsetl serve``; the targets are checked on these rows): how the ho
     shown apart). Stage times come from the time stamps of serve's log, which is kept in
     the temporary folder (its tail is printed if anything fails). serve is stopped with
     SIGTERM to its process group (SIGKILL after 60 s).
-server (server up) [information]: ``newsetl scrape ROOT --no-delay --max-pages N+100
+server (server up) [information]: ``newsetl scrape ROOT --no-delay --max-pages PAGES+100
     --data-dir D`` as a child process, a Prefect server being up (started here as
     ``newsetl serve`` starts it, unless ``--prefect-api``); runs 1 and 2.
 embedded [information]: the same command with ``PREFECT_API_URL`` unset, so each command
@@ -496,6 +496,7 @@ def baseline_worker(root_url: str, out_dir: str) -> int:
     """What a typical user writes: sitemap -> urllib -> trafilatura -> dedupe -> parquet."""
     t0 = time.perf_counter()
     import hashlib
+    import re
     import urllib.request
     import xml.etree.ElementTree as ET
 
@@ -516,11 +517,16 @@ def baseline_worker(root_url: str, out_dir: str) -> int:
     while todo:
         root = ET.fromstring(fetch(todo.pop(0)))
         if root.tag == ns + "sitemapindex":
-            # The posts sitemaps hold the articles (Yoast, WordPress core, Rank Math...).
+            # The posts sitemaps hold the articles: post-sitemap2.xml (Yoast, Rank Math),
+            # wp-sitemap-posts-post-1.xml (WordPress core); not post_tag-sitemap.xml.
             todo += [
                 loc.text.strip()
                 for loc in root.iter(ns + "loc")
-                if loc.text and "post" in loc.text.rsplit("/", 1)[-1]
+                if loc.text
+                and re.match(
+                    r"(post-sitemap\d*|wp-sitemap-posts-post-\d+)\.xml$",
+                    loc.text.strip().rsplit("/", 1)[-1],
+                )
             ]
         else:
             urls += [loc.text.strip() for loc in root.iter(ns + "loc") if loc.text]
@@ -1223,7 +1229,9 @@ def main(argv: list[str] | None = None) -> int:
                 figures["prefect_noop"] = noop
                 print(f"  {noop}", flush=True)
 
-            max_pages = n + 100
+            # Room for every page of the site (its section, topic, author and service
+            # pages and dead footer links too): the benchmark times a whole crawl.
+            max_pages = n + len(gen.non_article_paths) + len(gen.dead_paths) + 100
             figures["newsetl"] = {}
             for mode in modes:
                 system = f"newsetl ({mode})"

@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         gen = NewsSiteGenerator(args.articles)
         with BenchServer(gen) as server:
-            max_pages = args.articles + 500
+            max_pages = args.articles + len(gen.non_article_paths) + len(gen.dead_paths) + 500
             results.append(run(server, 1, None, work, max_pages))
             print(json.dumps(results[-1]), flush=True)
             for n in counts:

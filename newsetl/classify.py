@@ -251,6 +251,7 @@ def decide(
     in_sitemap: bool = False,
     in_news_sitemap: bool = False,
     linked_by_headline: bool = False,
+    dated_items: int = 0,
     has_published_meta: bool = False,
     has_date: bool = False,
     has_byline: bool = False,
@@ -319,10 +320,18 @@ def decide(
         for name in ("date", "byline"):
             if name in signals:
                 signals[name] = 0
+    elif dated_items >= 2 and teaser_links >= 2:
+        # A few linked headlines, each with its own date: a small section page.
+        signals["dated_teasers"] = -2
     elif content_link_density > 0.5:
         signals["mostly_links"] = -3
     elif content_link_density > 0.33:
         signals["many_links"] = -1
+    if dated_items >= 2:
+        # Items dated on different days: the date and byline found are the items' own.
+        for name in ("date", "byline"):
+            if name in signals:
+                signals[name] = 0
 
     score = sum(signals.values())
     values: dict[str, Any] = {
@@ -331,6 +340,7 @@ def decide(
         "paragraphs": paragraph_count,
         "content_link_density": round(content_link_density, 3),
         "teaser_links": teaser_links,
+        "dated_items": dated_items,
         "jsonld_types": sorted(types),
         "og_type": og or None,
     }

@@ -1885,6 +1885,7 @@ def _extract(
         link_density=link_density,
         content_link_density=content_density,
         content_headline_links=content_headlines,
+        dated_items=len({stamp.strip()[:10] for stamp in walker.times if stamp.strip()}),
         has_published_meta=any(k in metas for k in _PUBLISHED_META_KEYS)
         or bool(article_ld.get("datePublished")),
     )

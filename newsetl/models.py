@@ -84,6 +84,7 @@ class Extracted:
     content_link_density: float = 0.0  # the same share within the chosen main content
     content_headline_links: int = 0  # linked one-line headlines in the main content (teasers)
     has_published_meta: bool = False  # article:published_time, JSON-LD datePublished, ...
+    dated_items: int = 0  # distinct days of <time datetime> outside boilerplate (teasers' dates)
 
     @property
     def word_count(self) -> int:

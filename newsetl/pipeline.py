@@ -176,6 +176,7 @@ def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any
         "content_link_density": ex.content_link_density,
         "teaser_links": ex.content_headline_links,
         "has_published_meta": ex.has_published_meta,
+        "dated_items": ex.dated_items,
         "word_count": ex.word_count,
     }
 
@@ -203,6 +204,30 @@ def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> 
     return (str(crawl_dir / page.body_path), url, page.encoding_hint, page.content_language)
 
 
+def decide_page(page: FetchedPage, out: dict[str, Any]) -> classify.Decision:
+    """The article decision for one fetched page from its extraction output (what
+    :func:`_extract_one` returns) and the evidence of where it was found."""
+    url = page.final_url or page.url
+    return classify.decide(
+        url=url,
+        jsonld_types=out["jsonld_types"],
+        og_type=out["og_type"],
+        text=out["text"],
+        paragraph_count=out["paragraph_count"],
+        content_link_density=out["content_link_density"],
+        teaser_links=out["teaser_links"],
+        in_feed=page.in_feed,
+        in_sitemap=page.in_sitemap,
+        # A sitemap entry carries a publication date only in a Google News sitemap.
+        in_news_sitemap=page.in_sitemap and bool(page.listed_published) and not page.in_feed,
+        linked_by_headline=classify.same_headline(page.listed_title, out["title"]),
+        dated_items=out.get("dated_items", 0),
+        has_published_meta=out["has_published_meta"],
+        has_date=out["published_at"] is not None,
+        has_byline=bool(out["authors"]),
+    )
+
+
 def _take_output(
     result: Extraction,
     i: int,
@@ -216,23 +241,7 @@ def _take_output(
         result.fates[i] = ("failed", None)
         return
     url = page.final_url or page.url
-    decision = classify.decide(
-        url=url,
-        jsonld_types=out["jsonld_types"],
-        og_type=out["og_type"],
-        text=out["text"],
-        paragraph_count=out["paragraph_count"],
-        content_link_density=out["content_link_density"],
-        teaser_links=out["teaser_links"],
-        in_feed=page.in_feed,
-        in_sitemap=page.in_sitemap,
-        # A sitemap entry carries a publication date only in a Google News sitemap.
-        in_news_sitemap=page.in_sitemap and bool(page.listed_published) and not page.in_feed,
-        linked_by_headline=classify.same_headline(page.listed_title, out["title"]),
-        has_published_meta=out["has_published_meta"],
-        has_date=out["published_at"] is not None,
-        has_byline=bool(out["authors"]),
-    )
+    decision = decide_page(page, out)
     result.evidence[i] = json.dumps(decision.evidence(), sort_keys=True, separators=(",", ":"))
     if not decision.is_article:
         result.fates[i] = (f"not_article:{decision.reason}", None)

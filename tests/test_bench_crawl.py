@@ -37,6 +37,16 @@ def test_generated_site_is_deterministic_and_varied() -> None:
     assert 80_000 < sum(sizes) / len(sizes) < 130_000
     assert b"Sitemap: http://127.0.0.1:1/sitemap_index.xml" in a["/robots.txt"].body
     assert a["/feed/"].body.count(b"<item>") == 30
+    # Besides the articles: home, 12 categories with 20 sections each, 60 topics, 40
+    # authors and the service pages, every one served; the footer's dead links are not.
+    others = gen.non_article_paths
+    assert not others & gen.article_paths and others <= a.keys()
+    assert len(gen.section_paths) == 240 and len(others) == 2 + 12 + 240 + 60 + 40 + 14
+    assert len(gen.dead_paths) == 20 and not set(gen.dead_paths) & a.keys()
+    sizes = [len(a[p].body) for p in sorted(others)]
+    assert 80_000 < min(sizes) and max(sizes) < 130_000
+    posts = b"".join(a[p].body for p in ("/post-sitemap1.xml", "/page-sitemap.xml"))
+    assert all(f"<loc>http://127.0.0.1:1{p}</loc>".encode() in posts for p in gen.article_paths)
 
 
 def _bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
