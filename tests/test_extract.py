@@ -671,3 +671,34 @@ def test_golden_page(name: str) -> None:
         assert text.count(snippet) == 1, snippet
     assert result.paragraph_count == len(paragraphs)
     assert "\n\n\n" not in text and text == text.strip()
+
+
+def test_japanese_article_inside_a_boilerplate_named_wrapper_is_found() -> None:
+    """The whole page sits in a wrapper whose class says "ad" (a paywall gate): the
+    lenient walk must enter it, and text without spaces is measured in characters."""
+    para = (
+        "気象庁は十三日、日向灘で震度五弱の地震があったと発表した。震源の深さは約三十キロと推定される。"
+        * 3
+    )
+    html = (
+        '<html lang="ja"><head><title>地震</title></head><body>'
+        '<div class="l-wrapper gate-ad"><main role="main"><h1>宮崎県で震度五弱</h1>'
+        + "".join(f"<p>{para}</p>" for _ in range(4))
+        + "</main></div></body></html>"
+    )
+    ex = extract_article(html, "https://news.example.jp/articles/AST1F4445.html")
+    assert ex.text.count("気象庁は十三日") == 12
+
+
+def test_article_inside_a_tab_strip_is_found() -> None:
+    """Some sites put the article in a role=tablist block ("reading modes"): the strict
+    walk skips it, the lenient walk finds it."""
+    html = (
+        '<html lang="en"><head><title>Court hears arguments</title></head><body>'
+        '<nav><a href="/">Home</a></nav><div class="article"><h1>Court hears arguments</h1>'
+        '<div role="tablist"><div class="tab-pane">'
+        + "".join(f"<p>{p}</p>" for p in [LONG_1, LONG_2, LONG_3])
+        + "</div></div></div></body></html>"
+    )
+    ex = extract_article(html, "https://news.example/2025/05/court-hears-arguments")
+    assert LONG_1[:60] in ex.text and LONG_3[:60] in ex.text
