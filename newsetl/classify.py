@@ -304,8 +304,9 @@ def decide(
         signals["service_url"] = -3
     elif shape == "root":
         signals["site_root"] = -5
-    # A sitemap lists a site's every page; an entry says "article" only at a story's URL.
-    presented = presented or (in_sitemap and shape in ("article", "unknown"))
+    # A sitemap lists a site's every page (its category sitemaps list every section): an
+    # entry says "article" only at a story-shaped URL.
+    presented = presented or (in_sitemap and shape == "article")
 
     # The main content.
     if units >= 300:

@@ -29,6 +29,10 @@ class BudgetExhausted(IgnoreRequest):
     """The --max-pages budget is spent; the request was not sent."""
 
 
+class Superseded(IgnoreRequest):
+    """The same page was queued again at a higher priority; this copy is not sent."""
+
+
 class _NoTraceback(logging.Filter):
     """A robots.txt that cannot be fetched is routine (dead host, timeout): one log line,
     not a traceback. The failure is recorded in pages.jsonl anyway."""
@@ -87,6 +91,8 @@ class PageBudgetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
+        if request.meta.get("nl_superseded"):
+            raise Superseded("queued again at a higher priority")
         if not request.meta.get("newsetl_budget") or request.meta.get("newsetl_reserved"):
             return None
         reserve = getattr(self.crawler.spider, "reserve_page", None)

@@ -47,7 +47,7 @@ from newsetl.classify import url_shape as _url_shape
 from newsetl.models import FetchedPage
 
 from .incremental import KnownUrl, newer, parse_date, read_known
-from .middlewares import BudgetExhausted, RobotsDisallowed
+from .middlewares import BudgetExhausted, RobotsDisallowed, Superseded
 
 # ---------------------------------------------------------------------------------------
 # Pure helpers: what a response is and what it lists (no Scrapy; easy to test).
@@ -587,6 +587,8 @@ def reason_for(exc: BaseException) -> str:
     name = type(exc).__name__
     if isinstance(exc, RobotsDisallowed):
         return "robots_disallowed"
+    if isinstance(exc, Superseded):
+        return "superseded"
     if isinstance(exc, BudgetExhausted):
         return "max_pages"
     if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeout"):
@@ -715,6 +717,9 @@ class NewsSpider(scrapy.Spider):
         self.seen: set[str] = set()
         self.evidence: dict[str, dict[str, Any]] = {}
         self.pending: dict[str, dict[str, Any]] = {}  # budgeted requests not yet recorded
+        # page requests sent to the scheduler and not yet answered, to raise the priority
+        # of a link that a sitemap or feed then lists (see _upgrade)
+        self.queued: dict[str, Request] = {}
         self.robots_sitemaps: dict[str, list[str]] = {}
         self.gates: dict[tuple[str, str, int | None], Gate] = {}
         self.pages_reserved = 0
@@ -922,7 +927,7 @@ class NewsSpider(scrapy.Spider):
                 ):
                     self.listed_dates[key] = when
         if key in self.seen:
-            return None
+            return self._upgrade(key, priority) if kind == "page" else None
         if kind != "start":
             if not self._on_site(url, site):
                 self.not_scheduled["offsite"] += 1
@@ -1005,7 +1010,7 @@ class NewsSpider(scrapy.Spider):
             # changed (a 304 is recorded as "not_modified").
             headers = known.conditional_headers()
             meta["nl_cond"] = True
-        return Request(
+        request = Request(
             url,
             callback=self.parse,
             errback=self.on_error,
@@ -1013,6 +1018,35 @@ class NewsSpider(scrapy.Spider):
             meta=meta,
             headers=headers,
         )
+        if kind == "page" and self._can_upgrade():
+            self.queued[key] = request
+        return request
+
+    def _can_upgrade(self) -> bool:
+        """Whether queued requests stay the objects the spider made (the in-memory
+        scheduler): a shared frontier or a job folder serialises them."""
+        settings = getattr(self, "settings", None)
+        if settings is None:
+            return True
+        return not settings.get("JOBDIR") and "Redis" not in str(settings.get("SCHEDULER"))
+
+    def _upgrade(self, key: str, priority: int | None) -> Request | None:
+        """A page already queued as a plain link is now listed by a sitemap or a feed:
+        queue it again at the entry's priority and let the first request be dropped
+        unsent (``nl_superseded``), so that a mega-menu's hundreds of links queued first
+        cannot take the page budget from the articles the site lists."""
+        old = self.queued.get(key)
+        if old is None or priority is None or priority <= old.priority:
+            return None
+        if old.meta.get("newsetl_reserved"):
+            return None  # already on its way to the downloader
+        # The same meta: the page keeps the way it was found first (a listing reached by
+        # a link is still expanded), the entry's evidence is merged already.
+        new = old.replace(priority=priority, meta=dict(old.meta), dont_filter=True)
+        old.meta["nl_superseded"] = True
+        self.queued[key] = new
+        self.counts["raised_priority"] += 1
+        return new
 
     # -- recording ------------------------------------------------------------------
 
@@ -1032,6 +1066,7 @@ class NewsSpider(scrapy.Spider):
                 rec.lastmod = rec.lastmod or ev.get("lastmod")
         for k in keys[:2]:
             self.pending.pop(k, None)
+            self.queued.pop(k, None)
         site = self.sites.get(rec.start_url or "")
         self.counts["records"] += 1
         if rec.kind == "page":
@@ -1262,7 +1297,10 @@ class NewsSpider(scrapy.Spider):
             "depth": meta.get("nl_depth", 0),
             "start_url": meta.get("nl_start"),
         }
+        if reason == "superseded":
+            return  # queued again at a higher priority: the other request records it
         if reason == "max_pages":
+            self.queued.pop(meta.get("nl_key") or url_key(info["url"]), None)
             self._skip(info["url"], reason, info)
             yield from self._gate([], meta)
             return

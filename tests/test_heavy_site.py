@@ -304,3 +304,31 @@ def test_scrape_of_a_heavy_site_stores_exactly_its_articles(tmp_path: Path) -> N
     )
     assert not held, f"{len(held)} non-article pages held as articles: {held[:8]}; {report}"
     assert len(stored) == 1000 and stored_set == gen.article_paths, report
+
+
+@pytest.mark.slow
+def test_a_small_page_budget_goes_to_the_listed_articles_first(tmp_path: Path) -> None:
+    """The home page links 250 menu pages before its stories; the sitemap then lists the
+    stories. With room for 60 pages, the 30 listed articles must be fetched first: a link
+    queued before the sitemap named it is queued again at the sitemap entry's priority."""
+    import pandas as pd
+
+    sitegen = _bench("sitegen")
+    realsite = _bench("realsite")
+    gen = sitegen.NewsSiteGenerator(30, seed=SEED)
+    cli = Path(sys.executable).with_name("newsetl")
+    with sitegen.BenchServer(gen) as server:
+        proc = subprocess.run(
+            [str(cli), "scrape", server.url + "/", "--no-delay", "--max-pages", "60"],
+            cwd=tmp_path,
+            env=realsite.user_env(),
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        fetched = Counter(urlsplit(r.path).path for r in server.log.snapshot())
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    arts = pd.read_parquet(tmp_path / "data" / "articles")
+    assert {urlsplit(u).path for u in arts["url"]} == gen.article_paths, proc.stdout[-2000:]
+    # each article downloaded once: the copy queued first was dropped unsent
+    assert all(fetched[p] == 1 for p in gen.article_paths), fetched
