@@ -1240,6 +1240,10 @@ class NewsSpider(scrapy.Spider):
         if not 200 <= response.status < 300:
             rec.reason = f"http_{response.status}"
             self._write(rec, key, response)
+            if meta.get("nl_kind") == "start" and url_shape(response.url) != "article":
+                # A site root that answers 404 (or 403 to robots) may still name its
+                # sitemaps in robots.txt: read them rather than crawl nothing.
+                yield from self._discover_site(response, site)
             return
         if meta.get("nl_chain"):
             self.seen.add(url_key(response.url))  # reached via redirects: do not fetch again

@@ -347,3 +347,40 @@ def test_settings_are_polite_and_closed() -> None:
         522,
         524,
     }
+
+
+def test_a_root_that_answers_404_still_reads_the_robots_sitemaps(tmp_path: Path) -> None:
+    """Some sites answer 404 (or 403) at their root to anything but a browser; their
+    robots.txt still names the sitemap. The crawl reads it instead of stopping."""
+    from newsetl.demo.server import Site
+
+    def build(site: Site, base: str) -> dict[str, Resource]:
+        locs = "".join(
+            f"<url><loc>{base}/news/2024/05/story-number-{i}</loc></url>" for i in range(3)
+        )
+        res = {
+            "/robots.txt": Resource(
+                f"User-agent: *\nAllow: /\nSitemap: {base}/news-sitemap.xml\n",
+                content_type="text/plain",
+            ),
+            "/news-sitemap.xml": Resource(
+                '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + locs
+                + "</urlset>",
+                content_type="application/xml",
+            ),
+        }
+        for i in range(3):
+            res[f"/news/2024/05/story-number-{i}"] = Resource(
+                f"<html><head><title>Story {i}</title></head><body><p>Story {i}.</p></body></html>"
+            )
+        return res
+
+    with SiteServer(Site("root-404", build=build)) as srv:
+        res = crawl(tmp_path, [srv.url + "/"])
+        got = by_path(res["records"], srv)
+    assert got["/"].status == 404
+    assert got["/news-sitemap.xml"].kind == "sitemap" and got["/news-sitemap.xml"].status == 200
+    for i in range(3):
+        rec = got[f"/news/2024/05/story-number-{i}"]
+        assert rec.status == 200 and rec.in_sitemap
