@@ -27,7 +27,9 @@ _AUTHOR_TAIL = re.compile(
     r"\d{1,2}[:/.]\d{2}.*)$",
     re.IGNORECASE,
 )
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:•·»/]+\s+|\s+::\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:•·»/｜]+\s+|\s+::\s+|\s*[｜ㅣ]\s*")
+# Full-width separators that CJK titles write without spaces: "見出し：サイト名"
+_CJK_SEPARATORS = re.compile(r"\s*[｜：ㅣ|]\s*")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2}\b")
 _LANG = re.compile(r"^([a-z]{2,3})(?:$|[-_])", re.IGNORECASE)
 
@@ -422,7 +424,16 @@ def clean_title(
         if h1.lower() == title.lower():
             return title  # the page's own headline: any " - " in it is part of the title
         if h1 and h1 != title and h1 in title and len(h1.split()) >= 2:
+            before = title[: title.index(h1)].rstrip()
+            if before.endswith((":", "：")) and len(before.split()) <= 8:
+                return title  # "Kicker: headline": the topic line belongs to the title
             return h1
+    site = (site_name or "").strip()
+    if site and not title.isascii():
+        parts = _CJK_SEPARATORS.split(title)
+        if len(parts) >= 2 and parts[-1].strip() == site:
+            head = re.sub(r"[\s｜：ㅣ|]+$", "", title[: title.rfind(parts[-1])])
+            return head or title
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title

@@ -29,9 +29,23 @@ def _need(which: str) -> None:
         )
 
 
-def test_real_articles_served_with_a_sitemap_are_stored():
+@pytest.fixture(scope="module")
+def extraction_runs() -> dict[str, dict]:
+    """Both modes on the extraction dev set, the two scrapes at once (one offline pass)."""
     _need("extraction")
-    r = realsite.run_one("extraction", "sitemap")
+    from concurrent.futures import ThreadPoolExecutor
+
+    offline = realsite.offline_texts(realsite.load_devset("extraction"))
+    with ThreadPoolExecutor(2) as pool:
+        runs = {
+            mode: pool.submit(realsite.run_one, "extraction", mode, offline=offline)
+            for mode in ("sitemap", "listing")
+        }
+        return {mode: future.result() for mode, future in runs.items()}
+
+
+def test_real_articles_served_with_a_sitemap_are_stored(extraction_runs):
+    r = extraction_runs["sitemap"]
     print(realsite.format_result(r))
     assert r["exit_code"] == 0, r.get("stderr_tail")
     assert r["pages_served"] == 311
@@ -43,26 +57,15 @@ def test_real_articles_served_with_a_sitemap_are_stored():
     assert abs(r["stored_f1_pipeline"] - r["stored_f1_offline"]) <= 0.005
 
 
-def test_real_articles_of_many_sites_reached_only_through_listings():
+def test_real_articles_of_many_sites_reached_only_through_listings(extraction_runs):
     """The extraction dev set through a blog-like front page: stories linked by their
     headlines, 40 a page, ``rel=next``; no sitemap, no feed."""
-    _need("extraction")
-    r = realsite.run_one("extraction", "listing")
+    r = extraction_runs["listing"]
     print(realsite.format_result(r))
     assert r["exit_code"] == 0, r.get("stderr_tail")
     assert r["listing_pages"] == 8 and r["listing_pages_stored"] == 0
     # Measured: 306 of 311 (98.4 %): without a sitemap, five short or link-heavy pages
     # with no markup (two of them an "about" page and a product page) have too little
-    # evidence. The issue's goal is 99 %.
+    # evidence. The issue's goal is 99 %. (The fundus pages, 120 of 120 in both modes,
+    # are measured by ``make bench-realsite``.)
     assert r["stored_pct"] >= 98.0, realsite.format_result(r)
-
-
-def test_real_articles_reached_only_through_listings():
-    _need("fundus")
-    r = realsite.run_one("fundus", "listing")
-    print(realsite.format_result(r))
-    assert r["exit_code"] == 0, r.get("stderr_tail")
-    assert r["listing_pages"] == 3 and r["listing_pages_stored"] == 0
-    # Measured: 120 of 120 (two of the pages are one story at one URL, stored once).
-    assert r["stored_pct"] >= 99.0, realsite.format_result(r)
-    assert r["f1_gap"] <= 0.01, realsite.format_result(r)

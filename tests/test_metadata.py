@@ -1,4 +1,4 @@
-"""Publication dates: the order a page's language writes numeric dates in, month names of
+"""Publication dates and titles: the order a page's language writes numeric dates in, month names of
 other languages, the publisher's own UTC offset, dates only in the visible text, and the
 metadata dev set (``../shared/metadata-devset``) as a floor."""
 
@@ -124,3 +124,30 @@ def test_metadata_devset_dates() -> None:
     print(f"date same day: fundus {fundus:.3f}, htmldate pages {blogs:.3f}")
     assert fundus >= 0.97  # 0.992 measured
     assert blogs >= 0.86  # 0.888 measured (0.723 before dates were read in the page's order)
+
+
+# Titles (the same module reads them).
+@pytest.mark.parametrize(
+    ("title", "site", "h1", "expected"),
+    [
+        # a kicker before a colon belongs to the title, even when the <h1> lacks it
+        (
+            "Nationaler Veteranentag: Orden fürs Morden",
+            None,
+            "Orden fürs Morden",
+            "Nationaler Veteranentag: Orden fürs Morden",
+        ),
+        # a site name after a separator does not
+        ("Orden fürs Morden | junge Welt", "junge Welt", "Orden fürs Morden", "Orden fürs Morden"),
+        # full-width separators without spaces, as CJK titles write them
+        (
+            "宮崎県で震度5弱 気象庁：朝日新聞デジタル",
+            "朝日新聞デジタル",
+            None,
+            "宮崎県で震度5弱 気象庁",
+        ),
+        ("大激震！協賛企業｜日刊ゲンダイDIGITAL", "日刊ゲンダイDIGITAL", None, "大激震！協賛企業"),
+    ],
+)
+def test_titles(title, site, h1, expected) -> None:
+    assert meta.clean_title(title, site, h1) == expected
