@@ -127,6 +127,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 # -- commands ---------------------------------------------------------------------------
 def cmd_scrape(args: argparse.Namespace) -> int:
+    _print_summary(scrape_summary(args))
+    return EXIT_OK
+
+
+def scrape_summary(args: argparse.Namespace) -> dict[str, Any]:
+    """Check the scrape options (``UsageError`` naming the fix), run the flow once and
+    return its summary (``newsetl scrape`` and ``newsetl.scrape``)."""
     urls = _check_urls(args.urls)
     if not urls:
         raise UsageError("no URL given: pass at least one http(s) URL to scrape")
@@ -139,7 +146,7 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     if args.crawlers > 1 and not (args.redis_url or os.environ.get("NEWSETL_REDIS_URL")):
         raise UsageError("--crawlers above 1 needs a Redis: pass --redis-url redis://HOST:6379/0")
     _prepare_prefect(args)
-    summary = _run_flow(
+    return _run_flow(
         {
             "start_urls": urls,
             "source": source,
@@ -155,8 +162,6 @@ def cmd_scrape(args: argparse.Namespace) -> int:
             "redis_url": args.redis_url,
         }
     )
-    _print_summary(summary)
-    return EXIT_OK
 
 
 def _load_config(args: argparse.Namespace):  # noqa: ANN202
@@ -213,7 +218,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from newsetl.extract import extract_article
+    from newsetl.extractor import extract_article
 
     if not args.jsonl:
         raise UsageError("only JSON lines output exists: add --jsonl")

@@ -75,6 +75,11 @@ class Extracted:
     language: str | None = None
     text: str = ""
     canonical_url: str | None = None  # rel=canonical, else og:url; absolute
+    description: str | None = None  # og:description / meta description / JSON-LD
+    image: str | None = None  # the top image: og:image, else JSON-LD image; absolute
+    tags: list[str] = field(default_factory=list)  # article:tag, news_keywords, keywords
+    modified_at: datetime | None = None  # last modification, aware UTC
+    site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
     amp_of: str | None = None  # for an AMP page: the URL of the page it mirrors
     # Evidence
     jsonld_types: list[str] = field(default_factory=list)

@@ -152,7 +152,7 @@ def _offset_of(value: str | None) -> int | None:
 
 def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any] | None:
     """Worker: extract one stored body (runs in a pool process or inline)."""
-    from newsetl.extract import extract_article
+    from newsetl.extractor import extract_article
 
     body_path, url, encoding_hint, content_language = args
     try:
@@ -288,7 +288,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: forking a process that runs threads (Prefect's) is unsafe. The server
     # imports the extractor once; every worker it forks starts with it loaded.
     ctx = get_context("forkserver")
-    ctx.set_forkserver_preload(["newsetl.extract"])
+    ctx.set_forkserver_preload(["newsetl.extractor"])
     return ProcessPoolExecutor(workers, mp_context=ctx)
 
 

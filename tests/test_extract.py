@@ -1,4 +1,4 @@
-"""Unit tests for ``newsetl.encoding`` and ``newsetl.extract``, plus the golden pages."""
+"""Unit tests for ``newsetl.encoding`` and ``newsetl.extractor``, plus the golden pages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsetl.encoding import decode_html
-from newsetl.extract import extract_article, flatten_deep_nesting, strip_non_content
+from newsetl.extractor import extract_article, flatten_deep_nesting, strip_non_content
 from newsetl.models import Extracted
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from newsetl.extract import extract_article
+from newsetl.extractor import extract_article
 
 DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "extraction-devset"
 STEP = 5  # every fifth page of each source

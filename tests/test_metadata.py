@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from newsetl import _extract_meta as meta
-from newsetl.extract import extract_article
+from newsetl.extractor import extract_article
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA = Path(os.environ.get("NEWSETL_SHARED", ROOT.parent / "shared")) / "metadata-devset"

@@ -26,7 +26,7 @@ def test_readme_has_pandas_duckdb_polars_snippets():
         assert f"import {lib}" in joined
 
 
-@pytest.mark.parametrize("index", range(3))
+@pytest.mark.parametrize("index", range(4))
 def test_readme_snippet_runs(index, scraped, tmp_path):
     code = _snippets()[index]
     os.symlink(scraped["data"], tmp_path / "data")

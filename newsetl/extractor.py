@@ -1733,6 +1733,63 @@ def _date_by_htmldate(
         return None
 
 
+def _ld_names(value: Any) -> list[str]:
+    """Strings of a JSON-LD value: a string, a list, or nodes with ``name`` or ``url``."""
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("name") or item.get("url") or item.get("contentUrl")
+        if isinstance(item, str) and item.strip():
+            out.append(" ".join(item.split()))
+    return out
+
+
+def _page_extras(
+    article_ld: dict[str, Any], metas: dict[str, str], walker: _Walker, url: str | None
+) -> dict[str, Any]:
+    """Description, top image, tags, modification time and publisher of a page."""
+    image = metas.get("og:image") or metas.get("og:image:url") or metas.get("twitter:image")
+    if not image:
+        found = _ld_names(article_ld.get("image")) if article_ld else []
+        image = found[0] if found else None
+    if image:
+        image = urljoin(url, image.strip()) if url else image.strip()
+    tags: list[str] = []
+    seen: set[str] = set()
+    raw = [
+        attrs.get("content")
+        for attrs in walker.metas
+        if str(attrs.get("property") or attrs.get("name") or "").lower()
+        in ("article:tag", "news_keywords", "keywords")
+    ]
+    ld_keywords = article_ld.get("keywords") if article_ld else None
+    raw += [ld_keywords] if isinstance(ld_keywords, str) else _ld_names(ld_keywords)
+    for value in raw:
+        if not isinstance(value, str):
+            continue
+        for tag in re.split(r"\s*[,;]\s*", value):
+            tag = " ".join(tag.split())
+            if tag and len(tag) <= 80 and tag.lower() not in seen:
+                seen.add(tag.lower())
+                tags.append(tag)
+    modified = meta.parse_date(article_ld.get("dateModified")) if article_ld else None
+    for key in ("article:modified_time", "og:updated_time", "datemodified"):
+        modified = modified or meta.parse_date(metas.get(key))
+    publisher = _ld_names(article_ld.get("publisher")) if article_ld else []
+    desc = article_ld.get("description") if article_ld else None
+    return {
+        "image": image or None,
+        "tags": tags[:50],
+        "modified": modified,
+        "publisher": publisher[0] if publisher and not _URLISH.match(publisher[0]) else None,
+        "desc": " ".join(desc.split()) or None if isinstance(desc, str) else None,
+    }
+
+
+_URLISH = re.compile(r"^(?:https?:)?//", re.I)
+
+
 def _split_offset(dt: datetime | None) -> tuple[datetime | None, int | None]:
     """(the instant in UTC, the page's UTC offset in minutes or None when it gave none).
 
@@ -1931,6 +1988,7 @@ def _extract(
     if canonical:
         canonical = urljoin(url, canonical) if url else canonical
     is_amp = html_tag is not None and ("amp" in html_tag.attrs or "⚡" in html_tag.attrs)
+    extras = _page_extras(article_ld, metas, walker, url)
     language = _find_language(html_tag, metas, content_language, text)
     local = _find_published(article_ld, metas, walker, meta.day_first(language))
     if local is None and text_units(text) >= 50:
@@ -1948,6 +2006,11 @@ def _extract(
         text=text,
         canonical_url=canonical,
         amp_of=canonical if is_amp else None,
+        description=(" ".join(description.split()) or None) if description else extras["desc"],
+        image=extras["image"],
+        tags=extras["tags"],
+        modified_at=extras["modified"],
+        site_name=site_name or extras["publisher"],
         jsonld_types=meta.jsonld_types(jsonld),
         og_type=metas.get("og:type") or None,
         paragraph_count=len(paragraphs),
