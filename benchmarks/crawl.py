@@ -1120,6 +1120,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--articles", type=int, default=1000, help="articles on the site (1000)")
+    p.add_argument(
+        "--sections",
+        type=int,
+        default=20,
+        help="section pages per category in the mega-menu (20: 240 section pages)",
+    )
     p.add_argument("--seed", type=int, default=20240501, help="site generator seed")
     p.add_argument("--json", metavar="OUT", help="write the figures to this JSON file")
     p.add_argument("--keep", action="store_true", help="keep the temporary folders")
@@ -1187,7 +1193,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     try:
         t = time.perf_counter()
-        gen = NewsSiteGenerator(n, seed=args.seed)
+        gen = NewsSiteGenerator(n, seed=args.seed, n_sections=args.sections)
         server = BenchServer(gen)
         sizes = [len(server.pages[path].body) for path in gen.article_paths]
         figures["site"] = {
