@@ -254,11 +254,11 @@ def user_env() -> dict[str, str]:
 
 
 def scrape(
-    root: str, data_dir: Path, env: dict[str, str] | None = None
+    root: str, data_dir: Path, env: dict[str, str] | None = None, max_pages: int = 5000
 ) -> subprocess.CompletedProcess:
-    """``newsetl scrape ROOT --no-delay --max-pages 5000`` as a new process."""
+    """``newsetl scrape ROOT --no-delay --max-pages N`` as a new process."""
     cmd = [sys.executable, "-m", "newsetl.cli", "scrape", root, "--data-dir", str(data_dir)]
-    cmd += ["--no-delay", "--max-pages", "5000", "-q"]
+    cmd += ["--no-delay", "--max-pages", str(max_pages), "-q"]
     return subprocess.run(
         cmd, env=env or user_env(), cwd=ROOT, capture_output=True, text=True, timeout=1200
     )

@@ -98,7 +98,8 @@ def jsonld_article(blocks: list[Any]) -> dict[str, Any]:
     return best
 
 
-def _names(value: Any) -> Iterator[str]:
+def jsonld_names(value: Any) -> Iterator[str]:
+    """The names in a JSON-LD value: strings, `name`s of nodes, given + family names."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
@@ -113,13 +114,13 @@ def _names(value: Any) -> Iterator[str]:
                 yield f"{given} {family}"
     elif isinstance(value, list):
         for item in value:
-            yield from _names(item)
+            yield from jsonld_names(item)
 
 
 def jsonld_authors(node: dict[str, Any]) -> list[str]:
     """Author names from a JSON-LD article object (``author``, else ``creator``)."""
     value = node.get("author") or node.get("creator")
-    return list(_names(value))
+    return list(jsonld_names(value))
 
 
 def clean_authors(raw: Iterable[str]) -> list[str]:

@@ -317,10 +317,6 @@ def decide(
     # each is a listing; text mostly in links is a link list. One penalty, the larger.
     if teaser_links >= 8 and teaser_links * 60 >= units:
         signals["teaser_list"] = -3
-        # On a column of teasers, the dates and bylines found are the teasers' own.
-        for name in ("date", "byline"):
-            if name in signals:
-                signals[name] = 0
     elif dated_items >= 2 and teaser_links >= 2:
         # A few linked headlines, each with its own date: a small section page.
         signals["dated_teasers"] = -2
@@ -328,8 +324,9 @@ def decide(
         signals["mostly_links"] = -3
     elif content_link_density > 0.33:
         signals["many_links"] = -1
-    if dated_items >= 2:
-        # Items dated on different days: the date and byline found are the items' own.
+    if "teaser_list" in signals or dated_items >= 2:
+        # On a column of teasers, or among items dated on different days, the date and
+        # byline found are the items' own, not the page's.
         for name in ("date", "byline"):
             if name in signals:
                 signals[name] = 0

@@ -1733,16 +1733,14 @@ def _date_by_htmldate(
         return None
 
 
-def _ld_names(value: Any) -> list[str]:
-    """Strings of a JSON-LD value: a string, a list, or nodes with ``name`` or ``url``."""
-    items = value if isinstance(value, list) else [value]
-    out = []
-    for item in items:
+def _ld_url(value: Any) -> str | None:
+    """The first URL of a JSON-LD ``image``: a string, a list, or ``ImageObject`` nodes."""
+    for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict):
-            item = item.get("name") or item.get("url") or item.get("contentUrl")
+            item = item.get("url") or item.get("contentUrl")
         if isinstance(item, str) and item.strip():
-            out.append(" ".join(item.split()))
-    return out
+            return item.strip()
+    return None
 
 
 def _page_extras(
@@ -1750,9 +1748,8 @@ def _page_extras(
 ) -> dict[str, Any]:
     """Description, top image, tags, modification time and publisher of a page."""
     image = metas.get("og:image") or metas.get("og:image:url") or metas.get("twitter:image")
-    if not image:
-        found = _ld_names(article_ld.get("image")) if article_ld else []
-        image = found[0] if found else None
+    if not image and article_ld:
+        image = _ld_url(article_ld.get("image"))
     if image:
         image = urljoin(url, image.strip()) if url else image.strip()
     tags: list[str] = []
@@ -1763,8 +1760,7 @@ def _page_extras(
         if str(attrs.get("property") or attrs.get("name") or "").lower()
         in ("article:tag", "news_keywords", "keywords")
     ]
-    ld_keywords = article_ld.get("keywords") if article_ld else None
-    raw += [ld_keywords] if isinstance(ld_keywords, str) else _ld_names(ld_keywords)
+    raw += list(meta.jsonld_names(article_ld.get("keywords"))) if article_ld else []
     for value in raw:
         if not isinstance(value, str):
             continue
@@ -1776,7 +1772,10 @@ def _page_extras(
     modified = meta.parse_date(article_ld.get("dateModified")) if article_ld else None
     for key in ("article:modified_time", "og:updated_time", "datemodified"):
         modified = modified or meta.parse_date(metas.get(key))
-    publisher = _ld_names(article_ld.get("publisher")) if article_ld else []
+    publisher = [
+        " ".join(n.split())
+        for n in meta.jsonld_names(article_ld.get("publisher") if article_ld else None)
+    ]
     desc = article_ld.get("description") if article_ld else None
     return {
         "image": image or None,

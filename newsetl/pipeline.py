@@ -143,10 +143,9 @@ def _parse_time(value: str | None) -> datetime | None:
 def _offset_of(value: str | None) -> int | None:
     """The UTC offset in minutes an ISO 8601 value carries; None when it has none."""
     try:
-        dt = datetime.fromisoformat((value or "").replace("Z", "+00:00"))
+        offset = datetime.fromisoformat((value or "").replace("Z", "+00:00")).utcoffset()
     except ValueError:
         return None
-    offset = dt.utcoffset()
     return None if offset is None else int(offset.total_seconds() // 60)
 
 

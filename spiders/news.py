@@ -468,7 +468,8 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
         if skip:
             continue
         rel = (a.get("rel") or "").lower().split()
-        text = _norm_text(a.text_content() or "")
+        raw_text = a.text_content() or ""
+        text = _norm_text(raw_text)
         label = _norm_text(a.get("aria-label") or "")
         classes = (a.get("class") or "").lower()
         if (
@@ -483,7 +484,7 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
         else:
             links.append(absolute)
             if 4 <= text.count(" ") + 1 <= 40 and absolute not in headlines:
-                headlines[absolute] = " ".join((a.text_content() or "").split())
+                headlines[absolute] = " ".join(raw_text.split())
     return PageLinks(article_like, evidence, feeds, pagination, links, headlines)
 
 
@@ -720,6 +721,7 @@ class NewsSpider(scrapy.Spider):
         # page requests sent to the scheduler and not yet answered, to raise the priority
         # of a link that a sitemap or feed then lists (see _upgrade)
         self.queued: dict[str, Request] = {}
+        self._upgradable: bool | None = None  # see _can_upgrade
         self.robots_sitemaps: dict[str, list[str]] = {}
         self.gates: dict[tuple[str, str, int | None], Gate] = {}
         self.pages_reserved = 0
@@ -1024,11 +1026,15 @@ class NewsSpider(scrapy.Spider):
 
     def _can_upgrade(self) -> bool:
         """Whether queued requests stay the objects the spider made (the in-memory
-        scheduler): a shared frontier or a job folder serialises them."""
-        settings = getattr(self, "settings", None)
-        if settings is None:
-            return True
-        return not settings.get("JOBDIR") and "Redis" not in str(settings.get("SCHEDULER"))
+        scheduler): a shared frontier or a job folder serialises them. Read once."""
+        if self._upgradable is None:
+            settings = getattr(self, "settings", None)
+            if settings is None:
+                return True  # not attached to a crawler yet
+            self._upgradable = not settings.get("JOBDIR") and "Redis" not in str(
+                settings.get("SCHEDULER")
+            )
+        return self._upgradable
 
     def _upgrade(self, key: str, priority: int | None) -> Request | None:
         """A page already queued as a plain link is now listed by a sitemap or a feed:

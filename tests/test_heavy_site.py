@@ -257,17 +257,9 @@ def test_scrape_of_a_heavy_site_stores_exactly_its_articles(tmp_path: Path) -> N
     sitegen = _bench("sitegen")
     realsite = _bench("realsite")
     gen = sitegen.NewsSiteGenerator(1000, seed=SEED)
-    cli = Path(sys.executable).with_name("newsetl")
     with sitegen.BenchServer(gen) as server:
         t0 = time.perf_counter()
-        proc = subprocess.run(
-            [str(cli), "scrape", server.url + "/", "--no-delay", "--max-pages", "5000"],
-            cwd=tmp_path,
-            env=realsite.user_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        proc = realsite.scrape(server.url + "/", tmp_path / "data")
         wall = time.perf_counter() - t0
     print(f"newsetl scrape: {wall:.1f} s, exit {proc.returncode}\n{proc.stdout[-2500:]}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -316,16 +308,8 @@ def test_a_small_page_budget_goes_to_the_listed_articles_first(tmp_path: Path) -
     sitegen = _bench("sitegen")
     realsite = _bench("realsite")
     gen = sitegen.NewsSiteGenerator(30, seed=SEED)
-    cli = Path(sys.executable).with_name("newsetl")
     with sitegen.BenchServer(gen) as server:
-        proc = subprocess.run(
-            [str(cli), "scrape", server.url + "/", "--no-delay", "--max-pages", "60"],
-            cwd=tmp_path,
-            env=realsite.user_env(),
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
+        proc = realsite.scrape(server.url + "/", tmp_path / "data", max_pages=60)
         fetched = Counter(urlsplit(r.path).path for r in server.log.snapshot())
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     arts = pd.read_parquet(tmp_path / "data" / "articles")
