@@ -512,6 +512,24 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _OWN_META = ("nl_", "newsetl_", "dont_redirect", "handle_httpstatus_all")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _POSTISH = re.compile(r"post|article|news|blog|story|stories", re.I)
+# Sitemaps of a site's taxonomy and static pages (Yoast ``category-sitemap.xml``, core
+# WordPress ``wp-sitemap-taxonomies-post_tag-1.xml``, ``wp-sitemap-users-1.xml`` ...).
+_TAXONOMY_SITEMAP = re.compile(
+    r"(?:^|[/_-])(?:tags?|post_tag|categor(?:y|ies)|authors?|users|topics?|sections?|"
+    r"taxonom(?:y|ies)|pages?)(?:[-_.]|$)",
+    re.I,
+)
+
+
+def _taxonomy_sitemap(name: str) -> bool:
+    return bool(_TAXONOMY_SITEMAP.search(name))
+
+
+def _posts_sitemap(url: str) -> bool:
+    """A sitemap named for posts or news (not ``post_tag-sitemap.xml``)."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1] or url
+    return bool(_POSTISH.search(name)) and not _taxonomy_sitemap(name)
+
 
 # Reasons that mean "a page we wanted could not be had" (counted as errors). Others, such as
 # robots_disallowed, not_html, offsite_redirect or max_pages, are deliberate skips.
@@ -652,6 +670,7 @@ PRIO_START = 100
 PRIO_INDEX = 50
 PRIO_ENTRY = 30
 PRIO_PAGINATION = 20
+PRIO_LISTED_PAGE = 10  # a sitemap entry shaped like a tag, section, author or service page
 PRIO_LINK = 0
 MAX_PAGINATION_CHAIN = 200
 
@@ -1191,22 +1210,26 @@ class NewsSpider(scrapy.Spider):
 
     def _gate(self, out: list[Request], finished_meta: dict | None):
         """Pass requests on, holding page requests while their origin's start URLs,
-        sitemaps or feeds are unanswered (see :class:`Gate`)."""
+        sitemaps or feeds are unanswered (see :class:`Gate`). What is passed on in one
+        call (this response's requests and any held ones released by it) goes out
+        highest priority first."""
         if finished_meta is not None and finished_meta.get("nl_gate"):
             finished_meta["nl_gate"] = False
             gate = self.gates.get(origin(finished_meta["nl_orig"]))
             if gate is not None:
                 gate.inflight = max(0, gate.inflight - 1)
+        ready: list[Request] = []
         for request in out:
             gate = self.gates.get(origin(request.url))
             if gate is not None and gate.inflight > 0 and request.meta.get("nl_kind") == "page":
                 gate.held.append(request)
             else:
-                yield request
+                ready.append(request)
         for gate in self.gates.values():
             if gate.inflight == 0 and gate.held:
-                held, gate.held = gate.held, []
-                yield from held
+                ready.extend(gate.held)
+                gate.held = []
+        yield from _release_order(ready)
 
     def _on_idle(self, spider: Any = None) -> None:
         """Safety net: if a gated request vanished without an answer (it should not),
@@ -1219,7 +1242,7 @@ class NewsSpider(scrapy.Spider):
         if not held:
             return
         self.logger.warning("releasing %d held requests at idle", len(held))
-        for request in held:
+        for request in _release_order(held):
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
 
@@ -1451,7 +1474,7 @@ class NewsSpider(scrapy.Spider):
         netloc = urlsplit(response.url).netloc
         scheme = urlsplit(response.url).scheme
         for url in self.robots_sitemaps.get(netloc, []):
-            prio = PRIO_INDEX + (5 if _POSTISH.search(url) else 0)
+            prio = PRIO_INDEX + (5 if _posts_sitemap(url) else 0)
             req = self._request(url, site, kind="sitemap", via="robots", depth=1, priority=prio)
             if req is not None:
                 yield req
@@ -1555,9 +1578,9 @@ class NewsSpider(scrapy.Spider):
         if root == "sitemapindex":
             # Post sitemaps first, newest first; all of them within the per-site bound.
             entries.sort(key=lambda e: e.lastmod or "", reverse=True)
-            entries.sort(key=lambda e: not _POSTISH.search(e.url))
+            entries.sort(key=lambda e: not _posts_sitemap(e.url))
             for e in entries:
-                prio = PRIO_INDEX + (5 if _POSTISH.search(e.url) else 0)
+                prio = PRIO_INDEX + (5 if _posts_sitemap(e.url) else 0)
                 req = self._request(
                     e.url, site, kind="sitemap", via="sitemap", depth=depth, priority=prio
                 )
@@ -1565,14 +1588,22 @@ class NewsSpider(scrapy.Spider):
                     yield req
             return
         entries.sort(key=lambda e: e.lastmod or e.published or "", reverse=True)
+        sitemap_name = urlsplit(response.url).path.rsplit("/", 1)[-1]
+        taxonomy = _taxonomy_sitemap(sitemap_name)
         for e in entries:
+            # Tag, category and author sitemaps list pages that are not stories: under a
+            # page budget the stories of a posts sitemap must not wait behind them.
+            shape = url_shape(e.url)
+            listed_page = shape in ("listing", "service", "root") or (
+                taxonomy and shape != "article"
+            )
             req = self._request(
                 e.url,
                 site,
                 kind="page",
                 via="sitemap",
                 depth=depth,
-                priority=PRIO_ENTRY,
+                priority=PRIO_LISTED_PAGE if listed_page else PRIO_ENTRY,
                 evidence={
                     "in_sitemap": True,
                     "lastmod": e.lastmod,
@@ -1602,6 +1633,16 @@ class NewsSpider(scrapy.Spider):
             )
             if req is not None:
                 yield req
+
+
+def _release_order(held: list[Request]) -> list[Request]:
+    """Held page requests as they are handed back to Scrapy: highest priority first, those
+    queued again at a higher priority left out. Scrapy starts downloading a callback's
+    first requests before it has read the last ones, so the order decides which pages a
+    small page budget goes to."""
+    live = [r for r in held if not r.meta.get("nl_superseded")]
+    live.sort(key=lambda r: -r.priority)  # stable: the order found within a priority
+    return live
 
 
 def _known_key(url: str) -> str:

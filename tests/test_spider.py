@@ -384,3 +384,33 @@ def test_a_root_that_answers_404_still_reads_the_robots_sitemaps(tmp_path: Path)
     for i in range(3):
         rec = got[f"/news/2024/05/story-number-{i}"]
         assert rec.status == 200 and rec.in_sitemap
+
+
+def test_sitemap_names_and_release_order() -> None:
+    """Posts sitemaps are read first; taxonomy sitemaps' entries wait behind stories; what
+    a response releases goes out highest priority first, without superseded copies."""
+    from scrapy import Request
+
+    from spiders.news import _posts_sitemap, _release_order, _taxonomy_sitemap
+
+    for name in ("post-sitemap1.xml", "wp-sitemap-posts-post-1.xml", "news-sitemap.xml"):
+        assert _posts_sitemap("https://x.test/" + name) and not _taxonomy_sitemap(name), name
+    for name in (
+        "post_tag-sitemap.xml",
+        "category-sitemap.xml",
+        "author-sitemap.xml",
+        "page-sitemap.xml",
+        "wp-sitemap-taxonomies-post_tag-1.xml",
+        "wp-sitemap-users-1.xml",
+        "sitemap_tags.xml",
+    ):
+        assert _taxonomy_sitemap(name) and not _posts_sitemap("https://x.test/" + name), name
+    assert not _taxonomy_sitemap("sitemap.xml") and not _posts_sitemap("https://x.test/sitemap.xml")
+
+    menu = [Request(f"https://x.test/section-{i}/", priority=0) for i in range(3)]
+    stale = Request("https://x.test/2024/05/a-story-here/", priority=0)
+    stale.meta["nl_superseded"] = True
+    story = Request("https://x.test/2024/05/a-story-here/", priority=30)
+    tag = Request("https://x.test/tag/x/", priority=10)
+    order = _release_order([*menu, stale, tag, story])
+    assert order == [story, tag, *menu]
