@@ -272,11 +272,12 @@ def test_killed_worker_loses_nothing(server, redis_url, single, tmp_path):
         start(crawl_cmd(out, server.url + "/", *args), tmp_path / f"w{i}.log")
         for i, out in enumerate(outs[:3])
     ]
-    # Kill one worker mid-run, once it has fetched a few hundred pages.
+    # Kill one worker mid-run, once it has fetched a hundred pages (of about 2,100 shared
+    # by three: on a loaded machine the first worker's share can be under 300).
     deadline = time.monotonic() + 60
-    while len(fetched(outs[0])) < 300 and procs[0].poll() is None:
+    while len(fetched(outs[0])) < 100 and procs[0].poll() is None:
         assert time.monotonic() < deadline, "worker 0 made no progress"
-        time.sleep(0.1)
+        time.sleep(0.05)
     assert procs[0].poll() is None, "worker 0 finished before it could be killed"
     os.kill(procs[0].pid, signal.SIGKILL)
     procs[0].wait()
