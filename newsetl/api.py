@@ -93,6 +93,8 @@ class RunSummary:
     errors_by_reason: dict[str, int]
     not_articles_by_reason: dict[str, int]
     data_dir: str | None
+    # start URLs that led nowhere: [{"url", "reason", "fix"}]; all of them = nothing done
+    start_failures: list[dict[str, str]] = field(default_factory=list)
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @classmethod
@@ -108,8 +110,16 @@ class RunSummary:
             errors_by_reason=dict(summary.get("errors_by_reason") or {}),
             not_articles_by_reason=dict(summary.get("not_articles_by_reason") or {}),
             data_dir=summary.get("data_dir"),
+            start_failures=list(summary.get("start_failures") or []),
             raw=dict(summary),
         )
+
+    @property
+    def nothing_done(self) -> str | None:
+        """Why the run could do nothing (the CLI exits 3 then), or None."""
+        from newsetl.report import nothing_fetched
+
+        return nothing_fetched(self.raw)
 
     def __str__(self) -> str:
         from newsetl.report import summary_text

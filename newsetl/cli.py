@@ -19,6 +19,7 @@ from typing import Any
 from newsetl import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_NOTHING = 3  # the run could do nothing: no start URL answered, or nothing was fetched
 
 
 class UsageError(Exception):
@@ -126,9 +127,28 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 
 # -- commands ---------------------------------------------------------------------------
+def _outcome(summary: dict[str, Any]) -> int:
+    """Exit status of a finished run: EXIT_NOTHING, with a line naming the cause, when it
+    could do nothing; 0 otherwise (start URLs that failed are listed in the summary)."""
+    from newsetl.report import nothing_fetched
+
+    if summary.get("skipped"):
+        return EXIT_OK
+    why = nothing_fetched(summary)
+    if why is None:
+        return EXIT_OK
+    print(
+        f"newsetl: {why}: check the start URLs (lines 'start URL failed' above); "
+        "no article was added",
+        file=sys.stderr,
+    )
+    return EXIT_NOTHING
+
+
 def cmd_scrape(args: argparse.Namespace) -> int:
-    _print_summary(scrape_summary(args))
-    return EXIT_OK
+    summary = scrape_summary(args)
+    _print_summary(summary)
+    return _outcome(summary)
 
 
 def scrape_summary(args: argparse.Namespace) -> dict[str, Any]:
@@ -190,7 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     data_dir = _check_data_dir(args.data_dir) if args.data_dir else None
     _prepare_prefect(args)
-    failed = 0
+    failed = nothing = 0
     for src in chosen:
         params = dict(src.parameters)
         params.setdefault("source", src.name)
@@ -199,11 +219,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             params["data_dir"] = _check_data_dir(params.get("data_dir", "data"))
         try:
-            _print_summary(_run_flow(params))
+            summary = _run_flow(params)
         except Exception as exc:  # noqa: BLE001 - one source failing must not stop the others
             failed += 1
             print(f"newsetl: source {src.name} failed: {exc}", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+            continue
+        _print_summary(summary)
+        if _outcome(summary) != EXIT_OK:
+            nothing += 1
+    if failed:
+        return EXIT_FAILED
+    return EXIT_NOTHING if nothing == len(chosen) else EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -695,6 +695,53 @@ def rejected_pages(pages: pa.Table) -> tuple[dict[str, int], list[str]]:
     return dict(sorted(by_reason.items())), presented
 
 
+_START_FIXES = {
+    "connection_error": "nothing answers there: check the host and port, and that the server runs",
+    "dns_error": "the host name does not resolve: check its spelling",
+    "timeout": "the server did not answer in time: try again later",
+    "robots_disallowed": "the site's robots.txt forbids fetching it",
+    "offsite_redirect": "it redirects to another site: start from that site's URL, or pass "
+    "--allow-offsite",
+    "too_large": "the response is larger than the size limit",
+}
+
+
+def start_failures(pages: list[FetchedPage]) -> tuple[int, list[dict[str, str]]]:
+    """How many start URLs the crawl had, and those that led nowhere: neither the URL nor
+    anything found from it (its robots.txt sitemaps, say) got a usable answer. Each
+    failure carries the reason and a fix."""
+    starts: dict[str, FetchedPage | None] = {}
+    worked: set[str] = set()
+    for p in pages:
+        start = p.start_url
+        if not start:
+            continue
+        if start not in starts:
+            starts[start] = None
+        if (
+            p.kind != "robots"
+            and p.status is not None
+            and (200 <= p.status < 300 or p.status == 304)
+        ):
+            worked.add(start)
+        own = p.kind != "robots" and p.discovered_via == "start" and p.depth == 0
+        if own and (starts[start] is None or p.url == start):
+            starts[start] = p
+    failures = []
+    for start, own in starts.items():
+        if start in worked:
+            continue
+        reason = (own.reason if own else None) or (
+            f"http_{own.status}" if own and own.status else "no_answer"
+        )
+        if reason.startswith("http_"):
+            fix = f"the server answered {reason[5:]}: check the URL"
+        else:
+            fix = _START_FIXES.get(reason, "see data/pages for what was fetched")
+        failures.append({"url": start, "reason": reason, "fix": fix})
+    return len(starts), failures
+
+
 def summarize(
     pages: list[FetchedPage], tables: dict[str, pa.Table], outcome: DedupeOutcome
 ) -> dict[str, Any]:
@@ -717,7 +764,10 @@ def summarize(
         if len(examples.setdefault(p.reason, [])) < 3:
             examples[p.reason].append(p.url)
     not_articles, presented = rejected_pages(tables["pages"])
+    n_starts, failed_starts = start_failures(pages)
     return {
+        "start_urls_total": n_starts,
+        "start_failures": failed_starts,
         "pages_fetched": sum(1 for p in pages if p.status is not None),
         "html_pages": sum(1 for p in pages if p.kind == "page" and p.body_path),
         "articles_new": len(outcome.kept),

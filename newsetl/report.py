@@ -43,6 +43,12 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             for reason, n in counts.items():
                 ex = ", ".join(_cell(u) for u in examples.get(reason, []))
                 lines.append(f"| {_cell(reason)} | {n} | {ex} |")
+    failed = summary.get("start_failures") or []
+    if failed:
+        lines += ["", "## Start URLs that failed", "", "| URL | reason | fix |", "|---|---|---|"]
+        lines += [
+            f"| {_cell(f['url'])} | {_cell(f['reason'])} | {_cell(f['fix'])} |" for f in failed
+        ]
     not_articles = summary.get("not_articles_by_reason") or {}
     if not_articles:
         lines += ["", "## Not articles", "", "| reason | pages |", "|---|---:|"]
@@ -90,8 +96,28 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"skipped: {fmt('skipped_by_reason')}\n"
         f"not articles: {fmt('not_articles_by_reason')}\n"
         + rejected_line(summary)
+        + start_failures_text(summary)
         + f"data: {summary.get('data_dir')}"
     )
+
+
+def start_failures_text(summary: dict[str, Any]) -> str:
+    """One line per start URL that led nowhere, with the fix."""
+    return "".join(
+        f"start URL failed: {f['url']} ({f['reason']}): {f['fix']}\n"
+        for f in summary.get("start_failures") or []
+    )
+
+
+def nothing_fetched(summary: dict[str, Any]) -> str | None:
+    """Why a run could do nothing (no start URL worked, or nothing was fetched), or None."""
+    failed = summary.get("start_failures") or []
+    total = summary.get("start_urls_total") or 0
+    if total and len(failed) >= total:
+        return "no start URL could be fetched"
+    if not summary.get("pages_fetched") and not summary.get("skipped_known"):
+        return "nothing was fetched"
+    return None
 
 
 def rejected_line(summary: dict[str, Any]) -> str:

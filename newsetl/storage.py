@@ -122,6 +122,12 @@ TABLES = {
     "pages": (PAGES_SCHEMA, PAGES_PARTITIONS),
 }
 
+# A table with no rows yet holds one empty file with its declared schema (partition
+# columns included), so that every reader's query works on a new dataset. The first commit
+# with rows for the table removes it, in the same journal: once partition folders exist, a
+# file beside them would make DuckDB's hive partitioning refuse the table.
+EMPTY_NAME = "part-empty.parquet"
+
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -175,11 +181,32 @@ class Dataset:
             probe = self.state / f".probe-{uuid.uuid4().hex}"
             probe.write_bytes(b"")
             probe.unlink()
+            self._ensure_schemas()
         except OSError as exc:
             raise DataDirError(
                 f"data folder {self.root} is not writable ({exc.strerror or exc}): "
                 "pass --data-dir with a folder you can write to"
             ) from exc
+
+    def _ensure_schemas(self) -> None:
+        """Give each table without rows its empty schema file (under the commit lock's
+        file, so that no commit removes it between the check and the write)."""
+        with open(self.state / "lock", "a+b") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                for name, (schema, partitions) in TABLES.items():
+                    base = self.root / name
+                    if (base / EMPTY_NAME).exists() or self.files(name):
+                        continue
+                    fields = list(schema) + [pa.field(p, pa.string()) for p in partitions]
+                    empty = pa.Table.from_batches(
+                        [], schema=pa.schema(fields, metadata=schema.metadata)
+                    )
+                    tmp = base / f".{EMPTY_NAME}.tmp"
+                    pq.write_table(empty, tmp)
+                    os.replace(tmp, base / EMPTY_NAME)
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -289,7 +316,11 @@ class Dataset:
         base = self.root / table
         if not base.is_dir():
             return []
-        return sorted(p for p in base.rglob("*.parquet") if not _hidden(p, base))
+        return sorted(
+            p
+            for p in base.rglob("*.parquet")
+            if not _hidden(p, base) and not (p.name == EMPTY_NAME and p.parent == base)
+        )
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """Read a whole table (with its partition columns) as one Arrow table.
@@ -407,10 +438,17 @@ class Dataset:
                 old_index = [
                     p for p in self.index_dir.glob("*.parquet") if p not in [f for _, f in planned]
                 ]
+            # Tables getting their first rows lose their empty schema file.
+            empties = [
+                self.root / name / EMPTY_NAME
+                for name in TABLES
+                if (self.root / name / EMPTY_NAME).exists()
+                and any(f.is_relative_to(self.root / name) for _, f in planned)
+            ]
             journal = {
                 "run_id": run_id,
                 "renames": [[str(t), str(f)] for t, f in planned],
-                "delete": [str(p) for p in old_index + rewritten],
+                "delete": [str(p) for p in old_index + rewritten + empties],
             }
             _atomic_write_text(self.state / f"journal-{run_id}.json", json.dumps(journal))
             crash_point("commit_journal")

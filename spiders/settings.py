@@ -52,9 +52,20 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # Sitemaps (and start URLs, whose type is unknown until they answer) may be up to 50 MB
 # uncompressed, as the sitemap protocol allows.
 NEWSETL_MAX_SITEMAP_SIZE = 50 * 1024 * 1024
-# Retry only what is plausibly transient. Timeouts and connection errors are retried via
-# Scrapy's default RETRY_EXCEPTIONS.
+# Retry only what is plausibly transient: timeouts, a connection dropped mid-answer, 429
+# and 5xx. A refused connection or a host name that does not resolve is not retried (it
+# will not answer in the next second either); Scrapy's default list retries both.
 RETRY_ENABLED = True
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadTimeoutError",
+    "twisted.internet.error.TimeoutError",
+    "twisted.internet.error.TCPTimedOutError",
+    "twisted.internet.defer.TimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectionLost",
+    "scrapy.exceptions.DownloadFailedError",  # the answer broke off (ResponseFailed)
+]
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 # Longest Retry-After (seconds) we are willing to wait before retrying a 429/503.

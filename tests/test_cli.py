@@ -130,13 +130,24 @@ def test_extract_missing_file_is_reported(tmp_path):
 
 
 @pytest.mark.slow
+def _closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, read, released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_scrape_cli_end_to_end(cli_env, wix_server, error_server, tmp_path):
     data = tmp_path / "data"
+    refused = f"http://127.0.0.1:{_closed_port()}/"
     res = _run(
         [
             "scrape",
             wix_server.url + "/",
             error_server.url + "/",
+            refused,
             "--data-dir",
             str(data),
             "--no-delay",
@@ -146,8 +157,11 @@ def test_scrape_cli_end_to_end(cli_env, wix_server, error_server, tmp_path):
         env=cli_env,
         timeout=240,
     )
+    # Some start URLs worked: exit 0, and the one that led nowhere is named with a fix.
     assert res.returncode == 0, res.stderr[-3000:]
     assert "new articles" in res.stdout
+    assert f"start URL failed: {refused} (connection_error): nothing answers" in res.stdout
+    assert res.stdout.count("start URL failed") == 1, res.stdout
     articles = pd.read_parquet(data / "articles")
     assert len(articles) >= 6
     sources = set(articles["source"].astype(str))
@@ -307,6 +321,34 @@ def _processes_with_env(marker: str) -> list[int]:
 
 
 @pytest.mark.slow
+def test_a_run_that_could_do_nothing_exits_3(cli_env, tmp_path):
+    """No start URL answered: a refused connection, and a site whose root answers 404 with
+    no sitemap behind it. Exit 3, each failure named with its fix, not retried."""
+    from newsetl.demo.server import Resource, Site, SiteServer
+
+    def build(site: Site, base: str) -> dict[str, Resource]:
+        return {"/robots.txt": Resource("User-agent: *\nAllow: /\n", content_type="text/plain")}
+
+    refused = f"http://127.0.0.1:{_closed_port()}/"
+    with SiteServer(Site("gone", build=build)) as srv:
+        res = _run(
+            ["scrape", refused, srv.url + "/", "--data-dir", str(tmp_path / "d"), "--no-delay"],
+            env=cli_env,
+            timeout=120,
+        )
+        root_hits = srv.count("/")
+        url = srv.url
+    assert res.returncode == 3, res.stdout + res.stderr[-2000:]
+    assert f"start URL failed: {refused} (connection_error)" in res.stdout
+    assert f"start URL failed: {url}/ (http_404): the server answered 404" in res.stdout
+    assert "newsetl: no start URL could be fetched" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert root_hits == 1  # a 404 is not retried
+    pages = pd.read_parquet(tmp_path / "d" / "pages")  # the failures are recorded
+    refused_rows = pages[pages["url"] == refused]
+    assert list(refused_rows["reason"]) == ["connection_error"]
+
+
 def test_scrape_with_no_server_starts_and_stops_its_own(wix_server, tmp_path):
     """No PREFECT_API_URL and no `newsetl serve`: the command boots a temporary Prefect
     server itself, the run is recorded in it, and nothing is left running afterwards."""

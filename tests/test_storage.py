@@ -16,6 +16,8 @@ import pytest
 
 from newsetl.storage import (
     ARTICLES_SCHEMA,
+    EMPTY_NAME,
+    TABLES,
     DataDirError,
     Dataset,
     check_partition_value,
@@ -139,8 +141,8 @@ def test_crash_before_journal_leaves_nothing_visible_and_is_cleaned(tmp_path):
     folder.mkdir(parents=True)
     leftover = folder / ".part-dead-0000.parquet.tmp"
     pq.write_table(_articles(1).drop_columns(["source", "month"]), leftover)
-    # Readers never see the temporary.
-    assert list((tmp_path / "articles").rglob("*.parquet")) == []
+    # Readers never see the temporary: only the empty table's schema file is visible.
+    assert [p.name for p in (tmp_path / "articles").rglob("*.parquet")] == [EMPTY_NAME]
     assert ds.files("articles") == []
     with ds.lock():  # the next writer cleans it
         pass
@@ -271,3 +273,42 @@ def test_commits_and_source_runs_also_lock_in_redis(tmp_path, redis_url):
         assert state == "free"
         assert other_machine.exists(f"newsetl:run-blog:{ds.root}")
     assert not other_machine.exists(f"newsetl:run-blog:{ds.root}")
+
+
+def test_a_new_dataset_reads_with_its_schema_before_any_row(tmp_path):
+    """Before the first commit (a run killed early, a table no run has written yet), each
+    table is an empty file with the declared schema: pandas, DuckDB and Polars read it. The
+    first rows of a table replace the file, and hive partitioning works from then on."""
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    for name, (schema, partitions) in TABLES.items():
+        frame = pd.read_parquet(tmp_path / name)
+        assert len(frame) == 0
+        assert list(frame.columns) == [*schema.names, *partitions], name
+        n = (
+            duckdb.connect()
+            .execute(
+                f"select count(*) from read_parquet('{tmp_path}/{name}/**/*.parquet', "
+                "hive_partitioning=true, union_by_name=true)"
+            )
+            .fetchone()
+        )
+        assert n == (0,), name
+        assert pl.read_parquet(f"{tmp_path}/{name}/**/*.parquet").columns == frame.columns.tolist()
+        assert ds.read(name).num_rows == 0
+    with ds.lock():
+        ds.commit("r1", {"articles": _articles(2)})
+    assert not (tmp_path / "articles" / EMPTY_NAME).exists()
+    assert (tmp_path / "revisions" / EMPTY_NAME).exists()  # no revision yet
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"select source, count(*) from read_parquet('{tmp_path}/articles/**/*.parquet', "
+            "hive_partitioning=true) group by source"
+        )
+        .fetchall()
+    )
+    assert sum(n for _, n in rows) == 2
+    assert len(pd.read_parquet(tmp_path / "articles")) == 2
+    ds.ensure_writable()  # a later run does not bring the empty file back
+    assert not (tmp_path / "articles" / EMPTY_NAME).exists()
