@@ -263,7 +263,8 @@ def _take_output(
         {
             "article_id": aid,
             "url": url,
-            "canonical_url": canonical,
+            # the address as the site declares it; the normalised form is only the identity
+            "canonical_url": urls.declared_url(url, canonical_hint=hint),
             "title": out["title"] or page.listed_title,
             "authors": out["authors"],
             "published_at": published,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
@@ -339,16 +339,49 @@ def canonicalize_url(
     if not is_http_url(url):
         raise ValueError(f"only http and https URLs can be canonicalised: got {url!r}")
     canonical = _canonicalize(url)
-    if canonical_hint and isinstance(canonical_hint, str):
-        hint = urljoin(url, canonical_hint.strip())
-        if is_http_url(hint):
-            hint_host = _host_and_port(urlsplit(hint))[0]
-            url_host = _host_and_port(urlsplit(url))[0]
-            if registrable_domain(hint_host) == registrable_domain(url_host):
-                hinted = _canonicalize(hint)
-                if not (_is_root(hinted) and not _is_root(canonical)):
-                    canonical = hinted
-    return canonical
+    hint = _accepted_hint(url, canonical_hint)
+    return _canonicalize(hint) if hint else canonical
+
+
+def _accepted_hint(url: str, canonical_hint: str | None) -> str | None:
+    """The page's declared canonical URL (resolved against ``url``) when it can stand for
+    the page: http(s), on the same registrable domain, and not the site's root for a page
+    that is not the root. Else None."""
+    if not canonical_hint or not isinstance(canonical_hint, str):
+        return None
+    hint = urljoin(url, canonical_hint.strip())
+    if not is_http_url(hint):
+        return None
+    hint_host = _host_and_port(urlsplit(hint))[0]
+    url_host = _host_and_port(urlsplit(url))[0]
+    if registrable_domain(hint_host) != registrable_domain(url_host):
+        return None
+    if _is_root(_canonicalize(hint)) and not _is_root(_canonicalize(url)):
+        return None
+    return hint
+
+
+def declared_url(url: str, *, canonical_hint: str | None = None) -> str:
+    """The article's address as the site gives it, for the ``canonical_url`` column: the
+    page's declared canonical URL when it can stand for the page (see
+    :func:`canonicalize_url`), else the fetched URL; cleaned only of the fragment, tracking
+    parameters and session ids. Path, trailing slash, scheme and query order stay as they
+    are, so the address still answers; :func:`canonicalize_url` is the identity."""
+    return strip_tracking(_accepted_hint(url, canonical_hint) or url.strip())
+
+
+def strip_tracking(url: str) -> str:
+    """``url`` without its fragment, tracking parameters (``utm_*``, ``fbclid`` ...) and
+    session ids (query or ``;jsessionid=`` path parameter); the rest byte for byte."""
+    parts = urlsplit(url)
+    path = _SESSION_PATH_PARAM.sub("", parts.path)
+    kept = []
+    for piece in parts.query.split("&") if parts.query else []:
+        name = unquote_plus(piece.split("=", 1)[0]).lower()
+        if name in TRACKING_PARAMS or name in SESSION_PARAMS or name.startswith(TRACKING_PREFIXES):
+            continue
+        kept.append(piece)
+    return urlunsplit((parts.scheme, parts.netloc, path, "&".join(kept), ""))
 
 
 def article_id(canonical_url: str) -> str:

@@ -220,3 +220,35 @@ def test_same_site() -> None:
 )
 def test_registrable_domain(host: str, domain: str) -> None:
     assert registrable_domain(host) == domain
+
+
+@pytest.mark.parametrize(
+    ("url", "hint", "expected"),
+    [
+        # the address as given: trailing slash, index page, query order and case kept
+        ("https://example.com/2022/01/12/story/", None, "https://example.com/2022/01/12/story/"),
+        (
+            "https://Example.com/News/index.html?b=2&a=1",
+            None,
+            "https://Example.com/News/index.html?b=2&a=1",
+        ),
+        # cleaned of fragments, tracking parameters and session ids only
+        (
+            "https://example.com/story/?utm_source=x&id=3&fbclid=y#comments",
+            None,
+            "https://example.com/story/?id=3",
+        ),
+        ("https://example.com/a/b;jsessionid=AB12?sid=9&p=2", None, "https://example.com/a/b?p=2"),
+        # the page's declared canonical wins, under the same rule as for the identity
+        ("https://example.com/story/amp/", "/story/", "https://example.com/story/"),
+        ("https://m.example.com/x", "https://www.example.com/x/", "https://www.example.com/x/"),
+        ("https://example.com/x/", "https://example.com/", "https://example.com/x/"),  # root
+        ("https://example.com/x/", "https://other.org/x/", "https://example.com/x/"),  # offsite
+    ],
+)
+def test_declared_url_is_the_sites_own_address(url: str, hint: str | None, expected: str) -> None:
+    from newsetl.urls import declared_url
+
+    assert declared_url(url, canonical_hint=hint) == expected
+    # the identity of the declared address is the identity of the page
+    assert canonicalize_url(expected) == canonicalize_url(url, canonical_hint=hint)
