@@ -397,7 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("urls", nargs="*", metavar="URL", help="http(s) start URLs, any mix of sites")
     common(s)
-    s.add_argument("--max-pages", type=int, default=200, help="HTML pages to fetch at most")
+    s.add_argument(
+        "--max-pages",
+        type=int,
+        default=200,
+        help="HTML pages to fetch at most (default: %(default)s); the rest are left for a "
+        "later run and counted in the summary",
+    )
     s.add_argument("--source", help="source name for all URLs (default: each URL's host)")
     s.add_argument("--include", action="append", metavar="REGEX", help="only URLs matching")
     s.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching")

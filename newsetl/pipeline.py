@@ -188,16 +188,22 @@ def _extract_batch(jobs: list[Job]) -> list[dict[str, Any] | None]:
     return [_extract_one(job) for job in jobs]
 
 
+def _failed_fate(reason: str) -> str:
+    """``failed`` for a fetch that went wrong; ``not_fetched:<reason>`` for one left out
+    on purpose (the page budget, robots.txt, not HTML, an off-site redirect ...)."""
+    return f"not_fetched:{reason}" if reason in SKIP_REASONS else "failed"
+
+
 def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> Job | None:
     """The extraction job of a fetched page, or None after giving the page its fate."""
     if page.kind != "page":
-        result.fates[i] = ("failed" if page.reason else page.kind, None)
+        result.fates[i] = (_failed_fate(page.reason) if page.reason else page.kind, None)
         return None
     if page.reason == "not_modified":
         result.fates[i] = ("unchanged", None)  # a 304: the stored copy is current
         return None
     if page.reason or not page.body_path:
-        result.fates[i] = ("failed" if page.reason else "no_body", None)
+        result.fates[i] = (_failed_fate(page.reason) if page.reason else "no_body", None)
         return None
     url = page.final_url or page.url
     return (str(crawl_dir / page.body_path), url, page.encoding_hint, page.content_language)

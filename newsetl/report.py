@@ -96,8 +96,20 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"skipped: {fmt('skipped_by_reason')}\n"
         f"not articles: {fmt('not_articles_by_reason')}\n"
         + rejected_line(summary)
+        + budget_line(summary)
         + start_failures_text(summary)
         + f"data: {summary.get('data_dir')}"
+    )
+
+
+def budget_line(summary: dict[str, Any]) -> str:
+    """How many pages the page budget left out, when it did."""
+    left = (summary.get("skipped_by_reason") or {}).get("max_pages") or 0
+    if not left:
+        return ""
+    return (
+        f"page budget spent: {left} page(s) found and not fetched (fate not_fetched:max_pages "
+        "in data/pages); raise --max-pages, or let the next run go on\n"
     )
 
 

@@ -293,6 +293,8 @@ def dataset_status(
     ):
         if not fate or fate in ("unknown", "failed", "page") or when is None:
             continue
+        if fate.startswith("not_fetched:"):
+            continue
         key = (src or "?", final or url)  # a page is where its redirects ended
         old = latest.get(key)
         if old is None or old[0] <= when:

@@ -316,3 +316,10 @@ def test_a_small_page_budget_goes_to_the_listed_articles_first(tmp_path: Path) -
     assert {urlsplit(u).path for u in arts["url"]} == gen.article_paths, proc.stdout[-2000:]
     # each article downloaded once: the copy queued first was dropped unsent
     assert all(fetched[p] == 1 for p in gen.article_paths), fetched
+    # the pages left out are not failures: recorded once each, and counted in the summary
+    pages = pd.read_parquet(tmp_path / "data" / "pages")
+    left = pages[pages["reason"] == "max_pages"]
+    assert len(left) > 0 and set(left["fate"]) == {"not_fetched:max_pages"}
+    assert left["url"].is_unique
+    assert "failed" not in set(pages["fate"])
+    assert f"page budget spent: {len(left)} page(s) found and not fetched" in proc.stdout
