@@ -62,6 +62,7 @@ def _prepare_prefect(args: argparse.Namespace) -> None:
 
     if getattr(args, "quiet", False):
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ["NEWSETL_QUIET"] = "1"  # the crawler too: no Scrapy INFO, no progress
     prepare_prefect_env()
     # No server known: start a temporary one now, so it boots while Prefect is imported.
     start_embedded_server()

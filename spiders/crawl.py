@@ -456,10 +456,13 @@ def _main(argv: Sequence[str]) -> int:
     except ValueError as exc:
         parser.error(str(exc))
         return 2  # not reached
+    if os.environ.get("NEWSETL_QUIET"):
+        return 0
+    index = sum(stats.get(k, 0) for k in ("robots_fetched", "sitemaps_fetched", "feeds_fetched"))
     print(
-        f"crawl: done ({stats.get('finish_reason')}): {stats.get('pages_fetched', 0)} pages "
-        f"fetched, {stats.get('html_pages', 0)} html, {stats.get('errors', 0)} errors "
-        f"in {stats.get('elapsed_s')} s",
+        f"crawl: done ({stats.get('finish_reason')}): {stats.get('pages_fetched', 0) + index} "
+        f"pages fetched ({stats.get('html_pages', 0)} html, {index} robots.txt/sitemaps/feeds), "
+        f"{stats.get('errors', 0)} errors in {stats.get('elapsed_s')} s",
         file=sys.stderr,
         flush=True,
     )

@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 import zlib
@@ -815,10 +816,15 @@ class NewsSpider(scrapy.Spider):
             self.logger.exception("could not write stats.json")
 
     def print_progress(self) -> None:
+        if os.environ.get("NEWSETL_QUIET"):
+            return
+        # Counted as the run summary and `newsetl status` count: every fetch that got an
+        # answer, robots.txt, sitemaps and feeds included.
         c = self.counts
+        index = c["robots_fetched"] + c["sitemaps_fetched"] + c["feeds_fetched"]
         print(
-            f"crawl: {c['pages_fetched']} pages fetched, {c['html_pages']} html, "
-            f"{c['errors']} errors",
+            f"crawl: {c['pages_fetched'] + index} pages fetched ({c['html_pages']} html, "
+            f"{index} robots.txt/sitemaps/feeds), {c['errors']} errors",
             file=sys.stderr,
             flush=True,
         )

@@ -4,6 +4,8 @@
 (``--no-delay``, ``--user-agent``). ``scrapy crawl news`` from the project root uses it as is.
 """
 
+import os
+
 BOT_NAME = "newsetl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -98,8 +100,9 @@ COOKIES_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
-# Logs go to stderr; INFO keeps them to start/stop lines, warnings and errors.
-LOG_LEVEL = "INFO"
+# Logs go to stderr; INFO keeps them to start/stop lines, warnings and errors
+# (`newsetl ... -q` sets NEWSETL_QUIET: warnings and errors only).
+LOG_LEVEL = "WARNING" if os.environ.get("NEWSETL_QUIET") else "INFO"
 LOGSTATS_INTERVAL = 60.0
 STATS_DUMP = False  # spiders.crawl writes stats.json instead of a multi-page log dump
 

@@ -323,3 +323,4 @@ def test_a_small_page_budget_goes_to_the_listed_articles_first(tmp_path: Path) -
     assert left["url"].is_unique
     assert "failed" not in set(pages["fate"])
     assert f"page budget spent: {len(left)} page(s) found and not fetched" in proc.stdout
+    assert "INFO" not in proc.stderr and "crawl:" not in proc.stderr  # -q: warnings only
