@@ -82,10 +82,7 @@ def _work_root() -> Path:
 
 def _write_known(ds: Dataset, path: Path) -> str | None:
     """Write the known-articles file for an incremental crawl; None when nothing is known."""
-    pages = ds.read(
-        "pages",
-        columns=["url", "final_url", "kind", "fate", "etag", "last_modified", "fetched_at"],
-    )
+    pages = ds.read("pages", columns=list(pipeline.KNOWN_COLUMNS))
     known = pipeline.known_pages(pages)
     if not known:
         return None

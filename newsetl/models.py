@@ -49,6 +49,9 @@ class FetchedPage:
     listed_published: str | None = None  # ISO 8601 as found (feed pubDate, sitemap news date)
     lastmod: str | None = None
     start_url: str | None = None
+    # The newest date a sitemap or feed gave the page in this crawl (ISO 8601, UTC): the
+    # next crawl compares the dates listed then with this one, like with like.
+    listed_date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -48,6 +48,19 @@ def default_source_name(url: str) -> str:
 ARTICLE_FATES = frozenset({"article", "duplicate", "unchanged", "revised"})
 
 
+# The columns of data/pages that known_pages reads.
+KNOWN_COLUMNS = (
+    "url",
+    "final_url",
+    "kind",
+    "fate",
+    "etag",
+    "last_modified",
+    "fetched_at",
+    "listed_date",
+)
+
+
 def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
     """What earlier runs learned of each article URL, for an incremental crawl.
 
@@ -60,7 +73,7 @@ def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
     """
     latest: dict[str, dict[str, Any]] = {}
     not_articles: set[str] = set()
-    cols = ("url", "final_url", "kind", "fate", "etag", "last_modified", "fetched_at")
+    cols = KNOWN_COLUMNS
     data = {c: pages.column(c).to_pylist() if c in pages.column_names else None for c in cols}
     n = pages.num_rows
     for i in range(n):
@@ -84,10 +97,15 @@ def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
                     rec["etag"] = data["etag"][i]
                 if data["last_modified"] and data["last_modified"][i]:
                     rec["last_modified"] = data["last_modified"][i]
+                listed = data["listed_date"][i] if data["listed_date"] else None
+                if listed is not None:
+                    rec["listed_date"] = listed
     out = []
     for rec in latest.values():
         ts = rec.get("fetched_at")
         rec["fetched_at"] = ts.astimezone(UTC).isoformat() if ts is not None else None
+        listed = rec.get("listed_date")
+        rec["listed_date"] = listed.astimezone(UTC).isoformat() if listed is not None else None
         out.append(rec)
     for url in sorted(not_articles - latest.keys()):
         out.append({"url": url, "is_article": False})
@@ -649,6 +667,7 @@ def build_tables(
                 "article_id": aid,
                 "etag": p.etag,
                 "last_modified": p.last_modified,
+                "listed_date": _parse_time(p.listed_date),
                 "run_id": run_id,
                 "source": source,
                 "date": fetched.strftime("%Y-%m-%d"),

@@ -107,11 +107,14 @@ PAGES_SCHEMA = pa.schema(
         pa.field("article_id", pa.string()),
         pa.field("etag", pa.string()),  # validators, for conditional requests on later runs
         pa.field("last_modified", pa.string()),
+        # the newest sitemap lastmod / feed date the page had when fetched (to compare the
+        # next listing's date with: an edit is a newer listed date)
+        pa.field("listed_date", TS),
         pa.field("run_id", pa.string()),
         # JSON: the article decision's score, signals and measured values (HTML pages)
         pa.field("evidence", pa.string()),
     ],
-    metadata={"newsetl.table": "pages", "newsetl.schema_version": "1"},
+    metadata={"newsetl.table": "pages", "newsetl.schema_version": "2"},
 )
 PAGES_PARTITIONS = ("source", "date")
 

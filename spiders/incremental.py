@@ -4,7 +4,11 @@ The known file is JSON lines, one object per URL fetched in an earlier crawl::
 
     {"url": "...", "is_article": true, "etag": "\\"abc\\"" | null,
      "last_modified": "Tue, 05 Mar 2024 10:00:00 GMT" | null,
-     "fetched_at": "2024-03-05T10:00:00+00:00"}
+     "fetched_at": "2024-03-05T10:00:00+00:00",
+     "listed_date": "2024-03-05T00:00:00+00:00" | null}
+
+``listed_date`` is the newest sitemap ``lastmod`` or feed date the page had when it was
+last fetched; a page listed later with a newer date is fetched again (conditionally).
 
 ``url`` is the URL as it was fetched (``final_url`` or ``url`` of a past FetchedPage);
 the spider matches it with the same key it uses for its own dedupe
@@ -35,6 +39,18 @@ class KnownUrl:
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: datetime | None = None
+    listed: datetime | None = None  # the newest sitemap/feed date when it was last fetched
+
+    def changed(self, listed_now: datetime | None) -> bool:
+        """Whether a date listed now says the page changed since it was last fetched. Like
+        is compared with like: the listed date with the date listed then (a date-only
+        lastmod, or one a site sets in the past, is never compared with our clock). Without
+        a date listed then, with the fetch time (see :func:`newer`)."""
+        if listed_now is None:
+            return False
+        if self.listed is not None:
+            return listed_now > self.listed
+        return newer(listed_now, self.fetched_at)
 
     def conditional_headers(self) -> dict[str, str]:
         headers = {}
@@ -113,6 +129,7 @@ def read_known(path: str | Path, key: Callable[[str], str]) -> tuple[dict[str, K
                 etag=_text(data, "etag"),
                 last_modified=_text(data, "last_modified"),
                 fetched_at=parse_date(_text(data, "fetched_at")),
+                listed=parse_date(_text(data, "listed_date")),
             )
     if bad:
         logger.warning("known file %s: %d unusable lines skipped", path, bad)

@@ -47,7 +47,7 @@ from newsetl.archive import ARCHIVE_NAME, ArchiveWriter
 from newsetl.classify import url_shape as _url_shape
 from newsetl.models import FetchedPage
 
-from .incremental import KnownUrl, newer, parse_date, read_known
+from .incremental import KnownUrl, parse_date, read_known
 from .middlewares import BudgetExhausted, RobotsDisallowed, Superseded
 
 # ---------------------------------------------------------------------------------------
@@ -974,7 +974,7 @@ class NewsSpider(scrapy.Spider):
         if known is not None and not known.is_article:
             known = None  # listings and other non-articles are fetched normally
         if known is not None and kind == "page":
-            if not newer(self.listed_dates.get(key), known.fetched_at):
+            if not known.changed(self.listed_dates.get(key)):
                 # Not seen: a later listing may still show a newer date for it.
                 self.skipped_known[key] = (url, site.start_url)
                 return None
@@ -1088,6 +1088,11 @@ class NewsSpider(scrapy.Spider):
         if rec.final_url and rec.final_url != rec.url:
             keys.append(url_key(rec.final_url))
         for k in keys:
+            listed = self.listed_dates.get(k)
+            if listed is not None and (
+                rec.listed_date is None or listed.isoformat() > rec.listed_date
+            ):
+                rec.listed_date = listed.isoformat()
             ev = self.evidence.get(k)
             if ev:
                 rec.in_sitemap = rec.in_sitemap or bool(ev.get("in_sitemap"))

@@ -306,6 +306,7 @@ def test_known_pages_lists_articles_then_non_articles() -> None:
         "etag": '"e1"',
         "last_modified": None,
         "fetched_at": t,
+        "listed_date": None,  # a fetch log written before the column existed
     }
     assert got[1:] == [
         {"url": u, "is_article": False} for u in ("http://h/", "http://h/x", "http://h/x-y-z")

@@ -445,3 +445,119 @@ def test_the_run_summary_counts_pages_that_are_not_articles(data):
     warned = dict(first, rejected_presented=2, rejected_presented_examples=["http://a/x"])
     assert "2 page(s) the site presented as articles" in summary_text(warned)
     assert "http://a/x" in summary_markdown(warned)
+
+
+_STORY_LINES = (
+    "Member {n} of the harbour board spoke about the {t} on Tuesday, asking how the plan "
+    "would change its budget by {p} percent and whether {c} crews hired in spring suffice.",
+    "Dredgers working the {t} reported {c} new shoals since January; engineers put the "
+    "extra cost near {p} thousand and warned that contractor number {n} may walk away.",
+)
+
+
+def _story_page(base: str, path: str, title: str, extra: str = "", variant: int = 0) -> str:
+    topics = (
+        "ferry timetable",
+        "berth repairs",
+        "eastern channel",
+        "winter storms",
+        "pilot boats",
+        "cargo sheds",
+        "fishing quota",
+        "tide gauges",
+    )
+    paras = "".join(
+        "<p>" + _STORY_LINES[variant].format(n=i + 1, t=t, p=3 * i + 2, c=10 + i) + "</p>"
+        for i, t in enumerate(topics)
+    )
+    ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": title,
+            "datePublished": "2020-03-01T09:00:00+00:00",
+            "author": {"@type": "Person", "name": "Ada Vance"},
+        }
+    )
+    return (
+        f'<html lang="en"><head><title>{title}</title>'
+        f'<link rel="canonical" href="{base}{path}">'
+        '<meta property="og:type" content="article">'
+        f'<script type="application/ld+json">{ld}</script></head>'
+        f"<body><article><h1>{title}</h1>{paras}{extra}</article></body></html>"
+    )
+
+
+def test_an_edit_listed_with_a_past_date_only_lastmod_is_a_new_revision(prefect_api, tmp_path):
+    """A sitemap whose lastmod values are dates only, all before our first fetch: the edit
+    moves one lastmod by a day. Compared with the lastmod recorded at the last fetch (not
+    with our clock), the edited story is fetched again and stored as revision 2; the
+    unchanged one is not fetched again, nor the edited one on a third run."""
+    from flows.etl import scrape
+    from newsetl.demo.server import Resource, Site, SiteServer
+
+    paths = [
+        "/news/2020/03/01/harbour-board-weighs-ferry-timetable/",
+        "/news/2020/03/01/dredging-of-the-eastern-channel-delayed/",
+    ]
+
+    def sitemap(base: str, lastmods: list[str]) -> Resource:
+        rows = "".join(
+            f"<url><loc>{base}{p}</loc><lastmod>{d}</lastmod></url>"
+            for p, d in zip(paths, lastmods, strict=True)
+        )
+        return Resource(
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + rows
+            + "</urlset>",
+            content_type="application/xml",
+        )
+
+    def build(site: Site, base: str) -> dict[str, Resource]:
+        res = {
+            "/robots.txt": Resource(
+                f"User-agent: *\nAllow: /\nSitemap: {base}/post-sitemap.xml\n",
+                content_type="text/plain",
+            ),
+            "/post-sitemap.xml": sitemap(base, ["2020-03-01", "2020-03-01"]),
+        }
+        for v, (p, title) in enumerate(
+            zip(paths, ("Ferry timetable", "Channel dredging"), strict=True)
+        ):
+            res[p] = Resource(_story_page(base, p, title, variant=v))
+        return res
+
+    site = Site("dated", build=build)
+    d = tmp_path / "d"
+    with SiteServer(site) as srv:
+        base = srv.url
+        first = scrape(start_urls=[base + "/"], data_dir=str(d), polite=False)
+        assert first["articles_new"] == 2, {
+            k: first.get(k)
+            for k in (
+                "not_articles_by_reason",
+                "duplicates",
+                "errors_by_reason",
+                "skipped_by_reason",
+                "html_pages",
+            )
+        }
+        correction = "<p>Correction: the board meets on Wednesdays, not on Tuesdays.</p>"
+        site[paths[0]] = Resource(_story_page(base, paths[0], "Ferry timetable", correction))
+        site["/post-sitemap.xml"] = sitemap(base, ["2020-03-02", "2020-03-01"])
+        seen = len(srv.requests)
+        second = scrape(start_urls=[base + "/"], data_dir=str(d), polite=False)
+        refetched = [r.path for r in srv.requests[seen:] if r.path.startswith("/news/")]
+        seen = len(srv.requests)
+        third = scrape(start_urls=[base + "/"], data_dir=str(d), polite=False)
+        third_fetched = [r.path for r in srv.requests[seen:] if r.path.startswith("/news/")]
+    assert refetched == [paths[0]]
+    assert (second["articles_new"], second["articles_revised"]) == (0, 1)
+    arts = pd.read_parquet(d / "articles").set_index("url")
+    assert arts.loc[base + paths[0], "revision"] == 2
+    assert "Correction" in arts.loc[base + paths[0], "text"]
+    assert arts.loc[base + paths[1], "revision"] == 1
+    assert third_fetched == [] and third["articles_revised"] == 0
+    pages = pd.read_parquet(d / "pages")
+    listed = pages[pages["url"] == base + paths[0]]["listed_date"].dropna()
+    assert sorted(str(t.date()) for t in listed) == ["2020-03-01", "2020-03-02"]
