@@ -122,11 +122,16 @@ class RealSite:
     """A threaded HTTP server on 127.0.0.1 for one dev set, in ``sitemap`` or ``listing``
     mode; counts requests per path."""
 
-    def __init__(self, pages: list[DevPage], mode: str = "sitemap", port: int = 0) -> None:
+    def __init__(
+        self, pages: list[DevPage], mode: str = "sitemap", port: int = 0, anchors: str = "headline"
+    ) -> None:
         if mode not in ("sitemap", "listing"):
             raise ValueError(f"unknown mode {mode!r}: use sitemap or listing")
+        if anchors not in ("headline", "generic"):
+            raise ValueError(f"unknown anchors {anchors!r}: use headline or generic")
         self.pages = pages
         self.mode = mode
+        self.anchors = anchors
         self.bodies = {p.path: gzip.decompress(p.file.read_bytes()) for p in pages}
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -163,7 +168,10 @@ class RealSite:
 
     def headline(self, page: DevPage) -> str:
         """What a listing shows for a page: its first ``<h1>``, else its ``<title>``, else
-        its id (a page with neither)."""
+        its id (a page with neither). With ``anchors="generic"``: ``Story <n>`` for every page,
+        as a listing whose links carry no headline would."""
+        if self.anchors == "generic":
+            return f"Story {self.pages.index(page) + 1}"
         text = self.bodies[page.path].decode("utf-8", "replace")
         for pattern in (_H1, _TITLE):
             m = pattern.search(text)
@@ -370,12 +378,16 @@ def measure(site: RealSite, data_dir: Path, offline: dict[str, str]) -> dict[str
 
 
 def run_one(
-    name: str, mode: str, keep: bool = False, offline: dict[str, str] | None = None
+    name: str,
+    mode: str,
+    keep: bool = False,
+    offline: dict[str, str] | None = None,
+    anchors: str = "headline",
 ) -> dict[str, Any]:
     pages = load_devset(name)
     offline = offline if offline is not None else offline_texts(pages)
     tmp = Path(tempfile.mkdtemp(prefix=f"realsite-{name}-{mode}-"))
-    with RealSite(pages, mode) as site:
+    with RealSite(pages, mode, anchors=anchors) as site:
         t0 = time.perf_counter()
         proc = scrape(site.url + "/", tmp / "data")
         wall = time.perf_counter() - t0
@@ -383,6 +395,7 @@ def run_one(
     result.update(
         devset=name,
         mode=mode,
+        anchors=anchors,
         wall_s=round(wall, 2),
         exit_code=proc.returncode,
         data_dir=str(tmp / "data") if keep else None,
@@ -398,7 +411,9 @@ def run_one(
 
 def format_result(r: dict[str, Any]) -> str:
     lines = [
-        f"{r['devset']} / {r['mode']}: {r['articles_stored']} of {r['pages_served']} stored "
+        f"{r['devset']} / {r['mode']}"
+        + (" (anchors: Story N)" if r.get("anchors") == "generic" else "")
+        + f": {r['articles_stored']} of {r['pages_served']} stored "
         f"({r['stored_pct']} %), scrape {r['wall_s']} s, exit {r['exit_code']}",
         f"  mean body F1 over all pages: pipeline {r['mean_f1_pipeline']:.4f}, "
         f"offline extract {r['mean_f1_offline']:.4f} (gap {r['f1_gap']:+.4f}); over the "
@@ -430,6 +445,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", choices=("sitemap", "listing", "both"), default="both")
     ap.add_argument("--json", metavar="OUT", help="write the figures to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the scraped data folders")
+    ap.add_argument(
+        "--anchors",
+        choices=("headline", "generic"),
+        default="headline",
+        help="listing mode's link texts: each page's headline (default), or 'Story N'",
+    )
     args = ap.parse_args(argv)
     missing = missing_devsets(args.devset)
     if missing:
@@ -442,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in sets:
         offline = offline_texts(load_devset(name))
         for mode in modes:
-            r = run_one(name, mode, keep=args.keep, offline=offline)
+            r = run_one(name, mode, keep=args.keep, offline=offline, anchors=args.anchors)
             print(format_result(r), flush=True)
             results.append(r)
     if args.json:

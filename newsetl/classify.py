@@ -6,7 +6,9 @@ an article when the total reaches :data:`ARTICLE_AT`:
 - the site's own word counts most: JSON-LD ``Article`` types, ``og:type=article``, the
   page's entry in a feed, a posts sitemap or a Google News sitemap, a link to it whose
   text is the page's own headline (a listing names its stories so; menus name sections
-  in a word or two), ``article:published_time``, a byline and a publication date;
+  in a word or two), or failing that a link set as a heading on a listing page (one
+  point: how listings show their stories, whatever the words), ``article:published_time``,
+  a byline and a publication date;
 - the page's shape: a dated or slugged path, or a listing path (``/tag/``, ``/page/2``,
   the site's root); JSON-LD or ``og:type`` that call it a collection or a website;
 - its main content, as the extractor chose it: how much running text, how much of that
@@ -251,6 +253,7 @@ def decide(
     in_sitemap: bool = False,
     in_news_sitemap: bool = False,
     linked_by_headline: bool = False,
+    listed_as_heading: bool = False,
     dated_items: int = 0,
     has_published_meta: bool = False,
     has_date: bool = False,
@@ -287,6 +290,9 @@ def decide(
         signals["in_sitemap"] = 1
     if linked_by_headline and not in_feed:
         signals["linked_by_headline"] = 2
+    elif listed_as_heading and not in_feed:
+        # A listing page links it as one of its headlines, whatever the link's words.
+        signals["listed_as_heading"] = 1
     if has_published_meta:
         signals["published_meta"] = 1
     if has_date:

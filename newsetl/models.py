@@ -45,6 +45,7 @@ class FetchedPage:
     # Evidence from the place the URL was found: a feed item or a sitemap entry.
     in_feed: bool = False
     in_sitemap: bool = False
+    listed_as_heading: bool = False  # linked from a listing page as a heading
     listed_title: str | None = None
     listed_published: str | None = None  # ISO 8601 as found (feed pubDate, sitemap news date)
     lastmod: str | None = None

@@ -244,6 +244,7 @@ def decide_page(page: FetchedPage, out: dict[str, Any]) -> classify.Decision:
         # A sitemap entry carries a publication date only in a Google News sitemap.
         in_news_sitemap=page.in_sitemap and bool(page.listed_published) and not page.in_feed,
         linked_by_headline=classify.same_headline(page.listed_title, out["title"]),
+        listed_as_heading=page.listed_as_heading,
         dated_items=out.get("dated_items", 0),
         has_published_meta=out["has_published_meta"],
         has_date=out["published_at"] is not None,

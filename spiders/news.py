@@ -406,6 +406,24 @@ class PageLinks:
     # link -> its anchor text, for links that read as a headline (four words or more):
     # a listing names its stories by their headlines, a menu its sections by a word or two
     headlines: dict[str, str] = field(default_factory=dict)
+    # links set as a heading (<h2><a>..</a></h2>, <a><h3>..</h3></a>): how listings present
+    # their stories, whatever the words
+    in_headings: frozenset[str] = frozenset()
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
+
+
+def _in_heading(a: Any) -> bool:
+    """Whether an anchor sits in a heading (two levels up at most) or holds one."""
+    node = a.getparent()
+    for _ in range(2):
+        if node is None:
+            break
+        if node.tag in _HEADINGS:
+            return True
+        node = node.getparent()
+    return any(child.tag in _HEADINGS for child in a.iterchildren())
 
 
 def _norm_text(text: str) -> str:
@@ -457,6 +475,7 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
             pagination.append(urljoin(base, href))
     links: list[str] = []
     headlines: dict[str, str] = {}
+    in_headings: set[str] = set()
     for a in doc.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
@@ -486,7 +505,11 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
             links.append(absolute)
             if 4 <= text.count(" ") + 1 <= 40 and absolute not in headlines:
                 headlines[absolute] = " ".join(raw_text.split())
-    return PageLinks(article_like, evidence, feeds, pagination, links, headlines)
+            if text and _in_heading(a):
+                in_headings.add(absolute)
+    return PageLinks(
+        article_like, evidence, feeds, pagination, links, headlines, frozenset(in_headings)
+    )
 
 
 url_shape = lru_cache(maxsize=1 << 15)(_url_shape)  # pure; links repeat across pages
@@ -1097,6 +1120,7 @@ class NewsSpider(scrapy.Spider):
             if ev:
                 rec.in_sitemap = rec.in_sitemap or bool(ev.get("in_sitemap"))
                 rec.in_feed = rec.in_feed or bool(ev.get("in_feed"))
+                rec.listed_as_heading = rec.listed_as_heading or bool(ev.get("listed_as_heading"))
                 rec.listed_title = rec.listed_title or ev.get("listed_title")
                 rec.listed_published = rec.listed_published or ev.get("listed_published")
                 rec.lastmod = rec.lastmod or ev.get("lastmod")
@@ -1538,13 +1562,16 @@ class NewsSpider(scrapy.Spider):
         )
         for url in info.links:
             headline = info.headlines.get(url)
+            evidence: dict[str, Any] = {"listed_title": headline} if headline else {}
+            if link_via == "listing" and url in info.in_headings:
+                evidence["listed_as_heading"] = True  # a story of the listing, as it shows it
             req = self._request(
                 url,
                 site,
                 kind="page",
                 via=link_via,
                 depth=depth + 1,
-                evidence={"listed_title": headline} if headline else None,
+                evidence=evidence or None,
             )
             if req is not None:
                 yield req

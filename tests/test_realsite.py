@@ -31,14 +31,22 @@ def _need(which: str) -> None:
 
 @pytest.fixture(scope="module")
 def extraction_runs() -> dict[str, dict]:
-    """Both modes on the extraction dev set, the two scrapes at once (one offline pass)."""
+    """Both modes on the extraction dev set, the two scrapes at once (one offline pass).
+    Listing mode names every story "Story N", as a listing whose links carry no headline
+    does: the harder case (with the headlines as link texts: 310 of 311)."""
     _need("extraction")
     from concurrent.futures import ThreadPoolExecutor
 
     offline = realsite.offline_texts(realsite.load_devset("extraction"))
     with ThreadPoolExecutor(2) as pool:
         runs = {
-            mode: pool.submit(realsite.run_one, "extraction", mode, offline=offline)
+            mode: pool.submit(
+                realsite.run_one,
+                "extraction",
+                mode,
+                offline=offline,
+                anchors="generic" if mode == "listing" else "headline",
+            )
             for mode in ("sitemap", "listing")
         }
         return {mode: future.result() for mode, future in runs.items()}
@@ -58,14 +66,14 @@ def test_real_articles_served_with_a_sitemap_are_stored(extraction_runs):
 
 
 def test_real_articles_of_many_sites_reached_only_through_listings(extraction_runs):
-    """The extraction dev set through a blog-like front page: stories linked by their
-    headlines, 40 a page, ``rel=next``; no sitemap, no feed."""
+    """The extraction dev set through a blog-like front page: stories linked as headings
+    that say only "Story N", 40 a page, ``rel=next``; no sitemap, no feed."""
     r = extraction_runs["listing"]
     print(realsite.format_result(r))
     assert r["exit_code"] == 0, r.get("stderr_tail")
     assert r["listing_pages"] == 8 and r["listing_pages_stored"] == 0
-    # Measured: 306 of 311 (98.4 %): without a sitemap, five short or link-heavy pages
-    # with no markup (two of them an "about" page and a product page) have too little
-    # evidence. The issue's goal is 99 %. (The fundus pages, 120 of 120 in both modes,
-    # are measured by ``make bench-realsite``.)
-    assert r["stored_pct"] >= 98.0, realsite.format_result(r)
+    # Measured: 309 of 311 (99.4 %; 302 before links set as headings on a listing page
+    # counted as evidence): left out, a link list and a browser's product page. (The
+    # fundus pages, 120 of 120 in both modes, are measured by ``make bench-realsite``.)
+    assert r["stored_pct"] >= 99.0, realsite.format_result(r)
+    assert r["f1_gap"] <= 0.01, realsite.format_result(r)
