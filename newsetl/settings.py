@@ -130,6 +130,10 @@ class EmbeddedServer:
             "PREFECT__SERVER_FINAL": "1",
         }
         env.pop("PREFECT_API_URL", None)
+        # Two commands starting their servers at once on one Prefect database both run its
+        # migrations, and one of them fails on "database is locked": the start (until the
+        # server answers) is taken one command at a time.
+        self._startup_lock = _startup_lock()
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -156,12 +160,23 @@ class EmbeddedServer:
 
     def wait_ready(self, timeout_s: float | None = None) -> None:
         """Block until the server answers /health; RuntimeError naming the fix if it never does."""
-        import time
-
         if timeout_s is None:
             timeout_s = float(
                 os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 60)
             )
+        try:
+            self._wait(timeout_s)
+        finally:
+            self._release_startup()
+
+    def _release_startup(self) -> None:
+        lock, self._startup_lock = self._startup_lock, None
+        if lock is not None:
+            lock.close()  # closing the file releases its flock
+
+    def _wait(self, timeout_s: float) -> None:
+        import time
+
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -179,7 +194,27 @@ class EmbeddedServer:
         )
 
     def stop(self) -> None:
+        self._release_startup()
         stop_process(self.proc, 5)
+
+
+def _startup_lock() -> Any:
+    """An exclusive lock on ``prefect-start.lock`` in the Prefect home (whose database the
+    servers share), held by an open file; None when the folder cannot hold one."""
+    import fcntl
+
+    try:
+        folder = Path(os.environ.get("PREFECT_HOME") or state_dir() / "prefect")
+        folder.mkdir(parents=True, exist_ok=True)
+        fh = open(folder / "prefect-start.lock", "a+b")  # noqa: SIM115 - held until released
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    except OSError:
+        fh.close()
+        return None
+    return fh
 
 
 _embedded: EmbeddedServer | None = None

@@ -370,3 +370,36 @@ def test_scrape_with_no_server_starts_and_stops_its_own(wix_server, tmp_path):
     assert "Starting temporary server" not in proc.stderr  # not Prefect's own, late start
     assert (home / "prefect" / "prefect.db").exists()  # the run went to a real server
     assert _processes_with_env(f"NEWSETL_HOME={home}") == []
+
+
+def test_temporary_servers_start_one_at_a_time(tmp_path, monkeypatch):
+    """Two commands that start their temporary Prefect servers at once on one Prefect
+    home both migrate its database, and one failed ("index ... already exists", 1 start in
+    9 with three at once). The start is taken under a lock until the server answers."""
+    import fcntl
+
+    from newsetl.settings import EmbeddedServer
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("NEWSETL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    lock_path = tmp_path / "prefect" / "prefect-start.lock"
+
+    def held_elsewhere() -> bool:
+        with open(lock_path, "a+b") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            return False
+
+    server = EmbeddedServer()
+    try:
+        assert held_elsewhere()  # starting: another command would wait here
+        server.wait_ready()
+        assert not held_elsewhere()  # answering: the next command may start its own
+    finally:
+        server.stop()
+        monkeypatch.delenv("PREFECT_API_URL", raising=False)
