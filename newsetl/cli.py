@@ -244,51 +244,102 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
 
 
+def _extract_inputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(file path or URL, the page's URL) for each input, checked before any work."""
+    inputs: list[tuple[str, str | None]] = [(f, args.url) for f in args.files]
+    if args.files_from:
+        try:
+            if args.files_from == "-":
+                lines = sys.stdin.read().splitlines()
+            else:
+                with open(args.files_from, encoding="utf-8") as fh:
+                    lines = fh.read().splitlines()
+        except OSError as exc:
+            raise UsageError(
+                f"--files-from {args.files_from}: {exc.strerror or exc}: pass a file with one "
+                "PATH or PATH<TAB>URL per line, or - for standard input"
+            ) from exc
+        for line in lines:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            path, _, url = line.partition("\t")
+            inputs.append((path.strip(), url.strip() or args.url))
+    if not inputs:
+        raise UsageError("nothing to extract: pass a URL or HTML files, or --files-from LIST")
+    for _, url in inputs:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise UsageError(f"not an http(s) URL: {url!r}: give the page's address")
+    return inputs
+
+
+def _read_page(source: str) -> tuple[bytes, str | None, str | None, str | None]:
+    """(body, final URL, charset, Content-Language) of a file or, for a URL, a polite fetch.
+    Raises ValueError naming what is wrong."""
+    from newsetl.fetch import FetchError, fetch_page
+
+    if source.startswith(("http://", "https://")):
+        try:
+            page = fetch_page(source)
+        except FetchError as exc:
+            raise ValueError(str(exc)) from exc
+        return page.body, page.url, page.charset, page.content_language
+    try:
+        body = Path(source).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    if body[:2] == b"\x1f\x8b":
+        import gzip
+        import zlib
+
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"cannot decompress {source}: {exc}") from exc
+    head = body[:4096]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError(f"{source} is a binary file, not HTML")
+    return body, None, None, None
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from newsetl.extractor import extract_article
+    from newsetl.formats import write_records
 
-    if not args.jsonl:
-        raise UsageError("only JSON lines output exists: add --jsonl")
-    paths: list[str] = list(args.files)
-    if args.files_from:
-        with open(args.files_from, encoding="utf-8") as fh:
-            paths += [line.strip() for line in fh if line.strip()]
-    if not paths:
-        raise UsageError("no file given: pass HTML files, or --files-from LIST")
-    out = sys.stdout
-    failures = 0
-    for path in paths:
-        try:
-            body = Path(path).read_bytes()
-        except OSError as exc:
-            failures += 1
-            print(f"newsetl: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
-            continue
-        if path.endswith(".gz"):
-            import gzip
+    fmt = "jsonl" if args.jsonl else args.format
+    inputs = _extract_inputs(args)
+    failures: list[str] = []
 
+    def records():  # noqa: ANN202 - a generator of dicts
+        for source, url in inputs:
             try:
-                body = gzip.decompress(body)
-            except (OSError, EOFError) as exc:
-                failures += 1
-                print(f"newsetl: cannot decompress {path}: {exc}", file=sys.stderr)
+                body, final, charset, lang = _read_page(source)
+            except ValueError as exc:
+                failures.append(source)
+                print(f"newsetl: {exc}", file=sys.stderr)
                 continue
-        ex = extract_article(body, args.url)
-        record = {
-            "path": path,
-            "url": args.url or ex.canonical_url,
-            "title": ex.title,
-            "authors": ex.authors,
-            # the instant in the page's own UTC offset, so its day is the publisher's day
-            "published_at": ex.published_local().isoformat() if ex.published_at else None,
-            "published_utc_offset_min": ex.published_utc_offset_min,
-            "language": ex.language,
-            "text": ex.text,
-            "word_count": ex.word_count,
-        }
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    out.flush()
-    if failures == len(paths):
+            page_url = url or final
+            ex = extract_article(body, page_url, encoding_hint=charset, content_language=lang)
+            yield {
+                "path": None if final else source,
+                "url": page_url or ex.canonical_url,
+                "title": ex.title,
+                "authors": ex.authors,
+                # the instant in the page's own UTC offset, so its day is the publisher's day
+                "published_at": ex.published_local().isoformat() if ex.published_at else None,
+                "published_utc_offset_min": ex.published_utc_offset_min,
+                "language": ex.language,
+                "text": ex.text,
+                "word_count": ex.word_count,
+            }
+
+    write_records(records(), fmt, sys.stdout)
+    if failures:
+        print(
+            f"newsetl: {len(failures)} of {len(inputs)} input(s) failed: "
+            + ", ".join(failures[:5])
+            + (" ..." if len(failures) > 5 else ""),
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     return EXIT_OK
 
@@ -466,13 +517,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser(
         "extract",
-        help="extract articles from saved HTML files",
-        description="Extract saved HTML files offline; one JSON object per line on stdout.",
+        help="extract the article of one URL or of saved HTML files",
+        description=(
+            "Print the article of each input: a URL (fetched once, politely: robots.txt, "
+            "newsetl's User-Agent, 20 s timeout) or a saved HTML file (.html, .html.gz). "
+            "Every input is tried; the exit status is 1 if any failed."
+        ),
     )
-    e.add_argument("files", nargs="*", metavar="FILE", help="HTML files (.html or .html.gz)")
-    e.add_argument("--files-from", metavar="LIST", help="a file with one path per line")
+    e.add_argument("files", nargs="*", metavar="URL|FILE", help="page URLs or HTML files")
+    e.add_argument(
+        "--files-from",
+        metavar="LIST",
+        help="a file of inputs, one PATH or PATH<TAB>URL per line; - reads standard input",
+    )
     e.add_argument("--url", help="the pages' URL (resolves relative links, canonical URL)")
-    e.add_argument("--jsonl", action="store_true", help="JSON lines output (the only format)")
+    e.add_argument(
+        "--format",
+        choices=("text", "json", "jsonl", "csv", "markdown"),
+        default="text",
+        help="output: the text only (default), JSON, JSON lines, CSV or Markdown",
+    )
+    e.add_argument("--jsonl", action="store_true", help="the same as --format jsonl")
     e.set_defaults(func=cmd_extract)
 
     rr = sub.add_parser(

@@ -6,12 +6,14 @@
 
 import os
 
+from newsetl import fetch as _one_page
+
 BOT_NAME = "newsetl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 # Say who we are, with a link where a site operator can find out more.
-USER_AGENT = "newsetl/0.1 (+https://github.com/newsetl/newsetl)"
+USER_AGENT = _one_page.USER_AGENT  # shared with `newsetl extract URL`
 
 # Obey robots.txt. Scrapy's default is False; a news crawler must respect it.
 # Our subclass of the robots middleware also records the robots.txt fetch and every
@@ -48,8 +50,8 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 
 # Robustness: a slow or huge response must not stall or exhaust the crawl.
-DOWNLOAD_TIMEOUT = 20
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # larger bodies are cancelled -> reason "too_large"
+DOWNLOAD_TIMEOUT = int(_one_page.TIMEOUT_S)
+DOWNLOAD_MAXSIZE = _one_page.MAX_BYTES  # larger bodies are cancelled -> reason "too_large"
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # Sitemaps (and start URLs, whose type is unknown until they answer) may be up to 50 MB
 # uncompressed, as the sitemap protocol allows.

@@ -120,13 +120,90 @@ def test_extract_jsonl_many_files_one_process(tmp_path):
     assert first["text"].count("\n\n") == 5
 
 
-def test_extract_missing_file_is_reported(tmp_path):
+def test_extract_reports_every_failed_input_and_exits_1(tmp_path):
+    """A batch: every input is tried, each failure named (missing, binary, not
+    decompressible), the good pages printed, and the exit status says some failed."""
     good = tmp_path / "good.html"
     good.write_text("<html><body><p>" + "word " * 80 + "</p></body></html>")
-    res = _run(["extract", "--jsonl", str(tmp_path / "nope.html"), str(good)])
-    assert res.returncode == 0
-    assert "cannot read" in res.stderr
-    assert len(res.stdout.splitlines()) == 1
+    binary = tmp_path / "photo.html"
+    binary.write_bytes(bytes(range(256)) * 8)
+    broken = tmp_path / "cut.html.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00trailing")
+    res = _run(
+        ["extract", "--jsonl", str(tmp_path / "nope.html"), str(binary), str(good), str(broken)]
+    )
+    assert res.returncode == 1
+    assert f"cannot read {tmp_path / 'nope.html'}" in res.stderr
+    assert f"{binary} is a binary file, not HTML" in res.stderr
+    assert f"cannot decompress {broken}" in res.stderr
+    assert "3 of 4 input(s) failed" in res.stderr
+    assert [json.loads(line)["path"] for line in res.stdout.splitlines()] == [str(good)]
+    assert "Traceback" not in res.stderr
+
+
+def test_extract_formats_and_files_from(tmp_path):
+    """--format text|json|csv|markdown, and --files-from - with PATH<TAB>URL lines."""
+    import csv as csv_mod
+    import io
+
+    page = tmp_path / "a.html"
+    body = "".join(f"<p>{para}</p>" for para in PARAGRAPHS)
+    page.write_text(
+        "<html lang='en'><head><title>Ferry news | Harbour</title></head><body>"
+        f"<article><h1>Ferry news</h1>{body}</article></body></html>"
+    )
+    listing = f"# a comment line\n{page}\thttps://harbour.example/2024/ferry-news\n\n"
+    res = _run(["extract", "--format", "json", "--files-from", "-"], input=listing)
+    assert res.returncode == 0, res.stderr
+    (rec,) = json.loads(res.stdout)
+    assert rec["url"] == "https://harbour.example/2024/ferry-news" and rec["title"] == "Ferry news"
+    text = _run(["extract", str(page)])  # the default: the text alone, as trafilatura prints
+    assert text.returncode == 0 and text.stdout.strip() == rec["text"]
+    rows = list(
+        csv_mod.DictReader(io.StringIO(_run(["extract", "--format", "csv", str(page)]).stdout))
+    )
+    assert len(rows) == 1 and rows[0]["title"] == "Ferry news" and rows[0]["text"] == rec["text"]
+    md = _run(["extract", "--format", "markdown", str(page)]).stdout
+    assert md.startswith("# Ferry news\n") and rec["text"].split("\n\n")[0] in md
+    missing = _run(["extract", "--files-from", str(tmp_path / "nope.txt")])
+    assert missing.returncode == 2 and "--files-from" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_extract_url_fetches_politely(tmp_path):
+    """``newsetl extract URL``: one polite fetch (robots.txt read first, newsetl's
+    User-Agent); a page robots.txt forbids is not fetched; a 404 is an error."""
+    from newsetl.demo.server import Resource, Site, SiteServer
+
+    body = "".join(f"<p>{para}</p>" for para in PARAGRAPHS)
+
+    def build(site: Site, base: str) -> dict[str, Resource]:
+        return {
+            "/robots.txt": Resource(
+                "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+            ),
+            "/2024/05/ferry-news": Resource(
+                f"<html lang='en'><head><title>Ferry news</title></head><body><article>"
+                f"<h1>Ferry news</h1>{body}</article></body></html>"
+            ),
+            "/private/draft": Resource(f"<html><body><p>{body}</p></body></html>"),
+        }
+
+    with SiteServer(Site("one", build=build)) as srv:
+        ok = _run(["extract", "--format", "jsonl", srv.url + "/2024/05/ferry-news"])
+        private = _run(["extract", srv.url + "/private/draft"])
+        gone = _run(["extract", srv.url + "/nope"])
+        agents = {r.headers.get("User-Agent") for r in srv.requests}
+        paths = [r.path for r in srv.requests]
+    assert ok.returncode == 0, ok.stderr
+    rec = json.loads(ok.stdout)
+    assert rec["title"] == "Ferry news" and rec["url"].endswith("/2024/05/ferry-news")
+    assert rec["text"].startswith(PARAGRAPHS[0][:40])
+    assert private.returncode == 1 and "robots.txt" in private.stderr
+    assert "/private/draft" not in paths
+    assert gone.returncode == 1 and "answered 404" in gone.stderr
+    assert paths.count("/robots.txt") == 3
+    assert all(a and a.startswith("newsetl/") for a in agents), agents
 
 
 @pytest.mark.slow
