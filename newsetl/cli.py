@@ -8,6 +8,7 @@ Prefect and the flows are imported only by the commands that run them, so ``extr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -344,6 +345,87 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """One file of one table (latest revisions for articles), filtered by source and date."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from newsetl.storage import TABLES, Dataset
+
+    out = Path(args.out)
+    fmt = args.format or {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}.get(
+        out.suffix.lower()
+    )
+    if fmt is None:
+        raise UsageError(
+            f"--out {out}: say the format with --format csv|jsonl|parquet (or end the name "
+            "in .csv, .jsonl or .parquet)"
+        )
+    if args.table not in TABLES:
+        raise UsageError(f"--table {args.table}: use one of {', '.join(sorted(TABLES))}")
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError as exc:
+            raise UsageError(f"--since {args.since!r}: give a date as YYYY-MM-DD") from exc
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    root = Path(args.data_dir)
+    if not (root / args.table).is_dir():
+        raise UsageError(
+            f"no {args.table} table in {root}: pass --data-dir with the folder a scrape wrote"
+        )
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    table = Dataset(root).read(args.table)
+    if args.source:
+        known = set(pc.unique(table["source"]).to_pylist()) if table.num_rows else set()
+        unknown = sorted(set(args.source) - known)
+        if unknown:
+            raise UsageError(
+                f"--source {', '.join(unknown)}: no such source in {root}/{args.table}; "
+                f"known: {', '.join(sorted(k for k in known if k)) or 'none'}"
+            )
+        table = table.filter(pc.is_in(table["source"], value_set=pa.array(args.source)))
+    if since is not None:
+        column = "published_at" if args.table in ("articles", "revisions") else "fetched_at"
+        when = table[column]
+        if column == "published_at":  # an article without a date counts by its fetch
+            when = pc.coalesce(when, table["fetched_at"])
+        table = table.filter(pc.greater_equal(when, pa.scalar(since, type=when.type)))
+    if table.num_rows == 0:
+        print(f"newsetl: no {args.table} rows match: nothing exported", file=sys.stderr)
+        return EXIT_NOTHING
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, tmp, compression="zstd")
+        else:
+            frame = table.to_pandas()
+            for name in ("authors",):
+                if name in frame:
+                    frame[name] = frame[name].map(
+                        lambda v: "; ".join(v) if v is not None and len(v) else ""
+                    )
+            if fmt == "csv":
+                frame.to_csv(tmp, index=False)
+            else:
+                frame.to_json(
+                    tmp, orient="records", lines=True, date_format="iso", force_ascii=False
+                )
+        os.replace(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from exc
+    print(f"exported {table.num_rows} {args.table} row(s) to {out} ({fmt})")
+    return EXIT_OK
+
+
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from newsetl.reprocess import format_report, reprocess
 
@@ -539,6 +621,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--jsonl", action="store_true", help="the same as --format jsonl")
     e.set_defaults(func=cmd_extract)
+
+    ex = sub.add_parser(
+        "export",
+        help="write one table (or part of it) to one CSV, JSON lines or Parquet file",
+        description=(
+            "One file a spreadsheet or another tool opens: a table of the dataset (articles: "
+            "the latest revision of each), optionally only some sources and only rows "
+            "published (articles) or fetched (other tables) on or after a date."
+        ),
+    )
+    ex.add_argument("--out", required=True, help="the file to write (written whole or not at all)")
+    ex.add_argument("--format", choices=("csv", "jsonl", "parquet"), help="default: from --out")
+    ex.add_argument(
+        "--table", default="articles", help="articles (default), revisions, duplicates, pages"
+    )
+    ex.add_argument("--source", action="append", help="only this source (repeatable)")
+    ex.add_argument("--since", metavar="DATE", help="only rows from this day on (YYYY-MM-DD)")
+    ex.add_argument("--data-dir", default="data", help="dataset folder (default: data)")
+    ex.set_defaults(func=cmd_export)
 
     rr = sub.add_parser(
         "reprocess",

@@ -312,3 +312,51 @@ def test_a_new_dataset_reads_with_its_schema_before_any_row(tmp_path):
     assert len(pd.read_parquet(tmp_path / "articles")) == 2
     ds.ensure_writable()  # a later run does not bring the empty file back
     assert not (tmp_path / "articles" / EMPTY_NAME).exists()
+
+
+def test_export_writes_one_file_a_spreadsheet_opens(tmp_path):
+    """``newsetl export``: one CSV, JSON lines or Parquet file of a table, filtered by
+    source and date; bad input refused before anything is written."""
+    import subprocess
+
+    from tests.conftest import ROOT, newsetl_cmd
+
+    ds = Dataset(tmp_path / "data")
+    ds.ensure_writable()
+    old = _articles(3, source="site-a", run="r1")
+    new = _articles(2, source="site-b", run="r2").set_column(
+        5,
+        "published_at",
+        pa.array([datetime(2024, 5, 1, tzinfo=UTC)] * 2, pa.timestamp("us", tz="UTC")),
+    )
+    with ds.lock():
+        ds.commit("r1", {"articles": pa.concat_tables([old, new])})
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        cmd = newsetl_cmd("export", "--data-dir", str(tmp_path / "data"), *args)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+
+    res = run("--out", str(tmp_path / "all.csv"))
+    assert res.returncode == 0, res.stderr
+    frame = pd.read_csv(tmp_path / "all.csv")
+    assert len(frame) == 5 and set(frame["source"]) == {"site-a", "site-b"}
+    assert frame["authors"].iloc[0] == "Ann Author; Bo Writer"
+    res = run("--out", str(tmp_path / "b.jsonl"), "--source", "site-b")
+    assert res.returncode == 0 and "exported 2 articles row(s)" in res.stdout
+    rows = pd.read_json(tmp_path / "b.jsonl", lines=True)
+    assert list(rows["source"]) == ["site-b", "site-b"]
+    res = run("--out", str(tmp_path / "recent.parquet"), "--since", "2024-01-01")
+    assert res.returncode == 0, res.stderr
+    assert pq.read_table(tmp_path / "recent.parquet").num_rows == 2
+    assert duckdb.connect().execute(
+        f"select count(*) from '{tmp_path / 'recent.parquet'}'"
+    ).fetchone() == (2,)
+    # refused with a line naming the fix; nothing written
+    bad = run("--out", str(tmp_path / "x.csv"), "--source", "nosuch")
+    assert bad.returncode == 2 and "no such source" in bad.stderr and "site-a" in bad.stderr
+    assert run("--out", str(tmp_path / "x.txt")).returncode == 2
+    assert run("--out", str(tmp_path / "x.csv"), "--since", "yesterday").returncode == 2
+    none = run("--out", str(tmp_path / "x.csv"), "--since", "2030-01-01")
+    assert none.returncode == 3 and "nothing exported" in none.stderr
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.txt").exists()
