@@ -47,6 +47,20 @@ def _check_data_dir(path: str) -> str:
     return str(ds.root)
 
 
+def _check_patterns(patterns: list[str] | None, option: str) -> None:
+    """Each pattern must be a regular expression (Python's ``re``): checked before the run."""
+    import re
+
+    for pattern in patterns or []:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise UsageError(
+                f"{option} {pattern!r} is not a regular expression ({exc}): escape special "
+                "characters with a backslash, e.g. '\\(' for a parenthesis"
+            ) from exc
+
+
 def _check_source(name: str | None) -> str | None:
     if name is None:
         return None
@@ -159,14 +173,17 @@ def scrape_summary(args: argparse.Namespace) -> dict[str, Any]:
     urls = _check_urls(args.urls)
     if not urls:
         raise UsageError("no URL given: pass at least one http(s) URL to scrape")
-    data_dir = _check_data_dir(args.data_dir)
     source = _check_source(args.source)
     if args.max_pages < 1:
         raise UsageError("--max-pages must be at least 1")
+    _check_patterns(args.include, "--include")
+    _check_patterns(args.exclude, "--exclude")
     if args.crawlers < 1:
         raise UsageError("--crawlers must be at least 1")
     if args.crawlers > 1 and not (args.redis_url or os.environ.get("NEWSETL_REDIS_URL")):
         raise UsageError("--crawlers above 1 needs a Redis: pass --redis-url redis://HOST:6379/0")
+    # The data folder last: it is created by the check, so only once the rest is right.
+    data_dir = _check_data_dir(args.data_dir)
     _prepare_prefect(args)
     return _run_flow(
         {
@@ -432,6 +449,17 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     if not Path(args.data_dir).is_dir():
         raise UsageError(f"no dataset at {args.data_dir}: pass --data-dir")
     source = _check_source(args.source)
+    if source is not None:
+        stored = sorted(
+            p.name.split("=", 1)[1]
+            for table in ("articles", "pages")
+            for p in (Path(args.data_dir) / table).glob("source=*")
+        )
+        if source not in stored:
+            raise UsageError(
+                f"--source {source}: no such source in {args.data_dir}; "
+                f"known: {', '.join(sorted(set(stored))) or 'none'}"
+            )
     report = reprocess(args.data_dir, source=source)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -458,7 +486,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from newsetl.htmlreport import write_report
     from newsetl.status import prefect_runs
 
-    path = write_report(args.data_dir, args.out, prefect_runs=prefect_runs())
+    if not Path(args.data_dir).is_dir():
+        raise UsageError(f"no dataset at {args.data_dir}: run `newsetl scrape` or pass --data-dir")
+    try:
+        path = write_report(args.data_dir, args.out, prefect_runs=prefect_runs())
+    except OSError as exc:
+        raise UsageError(
+            f"--out {args.out}: cannot write the report ({exc.strerror or exc}): pass a path "
+            "in a folder you can write to"
+        ) from exc
     print(path)
     if args.open:
         import webbrowser

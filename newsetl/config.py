@@ -113,7 +113,7 @@ def load_sources(path: str | Path) -> list[Source]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(
-            f"{path}: no such file; create it (see README 'Sources and schedules') or pass "
+            f"{path}: no such file; create it (see README 'Schedules') or pass "
             "URLs to `newsetl scrape`"
         ) from exc
     except yaml.YAMLError as exc:
@@ -212,7 +212,24 @@ def load_sources(path: str | Path) -> list[Source]:
 
 
 def _schedules(path: Path, where: str, dep: dict[str, Any]) -> list[Schedule]:
-    items = dep.get("schedules") or ([dep["schedule"]] if dep.get("schedule") else [])
+    single = dep.get("schedule")
+    if single is not None and dep.get("schedules") is not None:
+        raise _fail(path, f"{where}.schedule", "given beside 'schedules'", "move it into the list")
+    if isinstance(single, list):
+        raise _fail(
+            path,
+            f"{where}.schedule",
+            "'schedule' takes one mapping, not a list",
+            "write 'schedules:' (plural) for a list of '- cron: ...' entries",
+        )
+    if single is not None and not isinstance(single, dict):
+        raise _fail(
+            path,
+            f"{where}.schedule",
+            "must be a mapping",
+            "write cron: (or interval:) and timezone:",
+        )
+    items = dep.get("schedules") or ([single] if single else [])
     if not isinstance(items, list):
         raise _fail(path, f"{where}.schedules", "must be a list", "write '- cron: ...' entries")
     out = []

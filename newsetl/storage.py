@@ -197,6 +197,8 @@ class Dataset:
         with open(self.state / "lock", "a+b") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
+                if any(self.state.glob("journal-*.json")):
+                    return  # an interrupted commit with rows is still to be replayed
                 for name, (schema, partitions) in TABLES.items():
                     base = self.root / name
                     if (base / EMPTY_NAME).exists() or self.files(name):
@@ -451,7 +453,10 @@ class Dataset:
             journal = {
                 "run_id": run_id,
                 "renames": [[str(t), str(f)] for t, f in planned],
-                "delete": [str(p) for p in old_index + rewritten + empties],
+                # The empty schema files go before the first rename: a reader must never
+                # see one beside partition folders (their schemas do not merge).
+                "empty": [str(p) for p in empties],
+                "delete": [str(p) for p in old_index + rewritten],
             }
             _atomic_write_text(self.state / f"journal-{run_id}.json", json.dumps(journal))
             crash_point("commit_journal")
@@ -520,6 +525,9 @@ class Dataset:
 
     def _apply_journal(self, journal: Path) -> None:
         data = json.loads(journal.read_text())
+        for path in data.get("empty", []):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
         for tmp, final in data["renames"]:
             if os.path.exists(tmp):
                 os.replace(tmp, final)

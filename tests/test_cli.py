@@ -206,7 +206,6 @@ def test_extract_url_fetches_politely(tmp_path):
     assert all(a and a.startswith("newsetl/") for a in agents), agents
 
 
-@pytest.mark.slow
 def _closed_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (bound, read, released)."""
     import socket
@@ -216,6 +215,7 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_scrape_cli_end_to_end(cli_env, wix_server, error_server, tmp_path):
     data = tmp_path / "data"
     refused = f"http://127.0.0.1:{_closed_port()}/"
@@ -480,3 +480,38 @@ def test_temporary_servers_start_one_at_a_time(tmp_path, monkeypatch):
     finally:
         server.stop()
         monkeypatch.delenv("PREFECT_API_URL", raising=False)
+
+
+def test_every_input_checked_before_work_starts(tmp_path):
+    """Bad input is refused with exit 2 and one line naming the fix, before anything runs."""
+    data = tmp_path / "data"
+    for option in ("--include", "--exclude"):
+        res = _run(["scrape", "http://127.0.0.1:9/", "--data-dir", str(data), option, "("])
+        assert res.returncode == 2, res.stderr
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and option in lines[0] and "backslash" in lines[0], res.stderr
+    assert not data.exists()  # refused before the data folder was even created
+
+    # reprocess of a source the dataset does not hold names the ones it does.
+    for sub in ("articles/source=blog", "pages/source=news"):
+        (data / sub).mkdir(parents=True)
+    res = _run(["reprocess", "--data-dir", str(data), "--source", "nosuch"])
+    assert res.returncode == 2
+    assert "no such source" in res.stderr and "known: blog, news" in res.stderr
+    assert "Traceback" not in res.stderr
+
+    # report: no dataset, and an --out that cannot be written.
+    res = _run(["report", "--data-dir", str(tmp_path / "nope")])
+    assert res.returncode == 2 and "no dataset" in res.stderr and "--data-dir" in res.stderr
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    res = _run(["report", "--data-dir", str(data), "--out", str(blocker / "r.html")])
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--out" in lines[0] and "folder you can write" in lines[0]
+
+
+def test_run_with_the_shipped_config_scrapes_nothing_it_was_not_told(tmp_path):
+    res = _run(["run", "--data-dir", str(tmp_path / "d")])
+    assert res.returncode == 2
+    assert "no sources configured" in res.stderr and "newsetl scrape" in res.stderr

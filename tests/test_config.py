@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,18 @@ deployments:
 """
 
 
-def test_project_prefect_yaml_is_valid():
-    sources = load_sources(ROOT / "prefect.yaml")
+def test_project_prefect_yaml_is_valid(tmp_path):
+    shipped = load_sources(ROOT / "prefect.yaml")
+    # The shipped file scrapes nothing a new user did not choose: only the ad hoc deployment.
+    assert [s.deployment for s in shipped] == ["adhoc"] and not shipped[0].is_source
+    # Its commented example source, once uncommented as the comment says, is valid.
+    text, out, inside = (ROOT / "prefect.yaml").read_text(), [], False
+    for line in text.splitlines():
+        if line.strip() in ("# BEGIN example source", "# END example source"):
+            inside = line.strip().startswith("# BEGIN")
+            continue
+        out.append(line.replace("  # ", "  ", 1) if inside else line)
+    sources = load_sources(_write(tmp_path, "\n".join(out)))
     names = {s.deployment for s in sources}
     assert {"example-news-hourly", "adhoc"} <= names
     scheduled = [s for s in sources if s.schedules]
@@ -104,3 +115,34 @@ def test_unknown_deployment_key_and_missing_file(tmp_path):
         load_sources(tmp_path / "missing.yaml")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_sources(_write(tmp_path, "deployments: [\n"))
+
+
+def test_missing_file_points_to_a_readme_section_that_exists(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_sources(tmp_path / "missing.yaml")
+    section = re.search(r"README '([^']+)'", str(err.value))
+    assert section, str(err.value)
+    headings = [
+        line.lstrip("#").strip()
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if line.startswith("#")
+    ]
+    assert section.group(1) in headings
+
+
+def test_schedule_singular_takes_one_mapping(tmp_path):
+    one = GOOD.replace(
+        '    schedules:\n      - cron: "5 * * * *"\n        timezone: Europe/Paris\n',
+        '    schedule:\n      cron: "5 * * * *"\n      timezone: Europe/Paris\n',
+    )
+    assert one != GOOD
+    sources = load_sources(_write(tmp_path, one))
+    assert sources[0].schedules[0].cron == "5 * * * *"  # Prefect 3 still accepts the key
+    typo = GOOD.replace("    schedules:\n", "    schedule:\n")
+    with pytest.raises(ConfigError) as err:
+        load_sources(_write(tmp_path, typo))
+    msg = str(err.value)
+    assert "deployments[0] (blog-hourly).schedule:" in msg and "'schedules:' (plural)" in msg
+    both = GOOD.replace("    schedules:\n", "    schedule: {cron: '1 * * * *'}\n    schedules:\n")
+    with pytest.raises(ConfigError, match="beside 'schedules'"):
+        load_sources(_write(tmp_path, both))
