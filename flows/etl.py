@@ -38,7 +38,7 @@ from prefect.cache_policies import NONE  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from newsetl import dedupe, pipeline, urls  # noqa: E402
+from newsetl import dedupe, interrupt, pipeline, urls  # noqa: E402
 from newsetl.faults import crash_point  # noqa: E402
 from newsetl.report import summary_markdown  # noqa: E402
 from newsetl.storage import Dataset  # noqa: E402
@@ -57,6 +57,8 @@ class CrawlRefused(ValueError):
 
 
 def _retry_only_transient(task_, task_run, state) -> bool:  # noqa: ANN001 - Prefect's signature
+    if interrupt.requested():
+        return False  # the user asked the run to stop
     try:
         state.result()
     except (CrawlCrashed, TimeoutError, ConnectionError, OSError):
@@ -130,6 +132,7 @@ def _usable(
 
 def _end(proc: subprocess.Popen[bytes]) -> None:
     """Kill and reap a spare crawler."""
+    interrupt.unregister(proc)
     try:
         if proc.stdin is not None:
             proc.stdin.close()
@@ -158,7 +161,12 @@ def prestart_crawler(env: dict[str, str] | None = None) -> None:
             stale, _SPARE = _SPARE, None
             if stale[3] == os.getpid():  # not a forked child's copy of its parent's
                 _end(stale[0])
-        proc = subprocess.Popen(_SPARE_COMMAND, env=env, stdin=subprocess.PIPE)
+        # In a process group of its own: Ctrl-C in the terminal reaches the command, which
+        # then stops the crawl gracefully (newsetl.interrupt), not every process at once.
+        proc = subprocess.Popen(
+            _SPARE_COMMAND, env=env, stdin=subprocess.PIPE, **interrupt.own_group_kwargs()
+        )
+        interrupt.register_child(proc)
         _SPARE = (proc, env, os.getcwd(), os.getpid())
 
 
@@ -204,10 +212,13 @@ def _start_crawler(cmd: list[str], env: dict[str, str], logger: Any) -> subproce
         else:
             proc.args = cmd  # what _wait_all reports: the crawl's arguments
             logger.info("crawling with the pre-started crawler (pid %d)", proc.pid)
+            interrupt.register_crawler(proc)
             return proc
     else:
         logger.debug("no pre-started crawler: starting one")
-    return subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, **interrupt.own_group_kwargs())
+    interrupt.register_crawler(proc)
+    return proc
 
 
 def new_run_id() -> str:
@@ -295,11 +306,17 @@ def crawl(
         if n == 1:
             procs.append(_start_crawler(cmd, env, logger))
         else:
-            procs.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL))
+            proc = subprocess.Popen(
+                cmd, env=env, stdin=subprocess.DEVNULL, **interrupt.own_group_kwargs()
+            )
+            interrupt.register_crawler(proc)
+            procs.append(proc)
     crash_point("crawl_running")
     try:
         _wait_all(procs, timeout_s)
     finally:
+        for proc in procs:
+            interrupt.unregister(proc)
         if frontier:
             _reset_frontier(redis_url, frontier)
     if n > 1:
@@ -552,6 +569,7 @@ def write(
             supersede=[a["article_id"] for a in outcome.revised],
             files=_archive_files(archive, run_id),
         )
+    interrupt.note_committed(result.rows.get("articles", 0))
     crash_point("write_done")
     logger.info("wrote %s to %s", result.rows, data_dir)
     return {"tables": tables, "outcome": outcome, "files": result.files}
@@ -591,6 +609,7 @@ def scrape(
     folder, before anything is fetched.
     """
     logger = get_run_logger()
+    interrupt.reclaim()  # under `newsetl scrape`/`run`: Ctrl-C and SIGTERM stop gracefully
     crash_point("flow_start")
     start_urls = [urls.validate_start_url(u) for u in start_urls]
     if not start_urls:
@@ -606,7 +625,10 @@ def scrape(
         source_for: dict[str, str] | str = pipeline.check_partition_value(source)
     else:
         source_for = {urls.site_of(u): pipeline.default_source_name(u) for u in start_urls}
-    with ds.source_lock(source or "", wait=on_overlap == "queue") as state:
+    with (
+        interrupt.on_force(_mark_cancelled(flow_run.get_id())),
+        ds.source_lock(source or "", wait=on_overlap == "queue") as state,
+    ):
         if state == "busy":
             logger.warning(
                 "skipped: the previous run of source %s is still running (on_overlap=skip)",
@@ -617,7 +639,9 @@ def scrape(
             logger.warning(
                 "queued: this run waited for the previous run of source %s to finish", source
             )
-        return _scrape_run(
+        if interrupt.requested():
+            return _cancelled(None)
+        summary = _scrape_run(
             ds,
             start_urls,
             source_for,
@@ -631,6 +655,46 @@ def scrape(
             redis_url=redis_url,
             crawlers=crawlers,
         )
+        if interrupt.requested():
+            return _cancelled(summary)
+        return summary
+
+
+def _mark_cancelled(run_id: str | None) -> Any:
+    """What a forced stop (a second Ctrl-C) does for this flow run: mark it Cancelled, so
+    that it does not stay Running in Prefect after the process is gone."""
+
+    def cancel() -> None:
+        if not run_id:
+            return
+        from prefect.client.orchestration import get_client
+        from prefect.states import Cancelled
+
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(
+                run_id,
+                Cancelled(message=f"stopped at once by {interrupt.signal_name()}"),
+                force=True,
+            )
+
+    return cancel
+
+
+def _cancelled(summary: dict[str, Any] | None) -> Any:
+    """The final state of a run stopped by SIGINT/SIGTERM: Cancelled, with what it kept."""
+    from prefect.states import Cancelled
+
+    name = interrupt.signal_name()
+    if summary is None:
+        return Cancelled(message=f"stopped by {name} before the crawl began", data=None)
+    summary["interrupted"] = name
+    return Cancelled(
+        message=(
+            f"stopped by {name}: {summary['pages_fetched']} pages fetched and kept, "
+            f"{summary['articles_new']} new articles stored"
+        ),
+        data=summary,
+    )
 
 
 def _scrape_run(
@@ -677,6 +741,9 @@ def _scrape_run(
         crawlers=crawlers,
     )
     extracting = extract.submit(str(work_dir), source_for, run_id)
+    # Under `newsetl scrape`, the extraction workers' fork server starts here, safe from
+    # Ctrl-C (see newsetl.interrupt); elsewhere the first worker pool starts it.
+    interrupt.prestart_forkserver(pipeline.FORKSERVER_PRELOAD)
     try:
         crawled = crawling.result()
     except BaseException as exc:
@@ -725,6 +792,8 @@ def _scrape_run(
         summary["errors_by_reason"],
     )
     crash_point("flow_end")
+    if interrupt.requested():
+        return summary  # stopping: the artifact is the one thing that can wait for next time
     create_markdown_artifact(
         summary_markdown(summary),
         key=f"run-summary-{_artifact_key(summary['sources'])}",

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -125,12 +126,21 @@ def _console_without_tracebacks() -> None:
 
 def _run_flow(params: dict[str, Any]) -> dict[str, Any]:
     from flows.etl import scrape
+    from newsetl import interrupt
     from newsetl.settings import start_embedded_server
 
     server = start_embedded_server()
     if server is not None:
         server.wait_ready()
-    return scrape(**params)
+    if interrupt.requested():
+        return {"interrupted": interrupt.signal_name()}
+    state = scrape(**params, return_state=True)
+    if state.is_cancelled() and interrupt.requested():
+        # Stopped by Ctrl-C/SIGTERM: the state carries what the run kept (None when it was
+        # stopped before its crawl began).
+        kept = state.result(raise_on_failure=False)
+        return kept if isinstance(kept, dict) else {"interrupted": interrupt.signal_name()}
+    return state.result()
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -161,8 +171,32 @@ def _outcome(summary: dict[str, Any]) -> int:
     return EXIT_NOTHING
 
 
+def _interrupted(summary: dict[str, Any] | None) -> int:
+    """The line and exit status of a run stopped by SIGINT (130) or SIGTERM (143)."""
+    from newsetl import interrupt
+
+    name = interrupt.signal_name()
+    if summary and "run_id" in summary:
+        kept = (
+            f"{summary.get('pages_fetched', 0)} pages fetched and kept, "
+            f"{summary.get('articles_new', 0)} new articles stored"
+        )
+        print(
+            f"newsetl: stopped by {name}: {kept}; run the same command again to go on "
+            "(the articles stored are not downloaded again)",
+            file=sys.stderr,
+        )
+    else:
+        print(f"newsetl: stopped by {name} before anything was fetched", file=sys.stderr)
+    return interrupt.exit_code(interrupt.requested() or signal.SIGINT)
+
+
 def cmd_scrape(args: argparse.Namespace) -> int:
     summary = scrape_summary(args)
+    if summary.get("interrupted"):
+        if "run_id" in summary:
+            _print_summary(summary)
+        return _interrupted(summary)
     _print_summary(summary)
     return _outcome(summary)
 
@@ -229,8 +263,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     data_dir = _check_data_dir(args.data_dir) if args.data_dir else None
     _prepare_prefect(args)
+    from newsetl import interrupt
+
     failed = nothing = 0
     for src in chosen:
+        if interrupt.requested():
+            print(f"newsetl: source {src.name} not run (stopped)", file=sys.stderr)
+            continue
         params = dict(src.parameters)
         params.setdefault("source", src.name)
         if data_dir:
@@ -240,12 +279,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             summary = _run_flow(params)
         except Exception as exc:  # noqa: BLE001 - one source failing must not stop the others
+            if interrupt.requested():
+                continue
             failed += 1
             print(f"newsetl: source {src.name} failed: {exc}", file=sys.stderr)
+            continue
+        if summary.get("interrupted"):
+            if "run_id" in summary:
+                _print_summary(summary)
+            _interrupted(summary)
             continue
         _print_summary(summary)
         if _outcome(summary) != EXIT_OK:
             nothing += 1
+    if interrupt.requested():
+        return interrupt.exit_code(interrupt.requested() or signal.SIGINT)
     if failed:
         return EXIT_FAILED
     return EXIT_NOTHING if nothing == len(chosen) else EXIT_OK
@@ -528,6 +576,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         for srv in servers:
             srv.stop()
+    if summary.get("interrupted"):
+        return _interrupted(summary)
     _print_summary(summary)
     print("articles stored:")
     for art in summary.get("articles_added", []):
@@ -738,8 +788,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         own.addHandler(handler)
         own.setLevel(logging.WARNING)
         own.propagate = False
+    from newsetl import interrupt
+
+    # Commands that run a scrape take Ctrl-C and SIGTERM themselves (newsetl.interrupt):
+    # the crawl stops gracefully and what it fetched is stored.
+    runs = args.func in (cmd_scrape, cmd_run, cmd_demo)
     try:
-        return args.func(args)
+        with interrupt.handle_signals() if runs else contextlib.nullcontext():
+            return args.func(args)
     except UsageError as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -748,6 +804,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - a one-line message, not a traceback
         from newsetl.storage import DataDirError
+
+        if interrupt.requested():
+            return _interrupted(None)
 
         if isinstance(exc, DataDirError | ValueError):
             print(f"newsetl: {exc}", file=sys.stderr)

@@ -43,6 +43,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from newsetl import interrupt
+
 __all__ = [
     "Candidate",
     "Decision",
@@ -384,7 +386,9 @@ def _executor(workers: int) -> ProcessPoolExecutor:
             ctx = multiprocessing.get_context("forkserver")
             # workers are forked from a server that has imported this module (and numpy)
             ctx.set_forkserver_preload([__name__])
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            _pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=interrupt.ignore_sigint
+            )
             _pool_workers = workers
         return _pool
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from newsetl import classify, dedupe, urls
+from newsetl import classify, dedupe, interrupt, urls
 from newsetl.faults import crash_point
 from newsetl.models import FetchedPage
 from newsetl.storage import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, PAGES_SCHEMA, check_partition_value
@@ -309,12 +309,16 @@ def _take_output(
     result.fates[i] = ("article", aid)
 
 
+# What the extraction workers' fork server imports once, for every worker it forks.
+FORKSERVER_PRELOAD = ["newsetl.extractor"]
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: forking a process that runs threads (Prefect's) is unsafe. The server
     # imports the extractor once; every worker it forks starts with it loaded.
     ctx = get_context("forkserver")
-    ctx.set_forkserver_preload(["newsetl.extractor"])
-    return ProcessPoolExecutor(workers, mp_context=ctx)
+    ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=interrupt.ignore_sigint)
 
 
 def _default_workers() -> int:
@@ -690,6 +694,7 @@ SKIP_REASONS = frozenset(
         "max_pages",
         "redirect_duplicate",
         "not_fetched",
+        "interrupted",
         "not_modified",
     }
 )

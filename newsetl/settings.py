@@ -121,6 +121,8 @@ class EmbeddedServer:
         import subprocess
         import sys
 
+        from newsetl import interrupt
+
         self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         env = {
@@ -152,7 +154,12 @@ class EmbeddedServer:
             ],
             env=env,
             stdin=subprocess.DEVNULL,
+            # Out of the terminal's process group (Ctrl-C must not take the server away
+            # while the interrupted run records how it ended), and gone with this process.
+            preexec_fn=_die_with_parent_fn(),
+            **interrupt.own_group_kwargs(),
         )
+        interrupt.register_child(self.proc)
         os.environ["PREFECT_API_URL"] = self.api_url
         import atexit
 
@@ -177,8 +184,12 @@ class EmbeddedServer:
     def _wait(self, timeout_s: float) -> None:
         import time
 
+        from newsetl import interrupt
+
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
+            if interrupt.requested():
+                return  # Ctrl-C while the server starts: the command stops without a run
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"the temporary Prefect server exited with code {self.proc.returncode}; "
@@ -196,6 +207,19 @@ class EmbeddedServer:
     def stop(self) -> None:
         self._release_startup()
         stop_process(self.proc, 5)
+
+
+def _die_with_parent_fn() -> Any:
+    """A function for ``preexec_fn``: the child gets SIGTERM when its parent dies, even by
+    SIGKILL (Linux's PR_SET_PDEATHSIG); None elsewhere. Resolved before the fork, so the
+    child only makes the call."""
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, 15, 0, 0, 0)  # PR_SET_PDEATHSIG = 1, SIGTERM = 15
 
 
 def _startup_lock() -> Any:

@@ -822,7 +822,14 @@ class NewsSpider(scrapy.Spider):
             self._progress_loop.stop()
         # Requests still queued when the crawl stopped (interrupted, or the budget was
         # spent while they waited): record them so the log says what was not fetched.
-        leftover = "max_pages" if self.budget_hit else "not_fetched"
+        # Scrapy's reason is "shutdown" when the crawl was stopped by a signal (Ctrl-C).
+        leftover = (
+            "max_pages"
+            if self.budget_hit
+            else "interrupted"
+            if reason == "shutdown"
+            else "not_fetched"
+        )
         for info in list(self.pending.values()):
             self._skip(info["url"], leftover, info)
         self.pending.clear()
