@@ -121,6 +121,23 @@ def build_deployments(sources: list[Source], data_dir: str | None = None) -> lis
     return deployments
 
 
+def trigger_lines(deployments: list[Any]) -> list[str]:
+    """A command per deployment that starts a run of it now, as it can be pasted into a
+    shell: the API URL of this server and the ``prefect`` of this environment included."""
+    import shlex
+
+    exe = Path(sys.executable).with_name("prefect")
+    prefect = str(exe) if exe.exists() else "prefect"
+    api = os.environ.get("PREFECT_API_URL", "")
+    lines = []
+    for d in deployments:
+        line = f"PREFECT_API_URL={api} {prefect} deployment run {shlex.quote(d.flow_name + '/' + d.name)}"
+        if not (d.parameters or {}).get("start_urls"):
+            line += " -p " + shlex.quote('start_urls=["https://example.com/"]')
+        lines.append(line)
+    return lines
+
+
 def run_runner(deployments: list[Any], *, quiet: bool = False) -> None:
     """Prefect's runner for the deployments, until Ctrl-C or SIGTERM.
 
@@ -144,11 +161,9 @@ def run_runner(deployments: list[Any], *, quiet: bool = False) -> None:
     if not quiet:
         names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
         how = "in warm executors" if warm else "in new processes"
-        print(
-            f"serving {names}; runs start {how}. Trigger one with: "
-            f"prefect deployment run '<flow>/<deployment>'. Stop with Ctrl-C.",
-            flush=True,
-        )
+        print(f"serving {names}; runs start {how}. Stop with Ctrl-C.", flush=True)
+        for line in trigger_lines(deployments):
+            print(f"  trigger: {line}", flush=True)
 
     # Ctrl-C stops the runner as SIGTERM does (the runner installs that handler itself).
     # Left to asyncio, the first Ctrl-C only cancelled a task the runner absorbed, and

@@ -393,7 +393,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 # the instant in the page's own UTC offset, so its day is the publisher's day
                 "published_at": ex.published_local().isoformat() if ex.published_at else None,
                 "published_utc_offset_min": ex.published_utc_offset_min,
+                "modified_at": ex.modified_at.isoformat() if ex.modified_at else None,
                 "language": ex.language,
+                "site_name": ex.site_name,
+                "description": ex.description,
+                "image": ex.image,
+                "tags": list(ex.tags),
                 "text": ex.text,
                 "word_count": ex.word_count,
             }
@@ -471,7 +476,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             pq.write_table(table, tmp, compression="zstd")
         else:
             frame = table.to_pandas()
-            for name in ("authors",):
+            # A spreadsheet cell holds no list: names and tags joined by "; " (JSON keeps lists).
+            for name in ("authors", "tags") if fmt == "csv" else ():
                 if name in frame:
                     frame[name] = frame[name].map(
                         lambda v: "; ".join(v) if v is not None and len(v) else ""

@@ -16,7 +16,12 @@ CSV_COLUMNS = (
     "authors",
     "published_at",
     "published_utc_offset_min",
+    "modified_at",
     "language",
+    "site_name",
+    "description",
+    "image",
+    "tags",
     "word_count",
     "text",
 )
@@ -42,6 +47,7 @@ def write_records(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> i
                 writer.writeheader()
             row = dict(rec)
             row["authors"] = "; ".join(rec.get("authors") or [])
+            row["tags"] = "; ".join(rec.get("tags") or [])
             writer.writerow(row)
         elif fmt == "markdown":
             out.write(("\n---\n\n" if n else "") + markdown(rec))

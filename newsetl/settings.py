@@ -161,6 +161,8 @@ class EmbeddedServer:
         )
         interrupt.register_child(self.proc)
         os.environ["PREFECT_API_URL"] = self.api_url
+        # It serves no UI and is gone when the command ends: no "View at" link to it.
+        os.environ.setdefault("PREFECT_UI_URL", "")
         import atexit
 
         atexit.register(self.stop)

@@ -52,7 +52,12 @@ ARTICLES_SCHEMA = pa.schema(
         # the publisher's own UTC offset, in minutes, when the page gave one: with it the
         # publication day in the publisher's time zone can be computed; null = not given
         pa.field("published_utc_offset_min", pa.int16()),
+        pa.field("modified_at", TS),  # the page's last-modified date, when it gives one
         pa.field("language", pa.string()),
+        pa.field("site_name", pa.string()),  # og:site_name, else the JSON-LD publisher
+        pa.field("description", pa.string()),  # og:description, meta description, JSON-LD
+        pa.field("image", pa.string()),  # the top image's absolute URL
+        pa.field("tags", pa.list_(pa.string())),  # article:tag, news_keywords, JSON-LD keywords
         pa.field("text", pa.string()),
         pa.field("word_count", pa.int32()),
         pa.field("content_hash", pa.string()),
@@ -61,7 +66,9 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("fetched_at", TS),
         pa.field("run_id", pa.string()),
     ],
-    metadata={"newsetl.table": "articles", "newsetl.schema_version": "1"},
+    # version 2 added modified_at, site_name, description, image and tags (older files
+    # read with nulls there)
+    metadata={"newsetl.table": "articles", "newsetl.schema_version": "2"},
 )
 # Hive partition columns, kept out of the files themselves.
 ARTICLES_PARTITIONS = ("source", "month")
@@ -70,7 +77,7 @@ ARTICLES_PARTITIONS = ("source", "month")
 REVISIONS_SCHEMA = pa.schema(
     [f for f in ARTICLES_SCHEMA]
     + [pa.field("superseded_at", TS), pa.field("superseded_by_run", pa.string())],
-    metadata={"newsetl.table": "revisions", "newsetl.schema_version": "1"},
+    metadata={"newsetl.table": "revisions", "newsetl.schema_version": "2"},
 )
 REVISIONS_PARTITIONS = ("source", "month")
 
@@ -430,7 +437,7 @@ class Dataset:
                     for key in partitions:
                         folder = folder / f"{key}={check_partition_value(keys[key])}"
                     final = folder / f"part-{run_id}-{len(planned):04d}.parquet"
-                    data = part.drop_columns(list(partitions)).select(schema.names).cast(schema)
+                    data = _conform(part.drop_columns(list(partitions)), schema)
                     planned.append((self._write_temp(final, data), final))
                     crash_point("commit_temp_first")
             crash_point("commit_temp_all")
@@ -610,6 +617,15 @@ class Dataset:
 
 def _hidden(path: Path, base: Path) -> bool:
     return any(part.startswith((".", "_")) for part in path.relative_to(base).parts)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly the columns of ``schema``, in order and cast; a column it
+    lacks (rows read from a file of an older schema version) is all nulls."""
+    for f in schema:
+        if f.name not in table.column_names:
+            table = table.append_column(f, pa.nulls(table.num_rows, f.type))
+    return table.select(schema.names).cast(schema)
 
 
 def _partition_values(path: Path, base: Path) -> dict[str, str]:

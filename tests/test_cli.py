@@ -445,6 +445,7 @@ def test_scrape_with_no_server_starts_and_stops_its_own(wix_server, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(pd.read_parquet(tmp_path / "d" / "articles")) == 6  # the Wix-like blog's posts
     assert "Starting temporary server" not in proc.stderr  # not Prefect's own, late start
+    assert "View at" not in proc.stderr  # no link to a server that is gone once we are
     assert (home / "prefect" / "prefect.db").exists()  # the run went to a real server
     assert _processes_with_env(f"NEWSETL_HOME={home}") == []
 

@@ -81,7 +81,7 @@ def test_seed_article_body_is_clean(data, wix_server):
 
 
 def test_metadata_matches_the_truth(data, wix_server, news_server, error_server):
-    checked = 0
+    checked = images = 0
     for name, server in (("wix", wix_server), ("news", news_server), ("errors", error_server)):
         for _, row in _by_site(data, server).iterrows():
             path = _path(row["url"])
@@ -93,8 +93,13 @@ def test_metadata_matches_the_truth(data, wix_server, news_server, error_server)
             ), path
             assert row["language"] == truth["language"], path
             assert row["word_count"] == len(row["text"].split())
+            # The page's own metadata, as its og:/JSON-LD tags give it.
+            assert row["site_name"] and row["description"], path
+            if isinstance(row["image"], str):
+                assert row["image"].startswith(server.url + "/"), path
+                images += 1
             checked += 1
-    assert checked >= 12
+    assert checked >= 12 and images >= 10
     assert str(data["articles"]["published_at"].dt.tz) == "UTC"
 
 

@@ -61,6 +61,15 @@ deployments:
             time.sleep(1)
         runs = _runs(data)
         assert len(runs) >= 2, (tmp_path / "serve.log").read_text()[-3000:]
+        # The trigger command serve printed works as printed, pasted into a shell.
+        printed = (tmp_path / "serve.log").read_text().splitlines()
+        line = next(ln.split("trigger: ", 1)[1] for ln in printed if "trigger: " in ln)
+        assert "wix-every-5s" in line and line.startswith("PREFECT_API_URL=http://127.0.0.1:")
+        triggered = subprocess.run(
+            ["bash", "-c", line], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert triggered.returncode == 0, triggered.stdout[-2000:] + triggered.stderr[-2000:]
+        assert "Created flow run" in triggered.stdout
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -33,7 +33,12 @@ def _articles(n: int, source: str = "site-a", run: str = "r1", month: str = "202
         "authors": [["Ann Author", "Bo Writer"] for _ in range(n)],
         "published_at": [datetime(2022, 1, 6, 3, 15, tzinfo=UTC) for _ in range(n)],
         "published_utc_offset_min": [60 if i % 2 else None for i in range(n)],
+        "modified_at": [datetime(2022, 1, 7, tzinfo=UTC) for _ in range(n)],
         "language": ["en"] * n,
+        "site_name": ["A Example"] * n,
+        "description": [f"About {i}." for i in range(n)],
+        "image": [f"https://a.example/img/{i}.jpg" for i in range(n)],
+        "tags": [["politics", "local"] for _ in range(n)],
         "text": [f"Body of article {i}.\n\nSecond paragraph." for i in range(n)],
         "word_count": [7] * n,
         "content_hash": [f"h{run}{i}" for i in range(n)],
@@ -122,6 +127,44 @@ def test_a_column_an_older_file_lacks_reads_as_nulls(tmp_path, caplog):
     pq.write_table(_articles(1, source="site-b").drop_columns(["revision"]), folder / "p.parquet")
     t = only_old.read("articles", columns=["article_id", "revision"])
     assert t.column("revision").to_pylist() == [None]
+
+
+VERSION_2_COLUMNS = ["modified_at", "site_name", "description", "image", "tags"]
+
+
+def test_rows_of_a_version_1_file_move_to_revisions_with_nulls(tmp_path):
+    """A file of articles schema version 1 (before the metadata columns) stays readable,
+    and a new revision of one of its rows moves the old row to revisions with nulls."""
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    folder = tmp_path / "articles" / "source=site-a" / "month=2022-01"
+    folder.mkdir(parents=True)
+    pq.write_table(
+        _articles(2).drop_columns(["source", "month", *VERSION_2_COLUMNS]), folder / "p1.parquet"
+    )
+    newer = _articles(1).set_column(
+        ARTICLES_SCHEMA.get_field_index("revision"), "revision", pa.array([2], pa.int32())
+    )
+    with ds.lock():
+        ds.commit("r2", {"articles": newer}, supersede=["r1-0"])
+    arts = ds.read("articles")
+    assert sorted(
+        zip(arts["article_id"].to_pylist(), arts["revision"].to_pylist(), strict=True)
+    ) == [
+        ("r1-0", 2),
+        ("r1-1", 1),
+    ]
+    revs = ds.read("revisions")
+    assert revs["article_id"].to_pylist() == ["r1-0"]
+    assert all(revs[c].to_pylist() == [None] for c in VERSION_2_COLUMNS)
+    assert (
+        pq.read_schema(next((tmp_path / "revisions").rglob("part-*.parquet"))).metadata[
+            b"newsetl.schema_version"
+        ]
+        == b"2"
+    )
+    frame = pd.read_parquet(tmp_path / "revisions")
+    assert list(frame["tags"].iloc[0] if frame["tags"].iloc[0] is not None else []) == []
 
 
 def test_generation_counts_commits(tmp_path):
@@ -346,6 +389,9 @@ def test_export_writes_one_file_a_spreadsheet_opens(tmp_path):
     assert res.returncode == 0 and "exported 2 articles row(s)" in res.stdout
     rows = pd.read_json(tmp_path / "b.jsonl", lines=True)
     assert list(rows["source"]) == ["site-b", "site-b"]
+    assert list(rows["authors"].iloc[0]) == ["Ann Author", "Bo Writer"]  # JSON keeps lists
+    assert list(rows["tags"].iloc[0]) == ["politics", "local"]
+    assert frame["tags"].iloc[0] == "politics; local"
     res = run("--out", str(tmp_path / "recent.parquet"), "--since", "2024-01-01")
     assert res.returncode == 0, res.stderr
     assert pq.read_table(tmp_path / "recent.parquet").num_rows == 2
