@@ -3,6 +3,7 @@
     python benchmarks/dedupe.py --quality [--devset PATH] [--seed N] [--threshold J]
     python benchmarks/dedupe.py --scale 10000,100000,1000000 [--batch 20000] [--save DIR]
     python benchmarks/dedupe.py --incremental 1000000 [--new 1000] [--save DIR] [--rebuild]
+    python benchmarks/dedupe.py --vs-datasketch 2000 [--repeat 3]
 
 Quality: every article body of the extraction devset (``../shared/extraction-devset``, read in
 place, never copied) is a story. Each story gets 0-4 copies with the edits news sites make
@@ -27,6 +28,17 @@ Incremental: the index of N articles (built as for ``--scale`` unless ``DIR`` ha
 read back in a fresh process: read the Parquet file, ``DedupeIndex.from_arrow`` (LSH
 included), fingerprint and decide ``--new`` articles of which a third are edited copies of
 stored ones, ``to_arrow(since=mark)`` of the rows to append. Each step's seconds and RSS.
+
+Vs datasketch: the library newsetl's MinHash would otherwise come from, on the same N texts
+of the ``--scale`` generator, in one process (best of ``--repeat``). Fingerprints from raw
+text: ``fingerprint_arrays(texts, workers=1)`` against the word shingles of
+``normalize_text`` (built in Python, timed) fed to ``MinHash.bulk`` (``MinHash(num_perm)``
+plus ``update_batch`` per text). LSH: ``DedupeIndex.decide`` on the precomputed
+fingerprints, as ``--scale`` runs it (candidates verified, kept rows inserted), against
+``MinHashLSH(threshold=0.4)`` inserting all N, then querying all N (candidates only).
+Accuracy: on N/2 pairs (edited copies as ``--scale`` makes them, heavier rewrites, and
+unrelated texts), the mean absolute error of each estimated Jaccard against the exact
+Jaccard of the two shingle sets. Ratios are datasketch time / newsetl time.
 """
 
 from __future__ import annotations
@@ -43,6 +55,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -634,6 +647,159 @@ def run_incremental(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- vs datasketch
+
+
+def _word_shingles(text: str, k: int) -> list[bytes]:
+    """Word ``k``-shingles of ``normalize_text(text)`` as UTF-8, the set newsetl hashes (a
+    text of fewer than ``k`` words is one shingle of all its words)."""
+    norm = dedupe.normalize_text(text)
+    if not norm:
+        return []
+    words = norm.split(" ")
+    if len(words) < k:
+        return [norm.encode("utf-8")]
+    return [" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)]
+
+
+def _edited_pairs(corpus: Corpus, n: int) -> list[tuple[str, str, str]]:
+    """``n`` (kind, text, other text) pairs: half ``copy`` (``Corpus.copy_of``: truncated to
+    70-100%, 10 words replaced), a quarter ``rewrite`` (truncated to 30-100%, 2-30% of the
+    words replaced: Jaccard spread over 0.05-0.9), a quarter ``unrelated`` (two drawings)."""
+    rng = corpus.rng
+    pairs = []
+    for k in range(n):
+        kind = ("copy", "rewrite", "copy", "unrelated")[k % 4]
+        a = corpus._draw((int(rng.integers(500, 701)),))
+        if kind == "copy":
+            b = corpus.copy_of(a)
+        elif kind == "rewrite":
+            keep = int(len(a) * rng.uniform(0.3, 1.0))
+            b = a[:keep].copy()
+            m = int(keep * rng.uniform(0.02, 0.3))
+            b[rng.integers(0, keep, size=m)] = corpus._draw((m,))
+        else:
+            b = corpus._draw((int(rng.integers(500, 701)),))
+        pairs.append((kind, corpus.text(a), corpus.text(b)))
+    return pairs
+
+
+def _best_of(repeat: int, fn: Any) -> tuple[float, Any]:
+    """Fewest seconds of ``repeat`` calls of ``fn`` and the last result."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def run_vs_datasketch(args: argparse.Namespace) -> int:
+    try:
+        from datasketch import MinHash, MinHashLSH
+    except ImportError:
+        print("datasketch is not installed: uv sync (it is in the dev group)", file=sys.stderr)
+        return 2
+    n, k, perms, rep = args.vs_datasketch, args.shingle_size, args.num_perm, args.repeat
+    corpus = Corpus(args.seed)
+    texts = corpus.batch(n)
+    peer = version("datasketch")
+    print(
+        f"vs datasketch {peer}: {n:,} synthetic texts (500-700 words, "
+        f"{corpus.copies:,} edited copies), {perms} permutations, {k}-word shingles, best of "
+        f"{rep}; {_available_cpus()} cores, {_load()}",
+        flush=True,
+    )
+    # warm up both (permutation tables, numpy and hashlib first calls): not counted
+    dedupe.fingerprint_arrays(texts[:20], workers=1, num_perm=perms, shingle_size=k)
+    MinHash.bulk([_word_shingles(t, k) for t in texts[:20]], num_perm=perms)
+
+    # fingerprints: raw text -> signature, normalisation and shingling included for both
+    t_ours, arrays = _best_of(
+        rep, lambda: dedupe.fingerprint_arrays(texts, workers=1, num_perm=perms, shingle_size=k)
+    )
+    t_shingle, shingles = _best_of(rep, lambda: [_word_shingles(t, k) for t in texts])
+    t_mh, mhs = _best_of(rep, lambda: MinHash.bulk(shingles, num_perm=perms))
+    t_theirs = t_shingle + t_mh
+
+    # LSH: newsetl's decide (band lookups, verification, inserts) as --scale runs it;
+    # datasketch: insert all, then query all (candidates only, not verified)
+    fps = dedupe._as_fingerprints(arrays)
+    cands = []
+    for i, fp in enumerate(fps):
+        url = f"https://site{i % 97}.example/a/{i}"
+        cands.append(Candidate(article_id(url), url, url, "", fingerprint=fp))
+    index = DedupeIndex(num_perm=perms, shingle_size=k)
+    t_decide, decisions = _best_of(
+        rep, lambda: DedupeIndex(num_perm=perms, shingle_size=k).decide(cands)
+    )
+    dropped = sum(not d.kept for d in decisions)
+
+    def insert_all() -> MinHashLSH:
+        lsh = MinHashLSH(threshold=0.4, num_perm=perms)
+        for i, m in enumerate(mhs):
+            lsh.insert(i, m)
+        return lsh
+
+    t_insert, lsh = _best_of(rep, insert_all)
+    t_query, found = _best_of(rep, lambda: [lsh.query(m) for m in mhs])
+    t_lsh = t_insert + t_query
+    with_cand = sum(len(f) > 1 for f in found)
+    cand_pairs = sum(len(f) - 1 for f in found) // 2
+
+    def row(what: str, ours: float, theirs: float) -> None:
+        print(f"{what:<34} {ours:9.3f} s {theirs:10.3f} s {theirs / ours:10.1f}x")
+
+    print(f"{'':<34} {'newsetl':>11} {'datasketch':>12} {'ratio':>11}")
+    row(f"fingerprint {n:,} texts", t_ours, t_theirs)
+    row(f"LSH build + query {n:,}", t_decide, t_lsh)
+    row("total", t_ours + t_decide, t_theirs + t_lsh)
+    print(
+        f"  datasketch fingerprint: shingling {t_shingle:.3f} s + MinHash.bulk (update_batch) "
+        f"{t_mh:.3f} s; LSH {lsh.b} bands x {lsh.r} rows: insert {t_insert:.3f} s + query "
+        f"{t_query:.3f} s, {with_cand:,} texts with a candidate, {cand_pairs:,} candidate pairs"
+    )
+    print(
+        f"  newsetl LSH: DedupeIndex.decide ({index.bands} bands x {index.rows_per_band} rows, "
+        f"candidates verified): {dropped:,} dropped as duplicates; ratio = datasketch / newsetl"
+    )
+
+    # accuracy: estimated against exact Jaccard of the two shingle sets
+    pairs = _edited_pairs(Corpus(args.seed + 1, dup_share=0.0), max(n // 2, 200))
+    left = [a for _, a, _ in pairs]
+    right = [b for _, _, b in pairs]
+    _, sig_l, cnt_l, _ = dedupe.fingerprint_arrays(left, workers=1, num_perm=perms, shingle_size=k)
+    _, sig_r, cnt_r, _ = dedupe.fingerprint_arrays(right, workers=1, num_perm=perms, shingle_size=k)
+    ours = (sig_l == sig_r).mean(axis=1)
+    sets_l = [set(_word_shingles(t, k)) for t in left]
+    sets_r = [set(_word_shingles(t, k)) for t in right]
+    exact = np.array([len(a & b) / len(a | b) for a, b in zip(sets_l, sets_r, strict=True)])
+    mh_l = MinHash.bulk(sets_l, num_perm=perms)
+    mh_r = MinHash.bulk(sets_r, num_perm=perms)
+    theirs = np.array([a.jaccard(b) for a, b in zip(mh_l, mh_r, strict=True)])
+    counts_ok = sum(
+        int(c) == len(s) for c, s in zip([*cnt_l, *cnt_r], [*sets_l, *sets_r], strict=True)
+    )
+    kinds = np.array([kind for kind, _, _ in pairs])
+    print(
+        f"accuracy: mean absolute error of the estimated Jaccard, {len(pairs):,} pairs "
+        f"(newsetl's shingle counts equal the exact set sizes for {counts_ok:,}/{2 * len(pairs):,} "
+        f"texts)"
+    )
+    print(f"{'':<34} {'newsetl':>11} {'datasketch':>12} {'exact J':>11}")
+    for kind in ("copy", "rewrite", "unrelated", "all"):
+        sel = kinds == kind if kind != "all" else np.ones(len(pairs), dtype=bool)
+        label = f"{kind} ({int(sel.sum()):,} pairs)"
+        print(
+            f"{label:<34} {np.abs(ours[sel] - exact[sel]).mean():11.4f} "
+            f"{np.abs(theirs[sel] - exact[sel]).mean():12.4f} "
+            f"{exact[sel].min():5.2f}-{exact[sel].max():.2f}"
+        )
+    sd = np.sqrt(exact * (1 - exact) / perms).mean()
+    print(f"  expected error of a {perms}-permutation MinHash on these pairs: sd {sd:.4f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quality", action="store_true")
@@ -654,6 +820,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", default="", help="folder for the --incremental index files")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the --incremental index")
     ap.add_argument("--incremental-one", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--vs-datasketch", type=int, default=0, help="texts, e.g. 2000")
+    ap.add_argument("--repeat", type=int, default=3, help="timings of --vs-datasketch: best of")
     args = ap.parse_args(argv)
     if args.scale_one:
         print(json.dumps(_scale_one(args.scale_one, args.batch, args.seed, 0.2, args.save)))
@@ -661,7 +829,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.incremental_one:
         print(json.dumps(_incremental_child(args.incremental_one, args.new, args.save, args.seed)))
         return 0
-    if not (args.quality or args.scale or args.incremental):
+    if not (args.quality or args.scale or args.incremental or args.vs_datasketch):
         args.quality = True
     rc = 0
     if args.quality:
@@ -670,6 +838,8 @@ def main(argv: list[str] | None = None) -> int:
         rc |= run_scale(args)
     if args.incremental:
         rc |= run_incremental(args)
+    if args.vs_datasketch:
+        rc |= run_vs_datasketch(args)
     return rc
 
 
