@@ -18,12 +18,11 @@ works too (``start_urls`` may be comma- or space-separated).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import os
 import re
+import struct
 import sys
 import zlib
 from collections import Counter
@@ -40,6 +39,8 @@ from lxml import etree, html
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import Request, Response
+from scrapy.utils.gz import gunzip as scrapy_gunzip
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -85,13 +86,13 @@ def split_content_type(header: str | bytes | None) -> tuple[str | None, str | No
 
 
 def gunzip(body: bytes, limit: int = MAX_GUNZIP) -> bytes | None:
-    """Decompress a gzip body up to ``limit`` bytes; None if it is not valid gzip."""
+    """Scrapy's gunzip (as much as a damaged archive gives, chunk by chunk), refused past
+    ``limit`` bytes: returns None when ``body`` is not gzip, and raises ValueError for a
+    payload that expands beyond ``limit`` (a gzip bomb) before holding more of it."""
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
-            data = fh.read(limit + 1)
-    except (OSError, EOFError, zlib.error):
+        return scrapy_gunzip(body, max_size=limit)
+    except (OSError, EOFError, zlib.error, struct.error):
         return None
-    return data[:limit]
 
 
 def root_element(body: bytes) -> str | None:
@@ -134,8 +135,9 @@ def sniff(content_type: str | None, body: bytes, limit: int = MAX_GUNZIP) -> tup
     """
     mime = (content_type or "").lower()
     if body[:2] == b"\x1f\x8b":
-        unzipped = gunzip(body, limit + 1)
-        if unzipped is not None and len(unzipped) > limit:
+        try:
+            unzipped = gunzip(body, limit)
+        except ValueError:  # it expands beyond the limit
             return "too_large", b""
         if unzipped is not None:
             body, mime = unzipped, ""  # the header described the archive, not its content
@@ -197,10 +199,6 @@ def _xml_parse(body: bytes) -> tuple[etree._Element | None, str | None, bool]:
     if root is None:
         return None, problem or "malformed_xml", True
     return root, problem, fatal
-
-
-def _xml_root(body: bytes) -> etree._Element | None:
-    return _xml_parse(body)[0]
 
 
 def _local(tag: object) -> str:
@@ -345,13 +343,11 @@ def _feed_entries_of(root: etree._Element, base_url: str) -> list[Entry]:
     return entries
 
 
-_SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
-
-
 def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
-    """URLs from the ``Sitemap:`` lines of a robots.txt."""
-    text = body[: 512 * 1024].decode("utf-8", "replace")
-    return [urljoin(base_url, m.group(1)) for m in _SITEMAP_LINE.finditer(text)]
+    """URLs from the ``Sitemap:`` lines of a robots.txt (Scrapy's reader), the first
+    512 KiB of it only."""
+    found = sitemap_urls_from_robots(body[: 512 * 1024])  # relative as written
+    return [urljoin(base_url, u.split()[0]) for u in found if u.strip()]
 
 
 # ---------------------------------------------------------------------------------------

@@ -125,11 +125,6 @@ class Resource:
     def last_modified(self) -> str:
         return email.utils.formatdate(self.modified, usegmt=True)
 
-    def touch(self) -> None:
-        """Pretend the page changed now, without changing its bytes."""
-        with self._lock:
-            self.modified = max(_now_second(), self.modified + 1.0)
-
     def reset(self) -> None:
         """Forget the request counter (flaky resources fail again)."""
         with self._lock:
@@ -480,9 +475,6 @@ class SiteServer:
     def url(self) -> str:
         """Base URL without a trailing slash, e.g. ``http://127.0.0.1:54321``."""
         return f"http://{self.host}:{self.port}"
-
-    def url_for(self, path: str = "/") -> str:
-        return self.url + (path if path.startswith("/") else "/" + path)
 
     # -- request log -------------------------------------------------------------------
     def _record(self, rec: RequestRecord) -> None:
