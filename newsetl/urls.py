@@ -7,8 +7,10 @@ canonicalise to the same string. ``article_id`` turns it into a short stable id.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
@@ -114,13 +116,6 @@ INDEX_FILES = frozenset(
         "default.html",
     }
 )
-# Second-level labels under a two-letter country code that are sold as public suffixes
-# (example.co.uk, example.com.au): a short heuristic instead of the full public suffix list.
-SECOND_LEVEL_LABELS = frozenset(
-    {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob", "nic", "mil", "ltd"}
-    | {"plc", "sch", "nhs", "gv", "nom", "info", "biz", "web", "in", "lg", "ed", "res", "asso"}
-)
-
 _SESSION_PATH_PARAM = re.compile(
     r";(?:jsessionid|phpsessid|sessionid|session_id|sid)=[^/;?#]*", re.I
 )
@@ -210,20 +205,28 @@ def same_site(a: str, b: str) -> bool:
 
 
 def registrable_domain(host: str) -> str:
-    """The domain a site registered: ``news.bbc.co.uk`` -> ``bbc.co.uk``.
-
-    A heuristic (last two labels, three under ``co.uk``-style suffixes), not the public
-    suffix list. IP addresses are returned as they are.
-    """
+    """The domain a site registered: ``news.bbc.co.uk`` -> ``bbc.co.uk``,
+    ``www.city.kawasaki.jp`` -> ``city.kawasaki.jp``, by the public suffix list (tldextract's
+    bundled copy: nothing is fetched). IP addresses, ``localhost`` and hosts under no known
+    suffix are returned as they are."""
     host = host.rstrip(".").lower()
     if not host or ":" in host or _IPV4.match(host):
         return host
-    labels = host.split(".")
-    if len(labels) <= 2:
-        return host
-    if len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL_LABELS:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    return _public_suffix_split(host) or host
+
+
+@functools.lru_cache(maxsize=4096)
+def _public_suffix_split(host: str) -> str:
+    return _suffix_list()(host).top_domain_under_public_suffix
+
+
+@functools.lru_cache(maxsize=1)
+def _suffix_list() -> Any:
+    # Imported on first use: tldextract brings requests (0.25 s), and most canonical URLs
+    # are on the page's own host, where no suffix list is needed.
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 def _remove_dot_segments(path: str) -> str:
@@ -354,7 +357,7 @@ def _accepted_hint(url: str, canonical_hint: str | None) -> str | None:
         return None
     hint_host = _host_and_port(urlsplit(hint))[0]
     url_host = _host_and_port(urlsplit(url))[0]
-    if registrable_domain(hint_host) != registrable_domain(url_host):
+    if hint_host != url_host and registrable_domain(hint_host) != registrable_domain(url_host):
         return None
     if _is_root(_canonicalize(hint)) and not _is_root(_canonicalize(url)):
         return None

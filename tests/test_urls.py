@@ -214,6 +214,10 @@ def test_same_site() -> None:
         ("www.example.com", "example.com"),
         ("example.com", "example.com"),
         ("a.b.example.com.au", "example.com.au"),
+        # where a "last two or three labels" rule goes wrong: the public suffix list knows
+        ("www.city.kawasaki.jp", "city.kawasaki.jp"),
+        ("news.example.k12.ca.us", "example.k12.ca.us"),
+        ("www.example.gov.uk", "example.gov.uk"),
         ("127.0.0.1", "127.0.0.1"),
         ("localhost", "localhost"),
     ],
