@@ -149,7 +149,7 @@ def _force(signum: int, why: str) -> None:
         _send(proc, signal.SIGKILL)
     # And every other process this one started, however deep (worker pools, their fork
     # server): os._exit below would leave them running, holding the terminal's output.
-    for pid in _descendants(os.getpid()):
+    for pid in process_tree(os.getpid())[1:]:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     if _committed is not None:
@@ -163,14 +163,14 @@ def _force(signum: int, why: str) -> None:
     os._exit(exit_code(signum))
 
 
-def _descendants(root: int) -> list[int]:
-    """The processes below ``root`` (children, their children ...), from /proc; [] where
-    there is no /proc."""
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its live descendants (children, their children ...), from Linux's
+    /proc; just ``[pid]`` where there is no /proc."""
     children: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return []
+        entries = []
     for entry in entries:
         if not entry.isdigit():
             continue
@@ -179,15 +179,16 @@ def _descendants(root: int) -> list[int]:
                 stat = fh.read()
         except OSError:
             continue
-        # The fields after the command (which is in parentheses and may hold spaces).
+        # The command name is in parentheses and may contain spaces: split after it.
         fields = stat[stat.rfind(b")") + 2 :].split()
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [root]
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    out, todo = [], [pid]
     while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
 
 
 def note_committed(articles: int) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 
 from newsetl.demo import server as _server
 from newsetl.demo.server import HTML, RequestRecord, Resource, Site, SiteServer, redirect
+from newsetl.interrupt import process_tree
 
 __all__ = [
     "HOSTILE",
@@ -695,29 +696,6 @@ def load_site(pages: int) -> Site:
 
 # ---------------------------------------------------------------------------------------
 # Process-tree probes (Linux /proc)
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and all its live descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        # The command name is in parentheses and may contain spaces: split after it.
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) > 1:
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
 
 
 def tree_rss(pids: list[int]) -> int:
