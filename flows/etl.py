@@ -39,6 +39,7 @@ from prefect.runtime import flow_run  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from newsetl import dedupe, interrupt, pipeline, urls  # noqa: E402
+from newsetl.config import parse_duration  # noqa: E402
 from newsetl.faults import crash_point  # noqa: E402
 from newsetl.report import summary_markdown  # noqa: E402
 from newsetl.storage import Dataset  # noqa: E402
@@ -255,6 +256,7 @@ def crawl(
     timeout_s: float | None = None,
     redis_url: str | None = None,
     crawlers: int = 1,
+    revisit_after_s: float | None = None,
 ) -> dict[str, Any]:
     """Run the Scrapy spider in child processes; return the crawl's folder and stats.
 
@@ -277,6 +279,8 @@ def crawl(
         args.append("--allow-offsite")
     if known_file:
         args += ["--known", known_file]
+        if revisit_after_s:
+            args += ["--revisit-after", str(revisit_after_s)]
     for pattern in include or []:
         args += ["--include", pattern]
     for pattern in exclude or []:
@@ -590,6 +594,7 @@ def scrape(
     on_overlap: str = "queue",
     crawlers: int = 1,
     redis_url: str | None = None,
+    revisit_after: str | float | None = None,
 ) -> dict[str, Any]:
     """Scrape the start URLs into the dataset at ``data_dir``; return the run summary.
 
@@ -604,6 +609,9 @@ def scrape(
     With ``incremental`` (the default) article pages stored by earlier runs are not
     downloaded again unless their sitemap or feed entry is newer, and are then asked for
     conditionally (a 304 costs no body); listing pages, feeds and sitemaps are always read.
+    ``revisit_after`` (a duration: ``"7d"``, ``"12h"``, or seconds), for sites that give
+    no dates: known articles last fetched at least that long ago are asked for again,
+    conditionally. Off by default.
 
     Raises ValueError for a URL that is not http(s) and DataDirError for an unusable data
     folder, before anything is fetched.
@@ -619,6 +627,7 @@ def scrape(
     redis_url = redis_url or os.environ.get("NEWSETL_REDIS_URL") or None
     if crawlers < 1:
         raise ValueError("crawlers must be at least 1")
+    revisit_after_s = parse_duration(revisit_after) if revisit_after is not None else None
     ds = Dataset(data_dir, redis_url=redis_url)
     ds.ensure_writable()
     if source:
@@ -654,6 +663,7 @@ def scrape(
             incremental=incremental,
             redis_url=redis_url,
             crawlers=crawlers,
+            revisit_after_s=revisit_after_s,
         )
         if interrupt.requested():
             return _cancelled(summary)
@@ -711,6 +721,7 @@ def _scrape_run(
     incremental: bool,
     redis_url: str | None = None,
     crawlers: int = 1,
+    revisit_after_s: float | None = None,
 ) -> dict[str, Any]:
     """The stages of one run, once any previous run of the source has finished."""
     logger = get_run_logger()
@@ -739,6 +750,7 @@ def _scrape_run(
         known_file=known_file,
         redis_url=redis_url,
         crawlers=crawlers,
+        revisit_after_s=revisit_after_s,
     )
     extracting = extract.submit(str(work_dir), source_for, run_id)
     # Under `newsetl scrape`, the extraction workers' fork server starts here, safe from

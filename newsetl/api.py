@@ -138,6 +138,7 @@ def scrape(
     exclude: Sequence[str] | None = None,
     allow_offsite: bool = False,
     full: bool = False,
+    revisit_after: str | float | None = None,
     on_overlap: str = "queue",
     crawlers: int = 1,
     redis_url: str | None = None,
@@ -163,6 +164,8 @@ def scrape(
         argv += ["--source", source]
     if redis_url:
         argv += ["--redis-url", redis_url]
+    if revisit_after is not None:
+        argv += ["--revisit-after", str(revisit_after)]
     for pattern in include or ():
         argv += ["--include", pattern]
     for pattern in exclude or ():

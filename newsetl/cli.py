@@ -212,6 +212,13 @@ def scrape_summary(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--max-pages must be at least 1")
     _check_patterns(args.include, "--include")
     _check_patterns(args.exclude, "--exclude")
+    if args.revisit_after is not None:
+        from newsetl.config import parse_duration
+
+        try:
+            parse_duration(args.revisit_after)
+        except ValueError as exc:
+            raise UsageError(f"--revisit-after: {exc}") from exc
     if args.crawlers < 1:
         raise UsageError("--crawlers must be at least 1")
     if args.crawlers > 1 and not (args.redis_url or os.environ.get("NEWSETL_REDIS_URL")):
@@ -233,6 +240,7 @@ def scrape_summary(args: argparse.Namespace) -> dict[str, Any]:
             "on_overlap": args.on_overlap,
             "crawlers": args.crawlers,
             "redis_url": args.redis_url,
+            "revisit_after": args.revisit_after,
         }
     )
 
@@ -656,6 +664,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--full",
         action="store_true",
         help="download known articles again (default: only new or changed ones)",
+    )
+    s.add_argument(
+        "--revisit-after",
+        metavar="DURATION",
+        default=None,
+        help="for sites that give no dates: ask again, conditionally (a 304 costs no body), "
+        "for known articles last fetched at least this long ago, e.g. 7d or 12h (default: "
+        "off; a known article is fetched again only when a sitemap or feed lists it newer)",
     )
     s.add_argument(
         "--no-delay",

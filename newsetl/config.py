@@ -37,6 +37,7 @@ PARAMETERS: dict[str, type | tuple[type, ...]] = {
     "on_overlap": str,
     "crawlers": int,
     "redis_url": str,
+    "revisit_after": (str, int, float),
 }
 DEPLOYMENT_KEYS = {
     "name",
@@ -95,6 +96,27 @@ class Source:
 
 def _fail(path: Path, where: str, problem: str, fix: str) -> ConfigError:
     return ConfigError(f"{path}: {where}: {problem}; {fix}")
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | float) -> float:
+    """Seconds of a duration written ``90``, ``90s``, ``15m``, ``12h``, ``7d`` or ``2w``;
+    ValueError naming the fix for anything else or for a duration that is not positive."""
+    text = str(value).strip().lower()
+    unit = text[-1:] if text[-1:] in _DURATION_UNITS else "s"
+    number = text[:-1] if text[-1:] in _DURATION_UNITS else text
+    try:
+        seconds = float(number) * _DURATION_UNITS[unit]
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf") or isinstance(value, bool):
+        raise ValueError(
+            f"{value!r} is not a duration: write a positive number with s, m, h, d or w, "
+            "e.g. 7d or 12h"
+        )
+    return seconds
 
 
 def _check_cron(expr: str) -> None:
@@ -182,6 +204,11 @@ def load_sources(path: str | Path) -> list[Source]:
                 raise _fail(path, f"{where}.parameters.source", str(exc), "rename it") from exc
         if params.get("max_pages") is not None and params["max_pages"] < 1:
             raise _fail(path, f"{where}.parameters.max_pages", "must be >= 1", "raise it")
+        if params.get("revisit_after") is not None:
+            try:
+                parse_duration(params["revisit_after"])
+            except ValueError as exc:
+                raise _fail(path, f"{where}.parameters.revisit_after", str(exc), "fix it") from exc
         for key in ("include", "exclude"):
             import re
 

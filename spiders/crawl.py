@@ -145,6 +145,7 @@ def run_crawl(
     frontier: str = "default",
     lease: float | None = None,
     idle_timeout: float | None = None,
+    revisit_after: float | None = None,
 ) -> dict[str, Any]:
     """Crawl and write ``out_dir``; return the contents of stats.json.
 
@@ -160,6 +161,8 @@ def run_crawl(
             raise ValueError(problem)
     if int(max_pages) < 1:
         raise ValueError("max_pages must be at least 1")
+    if revisit_after is not None and revisit_after <= 0:
+        raise ValueError("revisit_after must be a positive number of seconds")
     include, exclude = list(include), list(exclude)
     for pattern in (*include, *exclude):
         try:
@@ -219,6 +222,7 @@ def run_crawl(
         exclude=exclude,
         known=str(known) if known is not None else None,
         archive=archive,
+        revisit_after=revisit_after,
     )
     process.start()
     spider = crawler.spider
@@ -275,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="JSON lines of URLs fetched before: known articles are not fetched again "
         "unless listed with a newer date (then conditionally)",
+    )
+    p.add_argument(
+        "--revisit-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --known: also ask again (conditionally) for known articles fetched at "
+        "least this long ago",
     )
     p.add_argument("--no-archive", action="store_true", help="do not write DIR/archive.warc.gz")
     p.add_argument(
@@ -449,6 +461,7 @@ def _main(argv: Sequence[str]) -> int:
             frontier=args.frontier,
             lease=args.lease,
             idle_timeout=args.idle_timeout,
+            revisit_after=args.revisit_after,
             settings_overrides=(
                 {"DOWNLOAD_TIMEOUT": args.timeout} if args.timeout is not None else None
             ),

@@ -41,11 +41,23 @@ class KnownUrl:
     fetched_at: datetime | None = None
     listed: datetime | None = None  # the newest sitemap/feed date when it was last fetched
 
-    def changed(self, listed_now: datetime | None) -> bool:
-        """Whether a date listed now says the page changed since it was last fetched. Like
-        is compared with like: the listed date with the date listed then (a date-only
-        lastmod, or one a site sets in the past, is never compared with our clock). Without
-        a date listed then, with the fetch time (see :func:`newer`)."""
+    def changed(
+        self,
+        listed_now: datetime | None,
+        *,
+        revisit_after_s: float | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Whether the page is to be asked for again: a date listed now says it changed
+        since it was last fetched, or (``revisit_after_s``, for sites that give no dates)
+        it was last fetched at least that long ago. Like is compared with like: the listed
+        date with the date listed then (a date-only lastmod, or one a site sets in the
+        past, is never compared with our clock). Without a date listed then, with the
+        fetch time (see :func:`newer`). Either way the request is conditional."""
+        if revisit_after_s and self.fetched_at is not None:
+            age = ((now or datetime.now(UTC)) - self.fetched_at).total_seconds()
+            if age >= revisit_after_s:
+                return True
         if listed_now is None:
             return False
         if self.listed is not None:

@@ -24,6 +24,7 @@ import os
 import re
 import struct
 import sys
+import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field, fields
@@ -719,6 +720,7 @@ class NewsSpider(scrapy.Spider):
         exclude: Any = None,
         known: Any = None,
         archive: Any = True,
+        revisit_after: Any = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -728,6 +730,9 @@ class NewsSpider(scrapy.Spider):
         self.start_urls = [clean_url(u) for u in start_urls or []]
         self.out_dir = Path(out_dir)
         self.max_pages = int(max_pages)
+        # Known articles last fetched at least this long ago are asked for again
+        # (conditionally); None: only when a sitemap or feed lists a newer date.
+        self.revisit_after_s = float(revisit_after) if revisit_after else None
         self.allow_offsite = _as_bool(allow_offsite)
         self.include = [re.compile(p) for p in _as_list(include)]
         self.exclude = [re.compile(p) for p in _as_list(exclude)]
@@ -810,6 +815,7 @@ class NewsSpider(scrapy.Spider):
             )
         from twisted.internet.task import LoopingCall
 
+        self._progress_started = time.monotonic()
         self._progress_loop = LoopingCall(self.print_progress)
         self._progress_loop.start(2.0, now=False)
 
@@ -850,10 +856,22 @@ class NewsSpider(scrapy.Spider):
         index = c["robots_fetched"] + c["sitemaps_fetched"] + c["feeds_fetched"]
         print(
             f"crawl: {c['pages_fetched'] + index} pages fetched ({c['html_pages']} html, "
-            f"{index} robots.txt/sitemaps/feeds), {c['errors']} errors",
+            f"{index} robots.txt/sitemaps/feeds), {c['errors']} errors" + self._progress_tail(),
             file=sys.stderr,
             flush=True,
         )
+
+    def _progress_tail(self) -> str:
+        """'; N queued, R pages/s, about T s left' while pages wait (the ones a sitemap or
+        feed listed are all known at once), within the page budget; '' otherwise."""
+        left = min(len(self.pending), max(0, self.max_pages - self.counts["pages_fetched"]))
+        elapsed = time.monotonic() - getattr(self, "_progress_started", time.monotonic())
+        if not left or elapsed <= 0:
+            return ""
+        rate = self.counts["pages_fetched"] / elapsed
+        if rate <= 0:
+            return f"; {left} queued"
+        return f"; {left} queued, {rate:.0f} pages/s, about {left / rate:.0f} s left"
 
     def summary(self, scrapy_reason: str | None = None) -> dict[str, Any]:
         """Our counts for stats.json (JSON-safe)."""
@@ -1000,7 +1018,7 @@ class NewsSpider(scrapy.Spider):
         if known is not None and not known.is_article:
             known = None  # listings and other non-articles are fetched normally
         if known is not None and kind == "page":
-            if not known.changed(self.listed_dates.get(key)):
+            if not known.changed(self.listed_dates.get(key), revisit_after_s=self.revisit_after_s):
                 # Not seen: a later listing may still show a newer date for it.
                 self.skipped_known[key] = (url, site.start_url)
                 return None

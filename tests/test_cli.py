@@ -491,6 +491,8 @@ def test_every_input_checked_before_work_starts(tmp_path):
         assert res.returncode == 2, res.stderr
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and option in lines[0] and "backslash" in lines[0], res.stderr
+    res = _run(["scrape", "http://127.0.0.1:9/", "--data-dir", str(data), "--revisit-after", "7x"])
+    assert res.returncode == 2 and "--revisit-after" in res.stderr and "7d" in res.stderr
     assert not data.exists()  # refused before the data folder was even created
 
     # reprocess of a source the dataset does not hold names the ones it does.
@@ -516,3 +518,24 @@ def test_run_with_the_shipped_config_scrapes_nothing_it_was_not_told(tmp_path):
     res = _run(["run", "--data-dir", str(tmp_path / "d")])
     assert res.returncode == 2
     assert "no sources configured" in res.stderr and "newsetl scrape" in res.stderr
+
+
+@pytest.mark.slow
+def test_revisit_after_asks_known_articles_again(cli_env, wix_server, tmp_path):
+    """`--revisit-after` reaches the crawler: a second run one second later asks for every
+    stored post again, conditionally, and the unchanged site answers 304s (no body)."""
+    import time
+
+    data = tmp_path / "d"
+    args = ["scrape", wix_server.url + "/", "--data-dir", str(data), "--no-delay", "-q"]
+    first = _run(args, env=cli_env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "6 new articles" in first.stdout
+    time.sleep(1.2)
+    wix_server.clear_log()
+    again = _run([*args, "--revisit-after", "1s"], env=cli_env)
+    assert again.returncode == 0, again.stderr[-2000:]
+    posts = [r for r in wix_server.requests if r.path.startswith("/post/")]
+    assert len(posts) == 6 and all(r.status == 304 for r in posts), posts
+    assert all(r.headers.get("If-None-Match") for r in posts)
+    assert "not_modified 6" in again.stdout and "0 known articles not downloaded" in again.stdout

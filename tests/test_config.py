@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.config import ConfigError, load_sources, select_sources
+from newsetl.config import ConfigError, load_sources, parse_duration, select_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,3 +146,20 @@ def test_schedule_singular_takes_one_mapping(tmp_path):
     both = GOOD.replace("    schedules:\n", "    schedule: {cron: '1 * * * *'}\n    schedules:\n")
     with pytest.raises(ConfigError, match="beside 'schedules'"):
         load_sources(_write(tmp_path, both))
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90), ("90s", 90), ("15m", 900), ("12h", 43200), ("7d", 604800), ("2w", 1209600)],
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["", "7x", "-1d", "0", "d", "inf", "nan"])
+def test_bad_durations_name_the_fix(bad, tmp_path):
+    with pytest.raises(ValueError, match="e.g. 7d or 12h"):
+        parse_duration(bad)
+    body = GOOD.replace("max_pages: 50", f"max_pages: 50\n      revisit_after: '{bad}'")
+    with pytest.raises(ConfigError, match=r"parameters\.revisit_after"):
+        load_sources(_write(tmp_path, body))

@@ -271,6 +271,40 @@ def test_incremental_recrawl(first: dict[str, Any], tmp_path: Path) -> None:
     assert pages[srv.url + touched].reason == "not_modified"
 
 
+def test_revisit_after_asks_again_for_articles_fetched_long_ago(tmp_path: Path) -> None:
+    """``--revisit-after``: for a site whose sitemap and feed give no newer date, known
+    articles last fetched at least that long ago are asked for again, conditionally (an
+    unchanged page answers 304, no body); the ones fetched since are not."""
+    site = wix_blog()
+    with SiteServer(site) as srv:
+        first = crawl(tmp_path / "a", [srv.url + "/"])
+        lines = known_lines(first["records"], srv)
+        week_ago = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+        old = set(ARTICLES[::2])  # every other post was last fetched eight days ago
+        for line in lines:
+            if path_of(line["url"], srv) in old:
+                line["fetched_at"] = week_ago
+        known = write_known(tmp_path / "known.jsonl", lines)
+        srv.clear_log()
+        res = crawl(
+            tmp_path / "b", [srv.url + "/"], "--known", str(known), "--revisit-after", "604800"
+        )
+        log = [r for r in srv.requests if r.path in ARTICLES]
+    assert {r.path for r in log} == old
+    assert all(r.headers.get("If-None-Match") and r.status == 304 for r in log), log
+    stats = res["stats"]
+    assert stats["conditional_requests"] == len(old) and stats["not_modified"] == len(old)
+    assert stats["skipped_known"] == len(ARTICLES) - len(old)
+    # Without the option, nothing is asked for again.
+    with SiteServer(site) as srv2:
+        lines = known_lines(crawl(tmp_path / "c", [srv2.url + "/"])["records"], srv2)
+        for line in lines:
+            line["fetched_at"] = week_ago
+        srv2.clear_log()
+        crawl(tmp_path / "d", [srv2.url + "/"], "--known", str(write_known(tmp_path / "k2", lines)))
+        assert not {r.path for r in srv2.requests} & set(ARTICLES)
+
+
 def test_known_budget_and_bad_lines(tmp_path: Path) -> None:
     """Skipped known articles do not use the page budget; a missing known file is a bad
     argument; unusable lines are counted, not fatal."""
