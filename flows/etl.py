@@ -753,16 +753,18 @@ def _scrape_run(
         revisit_after_s=revisit_after_s,
     )
     extracting = extract.submit(str(work_dir), source_for, run_id)
-    # Under `newsetl scrape`, the extraction workers' fork server starts here, safe from
-    # Ctrl-C (see newsetl.interrupt); elsewhere the first worker pool starts it.
-    interrupt.prestart_forkserver(pipeline.FORKSERVER_PRELOAD)
     try:
+        # Under `newsetl scrape`, the extraction workers' fork server is started by this
+        # (main) thread when the extract task first needs it: safe from Ctrl-C there (see
+        # newsetl.interrupt).
+        interrupt.wait_serving(crawling)
         crawled = crawling.result()
     except BaseException as exc:
         # Release the follower, then report the crawl's own failure.
         pipeline.mark_crawl_finished(work_dir, error=f"{type(exc).__name__}: {exc}")
         extracting.wait()
         raise
+    interrupt.wait_serving(extracting)
     got = extracting.result()
     # quote(): Prefect would otherwise walk every article, page and index entry of these
     # arguments looking for futures to resolve (0.75 s a run at 1,000 articles). The

@@ -386,6 +386,7 @@ def _executor(workers: int) -> ProcessPoolExecutor:
             ctx = multiprocessing.get_context("forkserver")
             # workers are forked from a server that has imported this module (and numpy)
             ctx.set_forkserver_preload([__name__])
+            interrupt.want_forkserver([__name__])
             _pool = ProcessPoolExecutor(
                 max_workers=workers, mp_context=ctx, initializer=interrupt.ignore_sigint
             )

@@ -74,7 +74,10 @@ def prestart_forkserver(preload: list[str]) -> None:
     a traceback, and the extraction workers with it. An ignored signal stays ignored across
     exec (Python then leaves it so), and the workers forked from the server inherit that.
     The signal is ignored here only while the server is forked, a few milliseconds (a
-    Ctrl-C then is lost: press it again). Later pools use this server.
+    Ctrl-C then is lost: press it again). Later pools use this server. Only the main
+    thread can change a signal's handler: a worker thread that needs the server asks it
+    (``want_forkserver``), and the main thread starts it while it waits
+    (``wait_serving``).
     """
     if not _active or threading.current_thread() is not threading.main_thread():
         return
@@ -87,6 +90,43 @@ def prestart_forkserver(preload: list[str]) -> None:
         forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, old)
+
+
+_forkserver_wanted: list[str] | None = None
+_forkserver_ready = threading.Event()
+
+
+def want_forkserver(preload: list[str], timeout_s: float = 2.0) -> None:
+    """Before a worker pool starts: have the main thread start the fork server (see
+    ``prestart_forkserver``); from the main thread, start it directly. Outside
+    ``handle_signals``, or when the main thread does not answer within ``timeout_s``, the
+    pool starts the server itself, as multiprocessing does."""
+    global _forkserver_wanted
+    if not _active:
+        return
+    if threading.current_thread() is threading.main_thread():
+        prestart_forkserver(preload)
+        return
+    _forkserver_wanted = list(preload)
+    _forkserver_ready.wait(timeout_s)
+
+
+def wait_serving(future: Any, poll_s: float = 0.05) -> None:
+    """Wait (in the main thread) until a Prefect future is done, starting the fork server
+    meanwhile when a worker thread asks for it."""
+    if not _active:
+        future.wait()
+        return
+    wrapped = getattr(future, "wrapped_future", None)  # a thread's future: ask it, not the API
+    while True:
+        if _forkserver_wanted is not None and not _forkserver_ready.is_set():
+            try:
+                prestart_forkserver(_forkserver_wanted)
+            finally:
+                _forkserver_ready.set()
+        future.wait(poll_s)
+        if wrapped.done() if wrapped is not None else future.state.is_final():
+            return
 
 
 def register_crawler(proc: Any) -> None:

@@ -328,6 +328,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     # imports the extractor once; every worker it forks starts with it loaded.
     ctx = get_context("forkserver")
     ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+    interrupt.want_forkserver(FORKSERVER_PRELOAD)  # started where Ctrl-C cannot hurt it
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=interrupt.ignore_sigint)
 
 
