@@ -138,7 +138,7 @@ def trigger_lines(deployments: list[Any]) -> list[str]:
     return lines
 
 
-def run_runner(deployments: list[Any], *, quiet: bool = False) -> None:
+def run_runner(deployments: list[Any], *, quiet: bool = False, grace_s: float = 30.0) -> None:
     """Prefect's runner for the deployments, until Ctrl-C or SIGTERM.
 
     Runs start in warm executors (``flows.warm``) unless ``NEWSETL_WARM_EXECUTORS=0``:
@@ -150,7 +150,7 @@ def run_runner(deployments: list[Any], *, quiet: bool = False) -> None:
     if warm:
         from flows.warm import warm_runner_class
 
-        runner = warm_runner_class()(pause_on_shutdown=True)
+        runner = warm_runner_class()(pause_on_shutdown=True, grace_s=grace_s)
     else:
         from prefect.runner import Runner
 
@@ -182,8 +182,10 @@ def serve_sources(
     data_dir: str | None = None,
     quiet: bool = False,
     port: int = 0,
+    grace_s: float = 30.0,
 ) -> int:
-    """Serve the deployments until SIGINT/SIGTERM; return an exit code."""
+    """Serve the deployments until SIGINT/SIGTERM; return an exit code. On the first
+    signal, runs under way get ``grace_s`` seconds to finish before they are cancelled."""
     if quiet:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     own_server = None
@@ -205,7 +207,7 @@ def serve_sources(
     try:
         deployments = build_deployments(sources, data_dir)
         print(f"serving {len(deployments)} deployment(s) from {config_path}", flush=True)
-        run_runner(deployments, quiet=quiet)
+        run_runner(deployments, quiet=quiet, grace_s=grace_s)
     except KeyboardInterrupt:
         print("newsetl serve: stopping", flush=True)
     finally:

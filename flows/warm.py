@@ -35,6 +35,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -291,6 +292,7 @@ class WarmStarter:
     def __init__(self, pool: WarmPool, name_of: Callable[[Any], str | None]) -> None:
         self.pool = pool
         self.name_of = name_of
+        self.active: dict[str, str | None] = {}  # flow run id -> deployment, while it runs
 
     async def start(self, flow_run: Any, task_status: Any = None) -> None:
         import anyio
@@ -309,6 +311,7 @@ class WarmStarter:
         except (OSError, ValueError) as exc:
             executor.kill()
             raise ExecutorDied(f"executor {executor.pid} is gone: {exc}") from exc
+        self.active[str(flow_run.id)] = deployment
         if task_status is not None:
             task_status.started(ProcessHandle(view))
         _logger().info(
@@ -320,6 +323,7 @@ class WarmStarter:
         try:
             view.returncode = await anyio.to_thread.run_sync(executor.wait_done)
         finally:
+            self.active.pop(str(flow_run.id), None)
             if view.returncode is None:
                 view.returncode = 1
             if view.returncode != 0:
@@ -345,7 +349,17 @@ def make_resolver(
     def resolve(flow_run: Any) -> Any:
         return starter if is_ours(flow_run) else default(flow_run)
 
+    resolve.starter = starter  # type: ignore[attr-defined]
     return resolve
+
+
+def _runs(active: dict[str, str | None]) -> str:
+    names = ", ".join(f"{name or 'run'} ({run_id[:8]})" for run_id, name in active.items())
+    return f"{len(active)} run(s): {names}"
+
+
+def _say(text: str) -> None:
+    print(f"newsetl serve: {text}", flush=True)
 
 
 def warm_runner_class() -> type:
@@ -355,10 +369,67 @@ def warm_runner_class() -> type:
     from flows.etl import scrape
 
     class WarmRunner(Runner):
-        def __init__(self, *args: Any, pool: WarmPool | None = None, **kwargs: Any) -> None:
+        def __init__(
+            self,
+            *args: Any,
+            pool: WarmPool | None = None,
+            grace_s: float = 0.0,
+            **kwargs: Any,
+        ) -> None:
             super().__init__(*args, **kwargs)
             self.warm_pool = pool or WarmPool()
             self.warm_deployments: set[Any] = set()
+            self.grace_s = grace_s
+            self.starter: WarmStarter | None = None
+            self.draining = False
+
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            """First SIGTERM (or Ctrl-C): take no new run, let the running ones finish
+            within the grace period, then stop (cancelling what still runs). A second
+            one, or no grace, stops at once, as Prefect's runner does."""
+            running = dict(self.starter.active) if self.starter is not None else {}
+            if self.draining or not running or self.grace_s <= 0 or self._loop is None:
+                if running and not self.draining:
+                    _say(f"stopping: cancelling {_runs(running)}")
+                return super().handle_sigterm(*args, **kwargs)
+            self.draining = True
+            poller = getattr(self, "_scheduled_run_poller", None)
+            if poller is not None:
+                poller.stopping = True  # no new run is picked up
+            _say(
+                f"stopping: waiting up to {self.grace_s:g} s for {_runs(running)} to finish "
+                "(send the signal again to cancel now)"
+            )
+            self.execute_in_background(self._drain_then_stop)
+
+        async def _drain_then_stop(self) -> None:
+            import anyio
+
+            deadline = time.monotonic() + self.grace_s
+            active = self.starter.active if self.starter is not None else {}
+            while active and time.monotonic() < deadline:
+                await anyio.sleep(0.2)
+            if active:
+                _say(f"grace period over: cancelling {_runs(active)}")
+                # As a user's cancel does: the run goes Cancelling, the runner stops its
+                # executor and records it Cancelled.
+                from prefect.states import Cancelling
+
+                for run_id in list(active):
+                    try:
+                        await self._client.set_flow_run_state(
+                            run_id, Cancelling(message="newsetl serve is stopping"), force=True
+                        )
+                    except Exception as exc:  # noqa: BLE001 - astop below kills it anyway
+                        _logger().warning("could not cancel flow run %s: %s", run_id, exc)
+                # Prefect's runner gives a cancelled process 30 s to end before killing it.
+                deadline = time.monotonic() + 40
+                while active and time.monotonic() < deadline:
+                    await anyio.sleep(0.2)
+            else:
+                _say("the running run(s) finished: stopping")
+            if self.started:
+                await self.astop()
 
         async def aadd_deployment(self, deployment: Any) -> Any:
             deployment_id = await super().aadd_deployment(deployment)
@@ -387,6 +458,7 @@ def warm_runner_class() -> type:
                 return registry.get_deployment_name(flow_run.deployment_id)
 
             poller._resolve_starter = make_resolver(self.warm_pool, default, is_ours, name_of)
+            self.starter = poller._resolve_starter.starter  # type: ignore[attr-defined]
             self.warm_pool.warm()
             return result
 

@@ -312,9 +312,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not sources:
         raise UsageError(f"no deployments of {path} to serve: add one (see README)")
     from flows.serve import serve_sources
+    from newsetl.config import parse_duration
 
+    try:
+        grace_s = parse_duration(args.grace) if args.grace not in ("0", "0s") else 0.0
+    except ValueError as exc:
+        raise UsageError(f"--grace: {exc}") from exc
     return serve_sources(
-        sources, config_path=path, data_dir=args.data_dir, quiet=args.quiet, port=args.port
+        sources,
+        config_path=path,
+        data_dir=args.data_dir,
+        quiet=args.quiet,
+        port=args.port,
+        grace_s=grace_s,
     )
 
 
@@ -702,6 +712,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--config", help="prefect.yaml to read (default: the project's)")
     v.add_argument("--port", type=int, default=0, help="port of the local Prefect server")
+    v.add_argument(
+        "--grace",
+        default="30s",
+        metavar="DURATION",
+        help="on Ctrl-C or SIGTERM, how long runs under way may go on before they are "
+        "cancelled (default 30s; 0: cancel at once); a second signal cancels at once",
+    )
     common(v, None)
     v.set_defaults(func=cmd_serve)
 

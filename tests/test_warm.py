@@ -88,14 +88,16 @@ def _alive(pid: int) -> bool:
         return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _start_serve(cfg: Path, prefect_api: str, home: Path, log_path: Path) -> subprocess.Popen:
+def _start_serve(
+    cfg: Path, prefect_api: str, home: Path, log_path: Path, *extra: str
+) -> subprocess.Popen:
     """`newsetl serve --config cfg` in its own session, once it serves the deployments."""
     env = dict(os.environ, PREFECT_API_URL=prefect_api, NEWSETL_HOME=str(home))
     env["PYTHONPATH"] = str(ROOT)
     env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            newsetl_cmd("serve", "--config", str(cfg)),
+            newsetl_cmd("serve", "--config", str(cfg), *extra),
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -151,7 +153,7 @@ deployments:
 """
     )
     log_path = tmp_path / "serve.log"
-    proc = _start_serve(cfg, prefect_api, tmp_path / "home", log_path)
+    proc = _start_serve(cfg, prefect_api, tmp_path / "home", log_path, "--grace", "2s")
     try:
         with get_client(sync_client=True) as client:
 
@@ -196,6 +198,18 @@ deployments:
             pid_d = _executor_of(log_path, again)
             assert pid_d not in (pid_b, pid_c)
             assert _wait_final(client, again).state.is_completed()
+
+            # SIGTERM while a run cannot finish: after the 2 s of grace it is cancelled.
+            last = trigger("stalled")
+            _executor_of(log_path, last)
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 0, log_path.read_text()[-3000:]
+            assert 2 <= time.monotonic() - t0 < 60
+            assert _wait_final(client, last, timeout=30).state.is_cancelled()
+            out = log_path.read_text()
+            assert "waiting up to 2 s for 1 run(s): stalled" in out, out[-3000:]
+            assert "grace period over: cancelling 1 run(s): stalled" in out
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -211,6 +225,10 @@ deployments:
 
 
 def test_ctrl_c_stops_serve_and_its_executors(prefect_api, wix_server, tmp_path):
+    """Ctrl-C to serve's process group while a run is under way: the run finishes (within
+    the default 30 s of grace), then serve and everything it started stop."""
+    from prefect.client.orchestration import get_client
+
     cfg = tmp_path / "prefect.yaml"
     cfg.write_text(
         f"""
@@ -227,9 +245,17 @@ deployments:
     proc = _start_serve(cfg, prefect_api, tmp_path / "home", log_path)
     try:
         time.sleep(3)  # the spare executor warms up, and its crawler child starts
-        assert len(_session_leftovers(proc.pid, wait_s=0)) >= 3  # serve, executor, crawler
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        assert proc.wait(timeout=60) == 0, log_path.read_text()[-3000:]
+        assert len(_session_leftovers(proc.pid, wait_s=0)) >= 3  # serve, executor
+        with get_client(sync_client=True) as client:
+            dep = client.read_deployment_by_name("newsetl-scrape/wix-ctrl-c")
+            run = client.create_flow_run_from_deployment(dep.id).id
+            _executor_of(log_path, run)
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+            assert proc.wait(timeout=60) == 0, log_path.read_text()[-3000:]
+            assert client.read_flow_run(run).state.is_completed()
+        out = log_path.read_text()
+        assert "waiting up to 30 s for 1 run(s): wix-ctrl-c" in out, out[-3000:]
+        assert "the running run(s) finished: stopping" in out
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
