@@ -172,11 +172,13 @@ def _outcome(summary: dict[str, Any]) -> int:
 
 
 def _interrupted(summary: dict[str, Any] | None) -> int:
-    """The line and exit status of a run stopped by SIGINT (130) or SIGTERM (143)."""
+    """The summary (when the run had begun), the line and the exit status of a run
+    stopped by SIGINT (130) or SIGTERM (143)."""
     from newsetl import interrupt
 
     name = interrupt.signal_name()
     if summary and "run_id" in summary:
+        _print_summary(summary)
         kept = (
             f"{summary.get('pages_fetched', 0)} pages fetched and kept, "
             f"{summary.get('articles_new', 0)} new articles stored"
@@ -194,8 +196,6 @@ def _interrupted(summary: dict[str, Any] | None) -> int:
 def cmd_scrape(args: argparse.Namespace) -> int:
     summary = scrape_summary(args)
     if summary.get("interrupted"):
-        if "run_id" in summary:
-            _print_summary(summary)
         return _interrupted(summary)
     _print_summary(summary)
     return _outcome(summary)
@@ -293,8 +293,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"newsetl: source {src.name} failed: {exc}", file=sys.stderr)
             continue
         if summary.get("interrupted"):
-            if "run_id" in summary:
-                _print_summary(summary)
             _interrupted(summary)
             continue
         _print_summary(summary)
@@ -315,7 +313,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from newsetl.config import parse_duration
 
     try:
-        grace_s = parse_duration(args.grace) if args.grace not in ("0", "0s") else 0.0
+        grace_s = parse_duration(args.grace, allow_zero=True)
     except ValueError as exc:
         raise UsageError(f"--grace: {exc}") from exc
     return serve_sources(

@@ -101,9 +101,10 @@ def _fail(path: Path, where: str, problem: str, fix: str) -> ConfigError:
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_duration(value: str | float) -> float:
+def parse_duration(value: str | float, *, allow_zero: bool = False) -> float:
     """Seconds of a duration written ``90``, ``90s``, ``15m``, ``12h``, ``7d`` or ``2w``;
-    ValueError naming the fix for anything else or for a duration that is not positive."""
+    ValueError naming the fix for anything else or for a duration that is not positive
+    (``allow_zero``: or zero)."""
     text = str(value).strip().lower()
     unit = text[-1:] if text[-1:] in _DURATION_UNITS else "s"
     number = text[:-1] if text[-1:] in _DURATION_UNITS else text
@@ -111,7 +112,11 @@ def parse_duration(value: str | float) -> float:
         seconds = float(number) * _DURATION_UNITS[unit]
     except ValueError:
         seconds = float("nan")
-    if not seconds > 0 or seconds == float("inf") or isinstance(value, bool):
+    if (
+        not (seconds > 0 or (allow_zero and seconds == 0))
+        or seconds == float("inf")
+        or isinstance(value, bool)
+    ):
         raise ValueError(
             f"{value!r} is not a duration: write a positive number with s, m, h, d or w, "
             "e.g. 7d or 12h"
