@@ -326,7 +326,7 @@ def user_env(prefect_api: str | None = None) -> dict[str, str]:
 NOOP_FLOW = """
 import time
 t0 = time.perf_counter()
-from newsetl.settings import prepare_prefect_env
+from flows.env import prepare_prefect_env
 prepare_prefect_env()
 from prefect import flow
 t1 = time.perf_counter()
@@ -1213,7 +1213,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         with server:
             print(f"serving on {server.url}/", flush=True)
-            from newsetl.settings import running_local_server, state_dir
+            from flows.env import running_local_server
+            from newsetl.settings import state_dir
 
             if running_local_server():
                 print(

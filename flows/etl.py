@@ -26,23 +26,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsetl.settings import prepare_prefect_env, state_dir
+import pyarrow as pa
+import pyarrow.compute as pc
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
-prepare_prefect_env()
-
-import pyarrow as pa  # noqa: E402
-import pyarrow.compute as pc  # noqa: E402
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-from prefect.cache_policies import NONE  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
-from prefect.utilities.annotations import quote  # noqa: E402
-
-from newsetl import dedupe, interrupt, pipeline, urls  # noqa: E402
-from newsetl.config import parse_duration  # noqa: E402
-from newsetl.faults import crash_point  # noqa: E402
-from newsetl.report import summary_markdown  # noqa: E402
-from newsetl.storage import Dataset  # noqa: E402
+from newsetl import dedupe, interrupt, pipeline, urls
+from newsetl.config import parse_duration
+from newsetl.faults import crash_point
+from newsetl.report import summary_markdown
+from newsetl.settings import state_dir
+from newsetl.storage import Dataset
 
 # A crawl child killed from outside, or one that crashed, is worth one more try; a crawl
 # refused for its arguments is not.

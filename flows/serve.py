@@ -18,15 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from flows.env import api_healthy, free_port, prepare_prefect_env, server_file, stop_process
 from newsetl.config import Source
-from newsetl.settings import (
-    api_healthy,
-    free_port,
-    prepare_prefect_env,
-    server_file,
-    state_dir,
-    stop_process,
-)
+from newsetl.settings import state_dir
 
 SERVER_READY_TIMEOUT_S = 90
 

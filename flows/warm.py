@@ -68,7 +68,7 @@ def _rss_mb() -> float:
 
 def _warm_up() -> Any:
     """Import what a run needs and start a crawler child; return the flow."""
-    from newsetl.settings import prepare_prefect_env
+    from flows.env import prepare_prefect_env
 
     prepare_prefect_env()
     import pyarrow.parquet  # noqa: F401

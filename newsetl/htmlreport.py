@@ -631,7 +631,7 @@ def write_report(
     """Write the HTML report for ``data_dir`` to ``out_path``; return its absolute path.
 
     Works on an empty or missing data folder (the page says so). ``prefect_runs`` (from
-    ``newsetl.status.prefect_runs``) adds Prefect's flow runs to the runs section.
+    ``flows.runs.prefect_runs``) adds Prefect's flow runs to the runs section.
     """
     out = Path(out_path).expanduser().resolve()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 """What is in a data folder, and what Prefect ran: the numbers behind ``newsetl status``.
 
 ``dataset_status`` reads only the Parquet dataset (never Prefect), so it works offline and
-on a copy of the data. ``prefect_runs`` asks a running Prefect API for the last flow runs and
-gives up quickly (returning None) when there is none: it never starts a temporary server.
+on a copy of the data. Prefect's flow runs are read by ``flows.runs.prefect_runs`` and passed
+to ``format_status`` (and the HTML report) as plain dicts.
 """
 
 from __future__ import annotations
@@ -26,16 +26,10 @@ log = logging.getLogger(__name__)
 
 FLOW_NAME = "newsetl-scrape"
 MAX_RUNS = 20
-# How long the Prefect API may take to answer /health before we give up on it.
-PREFECT_PROBE_TIMEOUT_S = 2.0
-PREFECT_REQUEST_TIMEOUT_S = 5.0
-
-# Why the last ``prefect_runs`` call returned None (shown by ``format_status``).
-last_prefect_reason: str | None = None
 
 
 # -- the dataset ---------------------------------------------------------------------------
-def _iso(value: datetime | None) -> str | None:
+def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
@@ -73,8 +67,8 @@ def _columns(ds: Dataset, table: str, columns: list[str]) -> dict[str, list[Any]
             partition_base_dir=str(base),
         )
         t = scan.to_table(columns=columns)
-        out = {c: t.column(c).to_pylist() for c in columns}
-        return out | {c: [None] * t.num_rows for c in missing}
+        found = {c: t.column(c).to_pylist() for c in columns}
+        return found | {c: [None] * t.num_rows for c in missing}
     except (pa.ArrowException, OSError, ValueError) as exc:
         log.debug("one scan of %s failed (%s): reading file by file", table, exc)
     stored = [c for c in columns if c in schema.names]
@@ -214,7 +208,7 @@ def dataset_status(
 
     sources: dict[str, dict[str, Any]] = defaultdict(new_source)
     fetch_day: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    pub_day: Counter[tuple[str, str]] = Counter()
+    pub_day: Counter[tuple[str, str | None]] = Counter()
 
     def new_run() -> dict[str, Any]:
         return {
@@ -353,7 +347,7 @@ def dataset_status(
     for name in sorted(sources):
         s = sources[name]
         s["errors_by_reason"] = dict(sorted(s["errors_by_reason"].items()))
-        s["last_fetch"] = _iso(s["last_fetch"])
+        s["last_fetch"] = iso_utc(s["last_fetch"])
         out_sources[name] = s
 
     by_fetch_day = [
@@ -380,8 +374,8 @@ def dataset_status(
         {
             "run_id": run_id,
             "sources": sorted(r["sources"]),
-            "first_fetched_at": _iso(r["first"]),
-            "last_fetched_at": _iso(r["last"]),
+            "first_fetched_at": iso_utc(r["first"]),
+            "last_fetched_at": iso_utc(r["last"]),
             "pages": r["pages"],
             "pages_fetched": r["pages_fetched"],
             "articles_added": r["articles_added"],
@@ -408,135 +402,12 @@ def dataset_status(
     return {
         "data_dir": str(root),
         "exists": (root / "articles").is_dir() or (root / "pages").is_dir(),
-        "generated_at": _iso(datetime.now(UTC)),
+        "generated_at": iso_utc(datetime.now(UTC)),
         "totals": totals,
         "sources": out_sources,
         "by_fetch_day": by_fetch_day,
         "by_published_day": by_published_day,
         "runs": out_runs,
-    }
-
-
-# -- Prefect -------------------------------------------------------------------------------
-def _no_runs(reason: str) -> None:
-    global last_prefect_reason
-    last_prefect_reason = reason
-    log.info("Prefect runs not shown: %s", reason)
-
-
-def _api_answers(api_url: str) -> str | None:
-    """None when the API's /health answers quickly, else why not."""
-    import urllib.error
-    import urllib.request
-
-    url = api_url.rstrip("/") + "/health"
-    try:
-        with urllib.request.urlopen(url, timeout=PREFECT_PROBE_TIMEOUT_S) as resp:
-            if resp.status == 200:
-                return None
-            return f"{url} answered HTTP {resp.status}"
-    except urllib.error.HTTPError as exc:
-        return f"{url} answered HTTP {exc.code}"
-    except (OSError, ValueError) as exc:
-        return f"no Prefect API at {api_url} ({getattr(exc, 'reason', None) or exc})"
-
-
-def prefect_runs(limit: int = MAX_RUNS) -> list[dict[str, Any]] | None:
-    """The last ``limit`` runs of the ``newsetl-scrape`` flow, newest first, or None.
-
-    Runs scheduled for the future (``newsetl serve`` creates them ahead) are left out.
-
-    Each run: ``name, state, start_time, end_time, duration_s, source, run_id`` (times ISO
-    8601 UTC; ``source`` is the run's ``source`` parameter, else its start URLs).
-
-    Returns None (never raises) when no Prefect API can be asked quickly: only an API named
-    by ``PREFECT_API_URL`` (or a local server started by ``newsetl serve``, which
-    ``prepare_prefect_env`` finds) is asked, so no temporary server is ever started. The
-    reason is left in ``newsetl.status.last_prefect_reason``.
-    """
-    global last_prefect_reason
-    last_prefect_reason = None
-    try:
-        from newsetl.settings import prepare_prefect_env
-
-        # Finds the server of ``newsetl serve``; never starts one.
-        prepare_prefect_env()
-    except OSError as exc:
-        log.debug("could not prepare the Prefect environment: %s", exc)
-    api_url = os.environ.get("PREFECT_API_URL", "").strip()
-    if not api_url:
-        _no_runs(
-            "PREFECT_API_URL is not set and no `newsetl serve` server is running "
-            "(set PREFECT_API_URL to see Prefect's flow runs)"
-        )
-        return None
-    why = _api_answers(api_url)
-    if why:
-        _no_runs(why)
-        return None
-    try:
-        return _read_runs(api_url, limit)
-    except Exception as exc:  # noqa: BLE001 - a status command must not fail on Prefect
-        _no_runs(f"could not read flow runs from {api_url}: {type(exc).__name__}: {exc}")
-        return None
-
-
-def _read_runs(api_url: str, limit: int) -> list[dict[str, Any]]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowFilter,
-        FlowFilterName,
-        FlowRunFilter,
-        FlowRunFilterExpectedStartTime,
-    )
-    from prefect.client.schemas.sorting import FlowRunSort
-    from prefect.settings import (
-        PREFECT_API_REQUEST_TIMEOUT,
-        PREFECT_API_URL,
-        PREFECT_CLIENT_MAX_RETRIES,
-        temporary_settings,
-    )
-
-    updates = {
-        PREFECT_API_URL: api_url,
-        PREFECT_API_REQUEST_TIMEOUT: PREFECT_REQUEST_TIMEOUT_S,
-        PREFECT_CLIENT_MAX_RETRIES: 0,
-    }
-    with temporary_settings(updates=updates), get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
-            # Runs a schedule created for later are not "last runs"; late ones still show.
-            flow_run_filter=FlowRunFilter(
-                expected_start_time=FlowRunFilterExpectedStartTime(before_=datetime.now(UTC))
-            ),
-            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
-            limit=limit,
-        )
-    return [_run_row(r) for r in runs]
-
-
-def _run_row(run: Any) -> dict[str, Any]:
-    params = run.parameters or {}
-    source = params.get("source")
-    if not source:
-        start = params.get("start_urls") or []
-        source = ", ".join(str(u) for u in start) if start else None
-    state = run.state
-    start = run.start_time or run.expected_start_time
-    duration = None
-    if run.total_run_time is not None and run.start_time is not None:
-        duration = run.total_run_time.total_seconds()
-    elif run.start_time is not None and run.end_time is not None:
-        duration = (run.end_time - run.start_time).total_seconds()
-    return {
-        "name": run.name,
-        "state": (state.name if state is not None else None) or str(run.state_type or "?"),
-        "state_type": str(getattr(run.state_type, "value", run.state_type) or "") or None,
-        "start_time": _iso(start),
-        "end_time": _iso(run.end_time),
-        "duration_s": None if duration is None else round(duration, 1),
-        "source": source,
-        "flow_run_id": str(run.id),
     }
 
 
@@ -688,7 +559,7 @@ def format_status(
             )
     out.append("")
     if runs is None:
-        note = runs_note or last_prefect_reason or "Prefect was not asked"
+        note = runs_note or "Prefect was not asked"
         out.append(f"Prefect runs: not available ({note})")
     elif not runs:
         out.append(f"Prefect runs: none of flow {FLOW_NAME!r} yet")

@@ -421,10 +421,10 @@ class Dataset:
             if supersede:
                 tables = dict(tables)
                 old_rows, rewrites = self._split_out(set(supersede), run_id)
-                for final, kept in rewrites.items():
-                    rewritten.append(final[0])
+                for (old_path, new_path), kept in rewrites.items():
+                    rewritten.append(old_path)
                     if kept.num_rows:
-                        planned.append((self._write_temp(final[1], kept), final[1]))
+                        planned.append((self._write_temp(new_path, kept), new_path))
                 if old_rows is not None and old_rows.num_rows:
                     tables["revisions"] = old_rows
             for name, table in tables.items():

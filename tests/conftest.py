@@ -20,7 +20,7 @@ os.environ.pop("PREFECT_API_URL", None)
 @pytest.fixture(scope="session")
 def prefect_api() -> str:
     """A real Prefect API for the session (``prefect_test_harness``); yields its URL."""
-    from newsetl.settings import prepare_prefect_env
+    from flows.env import prepare_prefect_env
 
     prepare_prefect_env()
     from prefect.settings import PREFECT_API_URL

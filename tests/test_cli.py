@@ -456,7 +456,7 @@ def test_temporary_servers_start_one_at_a_time(tmp_path, monkeypatch):
     9 with three at once). The start is taken under a lock until the server answers."""
     import fcntl
 
-    from newsetl.settings import EmbeddedServer
+    from flows.env import EmbeddedServer
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))

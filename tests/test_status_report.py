@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 import pytest
 
+from flows import runs as flow_runs
 from newsetl import htmlreport, status
 from newsetl.storage import TABLES, Dataset
 
@@ -362,9 +363,9 @@ def test_prefect_runs_without_api_url_is_none_and_fast(monkeypatch, tmp_path, cl
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setenv("NEWSETL_HOME", str(tmp_path))  # no `newsetl serve` server file here
     start = time.monotonic()
-    assert status.prefect_runs() is None
+    assert flow_runs.prefect_runs() is None
     assert time.monotonic() - start < 3
-    assert "PREFECT_API_URL" in status.last_prefect_reason
+    assert "PREFECT_API_URL" in flow_runs.last_prefect_reason
 
 
 def test_prefect_runs_with_unreachable_api_is_none_and_fast(monkeypatch, tmp_path, clean_env):
@@ -374,9 +375,9 @@ def test_prefect_runs_with_unreachable_api_is_none_and_fast(monkeypatch, tmp_pat
     monkeypatch.setenv("NEWSETL_HOME", str(tmp_path))
     monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{port}/api")
     start = time.monotonic()
-    assert status.prefect_runs() is None
+    assert flow_runs.prefect_runs() is None
     assert time.monotonic() - start < 5
-    assert f"127.0.0.1:{port}" in status.last_prefect_reason
+    assert f"127.0.0.1:{port}" in flow_runs.last_prefect_reason
 
 
 def test_prefect_run_row_from_a_flow_run_model():
@@ -392,14 +393,14 @@ def test_prefect_run_row_from_a_flow_run_model():
         end_time=start + timedelta(seconds=42),
         total_run_time=timedelta(seconds=41.5),
     )
-    row = status._run_row(run)
+    row = flow_runs._run_row(run)
     assert row["name"] == "scrape-site-a-20260302-080000"
     assert row["state"] == "Completed"
     assert row["start_time"] == "2026-03-02T08:00:00Z"
     assert row["duration_s"] == 41.5
     assert row["source"] == "site-a"
     run.parameters = {"start_urls": ["https://x.example/"]}
-    assert status._run_row(run)["source"] == "https://x.example/"
+    assert flow_runs._run_row(run)["source"] == "https://x.example/"
 
 
 # -- HTML report ---------------------------------------------------------------------------
