@@ -31,15 +31,16 @@ demo: setup ## scrape the bundled demo sites on 127.0.0.1 into ./data
 	$(BIN)/newsetl demo
 
 # Debian packages some tests use: Chromium renders the HTML report, redis-server backs the
-# distributed mode. Best effort: without root or apt those tests skip with a message
-# naming the package.
-SYSTEM_PACKAGES := chromium redis-server
+# distributed mode, postgresql is the production backend of serve's Prefect server. Best
+# effort: without root or apt those tests skip with a message naming the package.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 \
+	  || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing (for the report and distributed tests)"; \
+	  echo "installing Debian packages:$$missing (for the report, distributed and PostgreSQL tests)"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
 	  || echo "could not install$$missing: the tests that need them will be skipped"; \
 	fi

@@ -116,16 +116,17 @@ def build_deployments(sources: list[Source], data_dir: str | None = None) -> lis
 
 
 def trigger_lines(deployments: list[Any]) -> list[str]:
-    """A command per deployment that starts a run of it now, as it can be pasted into a
-    shell: the API URL of this server and the ``prefect`` of this environment included."""
+    """A command per deployment that starts a run of it now (``newsetl trigger``), as it can
+    be pasted into a shell: the API URL of this server and the ``newsetl`` of this
+    environment included."""
     import shlex
 
-    exe = Path(sys.executable).with_name("prefect")
-    prefect = str(exe) if exe.exists() else "prefect"
+    exe = Path(sys.executable).with_name("newsetl")
+    newsetl = str(exe) if exe.exists() else "newsetl"
     api = os.environ.get("PREFECT_API_URL", "")
     lines = []
     for d in deployments:
-        line = f"PREFECT_API_URL={api} {prefect} deployment run {shlex.quote(d.flow_name + '/' + d.name)}"
+        line = f"PREFECT_API_URL={api} {newsetl} trigger {shlex.quote(d.name)}"
         if not (d.parameters or {}).get("start_urls"):
             line += " -p " + shlex.quote('start_urls=["https://example.com/"]')
         lines.append(line)

@@ -69,7 +69,7 @@ deployments:
             ["bash", "-c", line], env=env, capture_output=True, text=True, timeout=120
         )
         assert triggered.returncode == 0, triggered.stdout[-2000:] + triggered.stderr[-2000:]
-        assert "Created flow run" in triggered.stdout
+        assert "created flow run" in triggered.stdout and "key newsetl-trigger-" in triggered.stdout
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -22,6 +22,7 @@ from newsetl.cli.running import (
     cmd_run,
     cmd_scrape,
     cmd_serve,
+    cmd_trigger,
     interrupted_exit,
     scrape_summary,
 )
@@ -133,6 +134,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(v, None)
     v.set_defaults(func=cmd_serve)
+
+    tr = sub.add_parser(
+        "trigger",
+        help="start a run of a served deployment now (retried, never created twice)",
+        description=(
+            "Create a run of a deployment on the Prefect server of `newsetl serve` (or "
+            "PREFECT_API_URL). Busy-server answers (503, dropped connections) are retried "
+            "until --timeout; the run carries an idempotency key, so a retry never creates "
+            "a second run. Exit 0 when the run exists, 1 when no server accepted it."
+        ),
+    )
+    tr.add_argument("deployment", metavar="NAME", help="deployment name (or FLOW/NAME)")
+    tr.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a flow parameter for this run (VALUE in JSON, else a string); repeatable",
+    )
+    tr.add_argument(
+        "--key", help="idempotency key: a second trigger with the same key starts no new run"
+    )
+    tr.add_argument("--timeout", default="60s", help="how long to retry (default: 60s)")
+    tr.set_defaults(func=cmd_trigger)
 
     e = sub.add_parser(
         "extract",

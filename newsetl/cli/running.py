@@ -279,6 +279,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_trigger(args: argparse.Namespace) -> int:
+    from flows.trigger import TriggerError, parse_parameters, trigger
+    from newsetl.config import parse_duration
+
+    try:
+        timeout_s = parse_duration(args.timeout)
+    except ValueError as exc:
+        raise UsageError(f"--timeout: {exc}") from exc
+    try:
+        run = trigger(
+            args.deployment,
+            parameters=parse_parameters(args.param or []),
+            key=args.key,
+            timeout_s=timeout_s,
+        )
+    except TriggerError as exc:
+        if exc.usage:
+            raise UsageError(str(exc)) from exc
+        print(f"newsetl: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    what = "created flow run" if run.created else "a flow run already existed for this key:"
+    tries = f" after {run.attempts} attempts" if run.attempts > 1 else ""
+    print(f"{what} {run.name} ({run.flow_run_id}){tries}; key {run.key}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from newsetl.demo.server import SiteServer
     from newsetl.demo.sites import demo_sites
