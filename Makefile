@@ -8,10 +8,11 @@ ifeq ($(UV),)
 UV := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/uv
 endif
 DEVSET ?= ../shared/extraction-devset
+METADEVSET ?= ../shared/metadata-devset
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .PHONY: setup system-deps demo test test-fast lint format bench bench-extract bench-dedupe \
-	bench-crawl bench-load bench-distributed bench-realsite clean
+	bench-crawl bench-load bench-distributed bench-realsite bench-metadata clean
 
 # uv is not on a new machine: pip brings it, then uv builds .venv from the committed lock.
 $(UV):
@@ -62,6 +63,9 @@ format: setup
 bench-extract: setup ## extraction quality and speed vs trafilatura and readability-lxml
 	$(BIN)/python benchmarks/extraction.py --peers --devset $(DEVSET)
 
+bench-metadata: setup ## title, authors, date, language, body on ../shared/metadata-devset vs trafilatura
+	$(BIN)/python benchmarks/metadata.py --devset $(METADEVSET)
+
 bench-dedupe: setup ## deduplication quality and scale
 	$(BIN)/python benchmarks/dedupe.py --quality --scale 10000,100000,1000000 --batch 20000 --incremental 1000000
 
@@ -77,7 +81,7 @@ bench-load: setup ## a 20,000-page local site in one crawl: throughput per windo
 bench-distributed: setup system-deps ## pages/s with 1, 2 and 3 crawler processes sharing Redis
 	$(BIN)/python benchmarks/distributed.py
 
-bench: bench-extract bench-dedupe bench-crawl bench-realsite bench-load bench-distributed
+bench: bench-extract bench-metadata bench-dedupe bench-crawl bench-realsite bench-load bench-distributed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .state
