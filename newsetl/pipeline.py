@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from newsetl import classify, dedupe, interrupt, urls
 from newsetl.faults import crash_point
-from newsetl.models import FetchedPage
+from newsetl.models import FetchedPage, FetchFate, is_skip_reason
 from newsetl.storage import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, PAGES_SCHEMA, check_partition_value
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ def _extract_batch(jobs: list[Job]) -> list[dict[str, Any] | None]:
 def _failed_fate(reason: str) -> str:
     """``failed`` for a fetch that went wrong; ``not_fetched:<reason>`` for one left out
     on purpose (the page budget, robots.txt, not HTML, an off-site redirect ...)."""
-    return f"not_fetched:{reason}" if reason in SKIP_REASONS else "failed"
+    return f"not_fetched:{reason}" if is_skip_reason(reason) else "failed"
 
 
 def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> Job | None:
@@ -222,7 +222,7 @@ def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> 
     if page.kind != "page":
         result.fates[i] = (_failed_fate(page.reason) if page.reason else page.kind, None)
         return None
-    if page.reason == "not_modified":
+    if page.reason == FetchFate.NOT_MODIFIED:
         result.fates[i] = ("unchanged", None)  # a 304: the stored copy is current
         return None
     if page.reason or not page.body_path:
@@ -696,21 +696,6 @@ def build_tables(
     }
 
 
-# Fetch outcomes that are decisions, not failures: reported as skips, not errors.
-SKIP_REASONS = frozenset(
-    {
-        "robots_disallowed",
-        "not_html",
-        "offsite_redirect",
-        "max_pages",
-        "redirect_duplicate",
-        "not_fetched",
-        "interrupted",
-        "not_modified",
-    }
-)
-
-
 MAX_REJECTED_EXAMPLES = 5
 
 
@@ -775,9 +760,9 @@ def start_failures(pages: list[FetchedPage]) -> tuple[int, list[dict[str, str]]]
         if start in worked:
             continue
         reason = (own.reason if own else None) or (
-            f"http_{own.status}" if own and own.status else "no_answer"
+            FetchFate.http(own.status) if own and own.status else "no_answer"
         )
-        if reason.startswith("http_"):
+        if FetchFate.of(reason) is FetchFate.HTTP:
             fix = f"the server answered {reason[5:]}: check the URL"
         else:
             fix = _START_FIXES.get(reason, "see data/pages for what was fetched")
@@ -803,7 +788,7 @@ def summarize(
         if p.kind != "page":
             discovery[f"{p.kind}:{p.reason}"] += 1
             continue
-        (skipped if p.reason in SKIP_REASONS else errors)[p.reason] += 1
+        (skipped if is_skip_reason(p.reason) else errors)[p.reason] += 1
         if len(examples.setdefault(p.reason, [])) < 3:
             examples[p.reason].append(p.url)
     not_articles, presented = rejected_pages(tables["pages"])

@@ -47,7 +47,7 @@ from w3lib.url import canonicalize_url, safe_url_string
 
 from newsetl.archive import ARCHIVE_NAME, ArchiveWriter
 from newsetl.classify import url_shape as _url_shape
-from newsetl.models import FetchedPage
+from newsetl.models import FetchedPage, FetchFate, is_error_reason
 
 from .incremental import KnownUrl, parse_date, read_known
 from .middlewares import BudgetExhausted, RobotsDisallowed, Superseded
@@ -139,7 +139,7 @@ def sniff(content_type: str | None, body: bytes, limit: int = MAX_GUNZIP) -> tup
         try:
             unzipped = gunzip(body, limit)
         except ValueError:  # it expands beyond the limit
-            return "too_large", b""
+            return FetchFate.TOO_LARGE, b""
         if unzipped is not None:
             body, mime = unzipped, ""  # the header described the archive, not its content
     xmlish = mime in XML_TYPES or mime.endswith("+xml")
@@ -183,22 +183,22 @@ def _xml_parse(body: bytes) -> tuple[etree._Element | None, str | None, bool]:
     try:
         root = etree.fromstring(body, parser=parser)
     except (etree.XMLSyntaxError, ValueError):
-        return None, "malformed_xml", True
+        return None, FetchFate.MALFORMED_XML, True
     problem, fatal = None, False
     for err in parser.error_log:
         fatal = fatal or err.level_name == "FATAL"
         name, message = err.type_name or "", err.message or ""
         lower = message.lower()
         if "amplification" in lower or ("RESOURCE_LIMIT" in name and "entit" in lower):
-            problem = "xml_bomb"
-        elif "RESOURCE_LIMIT" in name and problem != "xml_bomb":
-            problem = "xml_too_deep" if "depth" in lower else "xml_limit"
+            problem = FetchFate.XML_BOMB
+        elif "RESOURCE_LIMIT" in name and problem != FetchFate.XML_BOMB:
+            problem = FetchFate.XML_TOO_DEEP if "depth" in lower else FetchFate.XML_LIMIT
         elif problem is None and (
             name in ("ERR_TAG_NOT_FINISHED", "ERR_DOCUMENT_END") or "Premature end" in message
         ):
-            problem = "truncated_xml"
+            problem = FetchFate.TRUNCATED_XML
     if root is None:
-        return None, problem or "malformed_xml", True
+        return None, problem or FetchFate.MALFORMED_XML, True
     return root, problem, fatal
 
 
@@ -238,7 +238,7 @@ def read_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry], str | No
         return "urlset", [], problem
     kind, entries = _sitemap_entries_of(root, base_url)
     if problem is None and fatal and not entries:
-        problem = "malformed_xml"
+        problem = FetchFate.MALFORMED_XML
     return kind, entries, problem
 
 
@@ -295,7 +295,7 @@ def read_feed(body: bytes, base_url: str) -> tuple[list[Entry], str | None]:
         return [], problem
     entries = _feed_entries_of(root, base_url)
     if problem is None and fatal and not entries:
-        problem = "malformed_xml"
+        problem = FetchFate.MALFORMED_XML
     return entries, problem
 
 
@@ -552,26 +552,6 @@ def _posts_sitemap(url: str) -> bool:
     return bool(_POSTISH.search(name)) and not _taxonomy_sitemap(name)
 
 
-# Reasons that mean "a page we wanted could not be had" (counted as errors). Others, such as
-# robots_disallowed, not_html, offsite_redirect or max_pages, are deliberate skips.
-ERROR_REASONS_PREFIX = ("http_",)
-ERROR_REASONS = frozenset(
-    {
-        "timeout",
-        "connection_error",
-        "dns_error",
-        "too_large",
-        "redirect_loop",
-        "download_error",
-        "bad_redirect",
-    }
-)
-
-
-def is_error_reason(reason: str | None) -> bool:
-    return bool(reason) and (reason in ERROR_REASONS or reason.startswith(ERROR_REASONS_PREFIX))
-
-
 def origin(url: str) -> tuple[str, str, int | None]:
     """(scheme, host, port) with the default port filled in: the unit a crawl stays on."""
     parts = urlsplit(url)
@@ -626,19 +606,20 @@ def reason_for(exc: BaseException) -> str:
     """Map a download failure to a short reason code."""
     name = type(exc).__name__
     if isinstance(exc, RobotsDisallowed):
-        return "robots_disallowed"
+        return FetchFate.ROBOTS_DISALLOWED
     if isinstance(exc, Superseded):
-        return "superseded"
+        return FetchFate.SUPERSEDED
     if isinstance(exc, BudgetExhausted):
-        return "max_pages"
+        return FetchFate.MAX_PAGES
     if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeout"):
-        return "timeout"
+        return FetchFate.TIMEOUT
     if name in ("CannotResolveHostError", "DNSLookupError"):
-        return "dns_error"
+        return FetchFate.DNS_ERROR
     if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: too big once decompressed
-        return "too_large"
+        return FetchFate.TOO_LARGE
     if name in ("DownloadCancelledError", "CancelledError"):
-        return "too_large"  # DOWNLOAD_MAXSIZE is the only thing that cancels a download here
+        # DOWNLOAD_MAXSIZE is the only thing that cancels a download here
+        return FetchFate.TOO_LARGE
     if name in (
         "DownloadConnectionRefusedError",
         "ConnectionRefusedError",
@@ -651,10 +632,10 @@ def reason_for(exc: BaseException) -> str:
         "TunnelError",
         "ResponseNeverReceived",
     ):
-        return "connection_error"
+        return FetchFate.CONNECTION_ERROR
     if isinstance(exc, OSError):
-        return "connection_error"
-    return "download_error"
+        return FetchFate.CONNECTION_ERROR
+    return FetchFate.DOWNLOAD_ERROR
 
 
 def _as_list(value: Any) -> list[str]:
@@ -826,11 +807,11 @@ class NewsSpider(scrapy.Spider):
         # spent while they waited): record them so the log says what was not fetched.
         # Scrapy's reason is "shutdown" when the crawl was stopped by a signal (Ctrl-C).
         leftover = (
-            "max_pages"
+            FetchFate.MAX_PAGES
             if self.budget_hit
-            else "interrupted"
+            else FetchFate.INTERRUPTED
             if reason == "shutdown"
-            else "not_fetched"
+            else FetchFate.NOT_FETCHED
         )
         for info in list(self.pending.values()):
             self._skip(info["url"], leftover, info)
@@ -1042,7 +1023,7 @@ class NewsSpider(scrapy.Spider):
         if budgeted and kind == "page" and self.budget_exhausted:
             self.budget_hit = True
             self.seen.add(key)
-            self._skip(url, "max_pages", info)
+            self._skip(url, FetchFate.MAX_PAGES, info)
             return None
         self.seen.add(key)
         if budgeted:
@@ -1319,11 +1300,11 @@ class NewsSpider(scrapy.Spider):
             if known is not None:
                 rec.etag = rec.etag or known.etag
                 rec.last_modified = rec.last_modified or known.last_modified
-            rec.reason = "not_modified"
+            rec.reason = FetchFate.NOT_MODIFIED
             self._write(rec, key, response)
             return
         if not 200 <= response.status < 300:
-            rec.reason = f"http_{response.status}"
+            rec.reason = FetchFate.http(response.status)
             self._write(rec, key, response)
             if meta.get("nl_kind") == "start" and url_shape(response.url) != "article":
                 # A site root that answers 404 (or 403 to robots) may still name its
@@ -1341,7 +1322,7 @@ class NewsSpider(scrapy.Spider):
             doc, body = sniff(rec.content_type, response.body, limit=limit)
         kind = meta["nl_kind"]
         if doc == "too_large":
-            rec.reason = "too_large"
+            rec.reason = FetchFate.TOO_LARGE
             self._write(rec, key, response)
         elif doc == "html" and kind in ("page", "start"):
             path = body_name(response.url)
@@ -1354,7 +1335,7 @@ class NewsSpider(scrapy.Spider):
             if doc == "text":
                 root, entries, problem = "urlset", parse_text_sitemap(body, response.url), None
                 if not entries:
-                    problem = "not_sitemap"  # no URL lines: plain text, binary junk
+                    problem = FetchFate.NOT_SITEMAP  # no URL lines: plain text, binary junk
             else:
                 root, entries, problem = read_sitemap(body, response.url)
             rec.reason = problem  # the entries read before a problem are still followed
@@ -1369,9 +1350,9 @@ class NewsSpider(scrapy.Spider):
                 yield from self._feed_entries(response, entries, site)
         else:
             if kind in ("sitemap", "feed"):
-                rec.reason = f"not_{kind}"
+                rec.reason = FetchFate(f"not_{kind}")
             else:
-                rec.reason = "not_html"
+                rec.reason = FetchFate.NOT_HTML
             self._write(rec, key, response)
 
     def on_error(self, failure: Failure):
@@ -1386,9 +1367,9 @@ class NewsSpider(scrapy.Spider):
             "depth": meta.get("nl_depth", 0),
             "start_url": meta.get("nl_start"),
         }
-        if reason == "superseded":
+        if reason == FetchFate.SUPERSEDED:
             return  # queued again at a higher priority: the other request records it
-        if reason == "max_pages":
+        if reason == FetchFate.MAX_PAGES:
             self.queued.pop(meta.get("nl_key") or url_key(info["url"]), None)
             self._skip(info["url"], reason, info)
             yield from self._gate([], meta)
@@ -1404,11 +1385,11 @@ class NewsSpider(scrapy.Spider):
             reason=reason,
             start_url=info["start_url"],
         )
-        if reason == "download_error":  # not a failure we know: say what it was
+        if reason == FetchFate.DOWNLOAD_ERROR:  # not a failure we know: say what it was
             self.logger.warning(
                 "fetch failed (%s, %s: %s): %s", reason, type(exc).__name__, exc, request.url
             )
-        elif reason not in ("robots_disallowed",):
+        elif reason not in (FetchFate.ROBOTS_DISALLOWED,):
             self.logger.info("fetch failed (%s): %s", reason, request.url)
         self._write(rec, meta.get("nl_key"))
         yield from self._gate([], meta)
@@ -1465,9 +1446,9 @@ class NewsSpider(scrapy.Spider):
             if 200 <= response.status < 300:
                 self.robots_sitemaps[netloc] = robots_sitemaps(response.body, response.url)
             else:
-                rec.reason = f"http_{response.status}"
+                rec.reason = FetchFate.http(response.status)
         else:
-            rec.reason = reason_for(error) if error is not None else "download_error"
+            rec.reason = reason_for(error) if error is not None else FetchFate.DOWNLOAD_ERROR
         self._write(rec, response=response)
 
     # -- discovery ------------------------------------------------------------------
@@ -1480,13 +1461,13 @@ class NewsSpider(scrapy.Spider):
         rec.final_url = target
         key = meta.get("nl_key")
         if urlsplit(target).scheme not in ("http", "https"):
-            rec.reason = "bad_redirect"
+            rec.reason = FetchFate.BAD_REDIRECT
             self._write(rec, key, response)
             return
         chain = [*meta.get("nl_chain", []), response.url]
         target_key = url_key(target)
         if target_key in {url_key(u) for u in chain} or len(chain) > self.max_redirects:
-            rec.reason = "redirect_loop"
+            rec.reason = FetchFate.REDIRECT_LOOP
             self._write(rec, key, response)
             return
         if not self._on_site(target, site):
@@ -1495,11 +1476,11 @@ class NewsSpider(scrapy.Spider):
                 # site lives there; adopt the new origin.
                 site.origins.add(origin(target))
             else:
-                rec.reason = "offsite_redirect"
+                rec.reason = FetchFate.OFFSITE_REDIRECT
                 self._write(rec, key, response)
                 return
         if target_key in self.seen and target_key not in {url_key(u) for u in chain}:
-            rec.reason = "redirect_duplicate"  # the target is fetched on its own
+            rec.reason = FetchFate.REDIRECT_DUPLICATE  # the target is fetched on its own
             self._write(rec, key, response)
             return
         # The target is not marked seen here: another path to it (a link, or the other end

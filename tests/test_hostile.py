@@ -29,8 +29,7 @@ from newsetl.demo.hostile import (
     landing_site,
 )
 from newsetl.demo.server import SiteServer
-from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, FetchedPage
-from newsetl.pipeline import SKIP_REASONS
+from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, SKIP_REASONS, FetchedPage
 from spiders.news import read_feed, read_sitemap, sniff
 from tests.conftest import ROOT, newsetl_cmd
 
