@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from newsetl import classify, dedupe, interrupt, urls
+from newsetl import dedupe, interrupt, urls
+from newsetl.discover import classify
 from newsetl.faults import crash_point
 from newsetl.models import FetchedPage, FetchFate, is_skip_reason
 from newsetl.storage import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, PAGES_SCHEMA, check_partition_value

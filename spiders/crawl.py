@@ -55,9 +55,10 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-__all__ = ["main", "run_crawl", "validate_url"]
+from newsetl.urls import validate_start_url
+
+__all__ = ["main", "run_crawl"]
 
 _QUIET_LOGGERS = ("scrapy.utils.log", "scrapy.crawler", "scrapy.middleware", "scrapy.addons")
 
@@ -65,20 +66,6 @@ _QUIET_LOGGERS = ("scrapy.utils.log", "scrapy.crawler", "scrapy.middleware", "sc
 class _BelowWarning(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.WARNING
-
-
-def validate_url(url: str) -> str | None:
-    """Why ``url`` cannot be a start URL, or None when it is fine."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return f"not an http(s) URL: {url!r}"
-    if not parts.hostname:
-        return f"URL has no host: {url!r}"
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        return f"URL has a bad port: {url!r}"
-    return None
 
 
 # Scrapy components the crawl never uses. Scrapy imports every component named in a setting
@@ -156,9 +143,7 @@ def run_crawl(
     if not urls:
         raise ValueError("no start URL given")
     for url in urls:
-        problem = validate_url(url)
-        if problem:
-            raise ValueError(problem)
+        validate_start_url(url)  # raises ValueError naming the fix
     if int(max_pages) < 1:
         raise ValueError("max_pages must be at least 1")
     if revisit_after is not None and revisit_after <= 0:

@@ -70,7 +70,9 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from scrapy.utils.request import request_from_dict
 
-from .news import NewsSpider, Site, clean_url, origin, url_key
+from newsetl.urls import clean_url, origin, url_key
+
+from .news import NewsSpider, Site
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ last fetched; a page listed later with a newer date is fetched again (conditiona
 
 ``url`` is the URL as it was fetched (``final_url`` or ``url`` of a past FetchedPage);
 the spider matches it with the same key it uses for its own dedupe
-(:func:`spiders.news.url_key` of :func:`spiders.news.clean_url`: fragment stripped, query
+(:func:`newsetl.urls.url_key` of :func:`newsetl.urls.clean_url`: fragment stripped, query
 sorted, percent-encoding normalised). Pure Python: no Scrapy import.
 """
 

@@ -22,580 +22,54 @@ import hashlib
 import json
 import os
 import re
-import struct
 import sys
 import time
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from lxml import etree, html
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import Request, Response
-from scrapy.utils.gz import gunzip as scrapy_gunzip
-from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
-from w3lib.url import canonicalize_url, safe_url_string
 
 from newsetl.archive import ARCHIVE_NAME, ArchiveWriter
-from newsetl.classify import url_shape as _url_shape
+from newsetl.discover.documents import (
+    GZIP_TYPES,
+    HTML_TYPES,
+    XML_TYPES,
+    Entry,
+    is_posts_sitemap,
+    is_taxonomy_sitemap,
+    parse_text_sitemap,
+    read_feed,
+    read_sitemap,
+    robots_sitemaps,
+    sniff,
+    split_content_type,
+)
+from newsetl.discover.links import analyse_html, url_shape
 from newsetl.models import FetchedPage, FetchFate, is_error_reason
+from newsetl.urls import clean_url, known_key, origin, url_key
 
 from .incremental import KnownUrl, parse_date, read_known
 from .middlewares import BudgetExhausted, RobotsDisallowed, Superseded
 
 # ---------------------------------------------------------------------------------------
-# Pure helpers: what a response is and what it lists (no Scrapy; easy to test).
+# URL helpers
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-# Types a discovery document (sitemap, feed) may come with.
-XML_TYPES = frozenset(
-    {
-        "text/xml",
-        "application/xml",
-        "application/rss+xml",
-        "application/atom+xml",
-        "application/rdf+xml",
-        "application/x-rss+xml",
-    }
-)
-GZIP_TYPES = frozenset(
-    {"application/gzip", "application/x-gzip", "application/octet-stream", "binary/octet-stream"}
-)
-MAX_GUNZIP = 50 * 1024 * 1024  # sitemaps are at most 50 MB uncompressed by the protocol
-
-_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-
-
-def split_content_type(header: str | bytes | None) -> tuple[str | None, str | None]:
-    """``text/html; charset=UTF-8`` -> (``text/html``, ``UTF-8``)."""
-    if not header:
-        return None, None
-    text = header.decode("latin-1") if isinstance(header, bytes) else header
-    mime = text.split(";", 1)[0].strip().lower() or None
-    match = _CHARSET.search(text)
-    return mime, (match.group(1) if match else None)
-
-
-def gunzip(body: bytes, limit: int = MAX_GUNZIP) -> bytes | None:
-    """Scrapy's gunzip (as much as a damaged archive gives, chunk by chunk), refused past
-    ``limit`` bytes: returns None when ``body`` is not gzip, and raises ValueError for a
-    payload that expands beyond ``limit`` (a gzip bomb) before holding more of it."""
-    try:
-        return scrapy_gunzip(body, max_size=limit)
-    except (OSError, EOFError, zlib.error, struct.error):
-        return None
-
-
-def root_element(body: bytes) -> str | None:
-    """Local name (lower case) of the first element in a markup document, skipping the
-    XML declaration, processing instructions, comments and the doctype."""
-    head = body[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
-    pos = 0
-    while True:
-        lt = head.find(b"<", pos)
-        if lt < 0:
-            return None
-        nxt = head[lt + 1 : lt + 4]
-        if nxt.startswith(b"!--"):
-            end = head.find(b"-->", lt + 4)
-            if end < 0:
-                return None
-            pos = end + 3
-            continue
-        if nxt[:1] in (b"?", b"!"):
-            end = head.find(b">", lt + 1)
-            if end < 0:
-                return None
-            pos = end + 1
-            continue
-        match = _ROOT.match(head, lt)
-        if not match:
-            pos = lt + 1
-            continue
-        name = match.group(1).decode("ascii", "replace").lower()
-        return name.rsplit(":", 1)[-1]
-
-
-def sniff(content_type: str | None, body: bytes, limit: int = MAX_GUNZIP) -> tuple[str, bytes]:
-    """Decide from the response (not the URL) what a document is.
-
-    Returns (kind, body) where kind is ``html``, ``urlset``, ``sitemapindex``, ``rss``,
-    ``atom``, ``rdf``, ``text`` (plain text) or ``other``; body is gunzipped when the
-    payload was a gzip file (``sitemap.xml.gz``). A gzip payload that expands beyond
-    ``limit`` bytes (a gzip bomb) gives ``("too_large", b"")``.
-    """
-    mime = (content_type or "").lower()
-    if body[:2] == b"\x1f\x8b":
-        try:
-            unzipped = gunzip(body, limit)
-        except ValueError:  # it expands beyond the limit
-            return FetchFate.TOO_LARGE, b""
-        if unzipped is not None:
-            body, mime = unzipped, ""  # the header described the archive, not its content
-    xmlish = mime in XML_TYPES or mime.endswith("+xml")
-    if mime and not (
-        mime in HTML_TYPES or xmlish or mime.startswith("text/") or mime in GZIP_TYPES
-    ):
-        return "other", body  # PDF, images, ...
-    root = root_element(body)
-    if root in ("urlset", "sitemapindex", "rss", "rdf"):
-        return root, body
-    if root == "feed":
-        return "atom", body
-    if mime in HTML_TYPES or root in ("html", "head", "body"):
-        return "html", body
-    if xmlish:
-        return "other", body  # an XML document we do not know
-    return "text", body
-
-
-@dataclass(slots=True)
-class Entry:
-    """One URL listed by a sitemap or feed, with what the listing says about it."""
-
-    url: str
-    lastmod: str | None = None
-    title: str | None = None
-    published: str | None = None
-
-
-def _xml_parse(body: bytes) -> tuple[etree._Element | None, str | None, bool]:
-    """Parse a sitemap or feed without expanding entities (no XXE, no network, no huge
-    trees); returns (root, problem, had fatal errors).
-
-    ``problem`` is ``xml_bomb`` when libxml2 refused an entity (billion laughs, quadratic
-    blow-up: the document is cut at the first such reference), ``xml_too_deep`` (nesting
-    beyond libxml2's 256 levels) or ``xml_limit`` for its other resource limits,
-    ``truncated_xml`` when the document ends early, ``malformed_xml`` when it could not be
-    parsed at all, else None (recover mode may still have skipped small errors such as a
-    bare ``&``)."""
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None, FetchFate.MALFORMED_XML, True
-    problem, fatal = None, False
-    for err in parser.error_log:
-        fatal = fatal or err.level_name == "FATAL"
-        name, message = err.type_name or "", err.message or ""
-        lower = message.lower()
-        if "amplification" in lower or ("RESOURCE_LIMIT" in name and "entit" in lower):
-            problem = FetchFate.XML_BOMB
-        elif "RESOURCE_LIMIT" in name and problem != FetchFate.XML_BOMB:
-            problem = FetchFate.XML_TOO_DEEP if "depth" in lower else FetchFate.XML_LIMIT
-        elif problem is None and (
-            name in ("ERR_TAG_NOT_FINISHED", "ERR_DOCUMENT_END") or "Premature end" in message
-        ):
-            problem = FetchFate.TRUNCATED_XML
-    if root is None:
-        return None, problem or FetchFate.MALFORMED_XML, True
-    return root, problem, fatal
-
-
-def _local(tag: object) -> str:
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1].lower()
-
-
-def _child_text(el: etree._Element, *names: str) -> str | None:
-    for child in el:
-        if _local(child.tag) in names:
-            text = (child.text or "").strip()
-            if text:
-                return text
-    return None
-
-
-def _find_desc(el: etree._Element, name: str) -> etree._Element | None:
-    for child in el.iter():
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry]]:
-    """Entries of a ``<urlset>`` or ``<sitemapindex>``; returns (root kind, entries)."""
-    kind, entries, _ = read_sitemap(body, base_url)
-    return kind, entries
-
-
-def read_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry], str | None]:
-    """Like :func:`parse_sitemap`, plus what was wrong with the XML (see ``_xml_parse``;
-    ``malformed_xml`` also when errors left no entry at all)."""
-    root, problem, fatal = _xml_parse(body)
-    if root is None:
-        return "urlset", [], problem
-    kind, entries = _sitemap_entries_of(root, base_url)
-    if problem is None and fatal and not entries:
-        problem = FetchFate.MALFORMED_XML
-    return kind, entries, problem
-
-
-def _sitemap_entries_of(root: etree._Element, base_url: str) -> tuple[str, list[Entry]]:
-    kind = _local(root.tag)
-    item_tag = "sitemap" if kind == "sitemapindex" else "url"
-    entries: list[Entry] = []
-    for el in root:
-        if _local(el.tag) != item_tag:
-            continue
-        loc = _child_text(el, "loc")
-        if not loc:
-            continue
-        entry = Entry(url=urljoin(base_url, loc), lastmod=_child_text(el, "lastmod"))
-        news = _find_desc(el, "news")
-        if news is not None:
-            pub = _find_desc(news, "publication_date")
-            title = _find_desc(news, "title")
-            entry.published = (pub.text or "").strip() or None if pub is not None else None
-            entry.title = (title.text or "").strip() or None if title is not None else None
-        entries.append(entry)
-    return kind, entries
-
-
-def parse_text_sitemap(body: bytes, base_url: str) -> list[Entry]:
-    """A plain-text sitemap: one absolute URL per line."""
-    out = []
-    for line in body.decode("utf-8", "replace").splitlines():
-        line = line.strip()
-        if line.startswith(("http://", "https://")):
-            out.append(Entry(url=line))
-    return out
-
-
-def _to_iso(value: str | None) -> str | None:
-    """RSS dates are RFC 822; convert to ISO 8601 when possible, else keep as found."""
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value).isoformat()
-    except (TypeError, ValueError, IndexError):
-        return value
-
-
-def parse_feed(body: bytes, base_url: str) -> list[Entry]:
-    """Items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
-    return read_feed(body, base_url)[0]
-
-
-def read_feed(body: bytes, base_url: str) -> tuple[list[Entry], str | None]:
-    """Like :func:`parse_feed`, plus what was wrong with the XML (see ``read_sitemap``)."""
-    root, problem, fatal = _xml_parse(body)
-    if root is None:
-        return [], problem
-    entries = _feed_entries_of(root, base_url)
-    if problem is None and fatal and not entries:
-        problem = FetchFate.MALFORMED_XML
-    return entries, problem
-
-
-def _feed_entries_of(root: etree._Element, base_url: str) -> list[Entry]:
-    entries: list[Entry] = []
-    for el in root.iter():
-        name = _local(el.tag)
-        if name == "item":  # RSS 2.0 and 1.0
-            link = _child_text(el, "link")
-            if not link:
-                guid = next((c for c in el if _local(c.tag) == "guid"), None)
-                if guid is not None and (guid.get("isPermaLink", "true") != "false"):
-                    link = (guid.text or "").strip() or None
-            if not link:
-                about = el.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
-                link = about or None
-            if not link:
-                continue
-            published = _child_text(el, "pubdate") or _child_text(el, "date")
-            entries.append(
-                Entry(
-                    url=urljoin(base_url, link),
-                    title=_child_text(el, "title"),
-                    published=_to_iso(published),
-                )
-            )
-        elif name == "entry":  # Atom
-            href = None
-            for child in el:
-                if _local(child.tag) != "link":
-                    continue
-                rel = child.get("rel", "alternate")
-                if rel == "alternate" and child.get("href"):
-                    href = child.get("href")
-                    break
-            if not href:
-                continue
-            entries.append(
-                Entry(
-                    url=urljoin(base_url, href),
-                    title=_child_text(el, "title"),
-                    published=_child_text(el, "published") or _child_text(el, "updated"),
-                    lastmod=_child_text(el, "updated"),
-                )
-            )
-    return entries
-
-
-def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
-    """URLs from the ``Sitemap:`` lines of a robots.txt (Scrapy's reader), the first
-    512 KiB of it only."""
-    found = sitemap_urls_from_robots(body[: 512 * 1024])  # relative as written
-    return [urljoin(base_url, u.split()[0]) for u in found if u.strip()]
-
-
-# ---------------------------------------------------------------------------------------
-# HTML pages: evidence for "is this an article", and the links worth following.
-
-_ARTICLE_JSONLD = re.compile(
-    r"\"@type\"\s*:\s*\[?\s*\"(?:[\w:/.]*/)?"
-    r"(Article|NewsArticle|BlogPosting|ReportageNewsArticle|AnalysisNewsArticle|"
-    r"OpinionNewsArticle|ReviewNewsArticle|BackgroundNewsArticle|LiveBlogPosting|"
-    r"TechArticle|ScholarlyArticle|SocialMediaPosting)\"",
-)
-_NEXT_TEXTS = frozenset(
-    {
-        "next",
-        "next page",
-        "next »",
-        "next ›",
-        "next →",
-        "older",
-        "older posts",
-        "older entries",
-        "older articles",
-        "more posts",
-        "›",
-        "»",
-        "→",
-        ">",
-        ">>",
-        "more",
-        "load more",
-    }
-)
-# A URL that is a listing page by itself, and weaker forms that count only for links whose
-# text is a page number (``?p=123`` is also WordPress's short link to a post).
-_PAGE_URL = re.compile(r"/page/\d+/?$|[?&](page|paged)=\d+", re.I)
-_PAGE_URL_WEAK = re.compile(r"[?&](pg|p|offset|start|pagenum)=\d+|/\d+/?$", re.I)
-_SKIP_EXT = re.compile(
-    r"\.(jpe?g|png|gif|webp|svg|ico|bmp|tiff?|css|js|mjs|json|woff2?|ttf|eot|otf|mp[34]|"
-    r"m4[av]|mov|avi|wmv|webm|ogg|wav|flac|zip|gz|tgz|rar|7z|exe|dmg|apk|iso)$",
-    re.I,
-)
-FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
-
-
-@dataclass(slots=True)
-class PageLinks:
-    article_like: bool
-    evidence: str
-    feeds: list[str]
-    pagination: list[str]
-    links: list[str]
-    # link -> its anchor text, for links that read as a headline (four words or more):
-    # a listing names its stories by their headlines, a menu its sections by a word or two
-    headlines: dict[str, str] = field(default_factory=dict)
-    # links set as a heading (<h2><a>..</a></h2>, <a><h3>..</h3></a>): how listings present
-    # their stories, whatever the words
-    in_headings: frozenset[str] = frozenset()
-
-
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
-
-
-def _in_heading(a: Any) -> bool:
-    """Whether an anchor sits in a heading (two levels up at most) or holds one."""
-    node = a.getparent()
-    for _ in range(2):
-        if node is None:
-            break
-        if node.tag in _HEADINGS:
-            return True
-        node = node.getparent()
-    return any(child.tag in _HEADINGS for child in a.iterchildren())
-
-
-def _norm_text(text: str) -> str:
-    return " ".join(text.split()).strip().lower()
-
-
-def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLinks:
-    """Links of an HTML page split into feeds, pagination and other links, plus whether the
-    page itself carries article markup (og:type article or a JSON-LD Article type)."""
-    try:
-        parser = html.HTMLParser(encoding=encoding) if encoding else None
-        doc = html.fromstring(body, base_url=url, parser=parser)
-    except (etree.ParserError, ValueError, LookupError):
-        try:
-            doc = html.fromstring(body, base_url=url)
-        except (etree.ParserError, ValueError):
-            return PageLinks(False, "unparsable", [], [], [])
-    base = url
-    for b in doc.iter("base"):
-        if b.get("href"):
-            base = urljoin(url, b.get("href"))
-            break
-    parts = urlsplit(base)
-    base_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else base
-    article_like, evidence = False, ""
-    for meta in doc.iter("meta"):
-        prop = (meta.get("property") or meta.get("name") or "").lower()
-        if prop == "og:type":
-            og = (meta.get("content") or "").strip().lower()
-            if og == "article" or og.startswith("article:"):
-                article_like, evidence = True, "og_article"
-            break
-    if not article_like:
-        for script in doc.iter("script"):
-            if (script.get("type") or "").lower() == "application/ld+json":
-                if _ARTICLE_JSONLD.search(script.text or ""):
-                    article_like, evidence = True, "jsonld_article"
-                    break
-    feeds: list[str] = []
-    pagination: list[str] = []
-    for link in doc.iter("link"):
-        rel = (link.get("rel") or "").lower().split()
-        href = link.get("href")
-        if not href:
-            continue
-        if "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
-            feeds.append(urljoin(base, href))
-        elif "next" in rel:
-            pagination.append(urljoin(base, href))
-    links: list[str] = []
-    headlines: dict[str, str] = {}
-    in_headings: set[str] = set()
-    for a in doc.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
-            continue
-        # Listing pages repeat the same menu and sidebar links page after page: resolve each
-        # (origin, href) once. A root-relative or absolute href resolves the same against
-        # any base with the same scheme and host; other hrefs need the whole base.
-        context = base_origin if href.startswith(("/", "http://", "https://")) else base
-        absolute, skip = _resolve_href(context, href)
-        if skip:
-            continue
-        rel = (a.get("rel") or "").lower().split()
-        raw_text = a.text_content() or ""
-        text = _norm_text(raw_text)
-        label = _norm_text(a.get("aria-label") or "")
-        classes = (a.get("class") or "").lower()
-        if (
-            "next" in rel
-            or text in _NEXT_TEXTS
-            or label in _NEXT_TEXTS
-            or "next" in classes.split()
-            or (text.isdigit() and len(text) <= 4 and _PAGE_URL_WEAK.search(absolute))
-            or _PAGE_URL.search(absolute)
-        ):
-            pagination.append(absolute)
-        else:
-            links.append(absolute)
-            if 4 <= text.count(" ") + 1 <= 40 and absolute not in headlines:
-                headlines[absolute] = " ".join(raw_text.split())
-            if text and _in_heading(a):
-                in_headings.add(absolute)
-    return PageLinks(
-        article_like, evidence, feeds, pagination, links, headlines, frozenset(in_headings)
-    )
-
-
-url_shape = lru_cache(maxsize=1 << 15)(_url_shape)  # pure; links repeat across pages
-
+_OWN_META = ("nl_", "newsetl_", "dont_redirect", "handle_httpstatus_all")
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RECORD_FIELDS = tuple(f.name for f in fields(FetchedPage))
 
 
 def record_dict(rec: FetchedPage) -> dict[str, Any]:
     """``rec.to_dict()`` without dataclasses.asdict's deep copy (every field is a scalar)."""
     return {name: getattr(rec, name) for name in _RECORD_FIELDS}
-
-
-@lru_cache(maxsize=1 << 15)
-def _resolve_href(context: str, href: str) -> tuple[str, bool]:
-    """``urljoin(context, href)``, and whether its path names a file type we never fetch."""
-    absolute = urljoin(context, href)
-    return absolute, bool(_SKIP_EXT.search(urlsplit(absolute).path))
-
-
-# ---------------------------------------------------------------------------------------
-# URL helpers
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_OWN_META = ("nl_", "newsetl_", "dont_redirect", "handle_httpstatus_all")
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_POSTISH = re.compile(r"post|article|news|blog|story|stories", re.I)
-# Sitemaps of a site's taxonomy and static pages (Yoast ``category-sitemap.xml``, core
-# WordPress ``wp-sitemap-taxonomies-post_tag-1.xml``, ``wp-sitemap-users-1.xml`` ...).
-_TAXONOMY_SITEMAP = re.compile(
-    r"(?:^|[/_-])(?:tags?|post_tag|categor(?:y|ies)|authors?|users|topics?|sections?|"
-    r"taxonom(?:y|ies)|pages?)(?:[-_.]|$)",
-    re.I,
-)
-
-
-def _taxonomy_sitemap(name: str) -> bool:
-    return bool(_TAXONOMY_SITEMAP.search(name))
-
-
-def _posts_sitemap(url: str) -> bool:
-    """A sitemap named for posts or news (not ``post_tag-sitemap.xml``)."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1] or url
-    return bool(_POSTISH.search(name)) and not _taxonomy_sitemap(name)
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the default port filled in: the unit a crawl stays on."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
-
-
-# A URL already in canonical form: lower-case host, a path of unreserved characters only,
-# no dot segment, no query, no fragment. Such a URL is its own clean form and its own key
-# (tests/test_known_key.py checks this against the full functions). Most article, sitemap
-# and listing URLs are such URLs; canonicalizing them one by one cost a warm crawl of the
-# 1,000-article benchmark site about 60 ms.
-_PLAIN_URL = re.compile(r"https?://[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?/[A-Za-z0-9_~./-]*\Z")
-
-
-def _is_plain(url: str) -> bool:
-    return _PLAIN_URL.match(url) is not None and "/." not in url and ".." not in url
-
-
-def _full_url_key(url: str) -> str:
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except (ValueError, UnicodeError):
-        return urldefrag(url)[0]
-
-
-def _full_clean_url(url: str) -> str:
-    return urldefrag(safe_url_string(url.strip()))[0]
-
-
-@lru_cache(maxsize=1 << 16)  # the same links come back on every listing page
-def url_key(url: str) -> str:
-    """Dedupe key: w3lib canonical form (sorted query, no fragment)."""
-    return url if _is_plain(url) else _full_url_key(url)
-
-
-@lru_cache(maxsize=1 << 16)
-def clean_url(url: str) -> str:
-    """The URL we request: made safe (percent-encoded) and without its fragment."""
-    return url if _is_plain(url) else _full_clean_url(url)
 
 
 def body_name(final_url: str) -> str:
@@ -722,7 +196,7 @@ class NewsSpider(scrapy.Spider):
         self.known_bad_lines = 0
         self.known_path = str(known) if known else None
         if known:
-            self.known, self.known_bad_lines = read_known(known, _known_key)
+            self.known, self.known_bad_lines = read_known(known, known_key)
         self.skipped_known: dict[str, tuple[str, str]] = {}  # key -> (url, start url)
         # Incremental mode: per listing page (key), the links on it that may be new
         # articles (see _pagination_worthwhile).
@@ -1511,7 +985,7 @@ class NewsSpider(scrapy.Spider):
         netloc = urlsplit(response.url).netloc
         scheme = urlsplit(response.url).scheme
         for url in self.robots_sitemaps.get(netloc, []):
-            prio = PRIO_INDEX + (5 if _posts_sitemap(url) else 0)
+            prio = PRIO_INDEX + (5 if is_posts_sitemap(url) else 0)
             req = self._request(url, site, kind="sitemap", via="robots", depth=1, priority=prio)
             if req is not None:
                 yield req
@@ -1585,7 +1059,7 @@ class NewsSpider(scrapy.Spider):
         incremental crawl (``--known``) new articles appear at the top of listings, so stop
         at a page that links to at least one known article and to no link that may be a
         new article: one we would fetch that is neither in the known file (an article, or
-        a page found not to be one) nor listing-shaped (``newsetl.classify.url_shape``)
+        a page found not to be one) nor listing-shaped (``newsetl.discover.classify.url_shape``)
         nor already on the listing page that led here (menus and sidebars repeat). The page itself is still recorded; its
         other links are still followed."""
         if not self.known_path:
@@ -1618,9 +1092,9 @@ class NewsSpider(scrapy.Spider):
         if root == "sitemapindex":
             # Post sitemaps first, newest first; all of them within the per-site bound.
             entries.sort(key=lambda e: e.lastmod or "", reverse=True)
-            entries.sort(key=lambda e: not _posts_sitemap(e.url))
+            entries.sort(key=lambda e: not is_posts_sitemap(e.url))
             for e in entries:
-                prio = PRIO_INDEX + (5 if _posts_sitemap(e.url) else 0)
+                prio = PRIO_INDEX + (5 if is_posts_sitemap(e.url) else 0)
                 req = self._request(
                     e.url, site, kind="sitemap", via="sitemap", depth=depth, priority=prio
                 )
@@ -1629,7 +1103,7 @@ class NewsSpider(scrapy.Spider):
             return
         entries.sort(key=lambda e: e.lastmod or e.published or "", reverse=True)
         sitemap_name = urlsplit(response.url).path.rsplit("/", 1)[-1]
-        taxonomy = _taxonomy_sitemap(sitemap_name)
+        taxonomy = is_taxonomy_sitemap(sitemap_name)
         for e in entries:
             # Tag, category and author sitemaps list pages that are not stories: under a
             # page budget the stories of a posts sitemap must not wait behind them.
@@ -1683,11 +1157,6 @@ def _release_order(held: list[Request]) -> list[Request]:
     live = [r for r in held if not r.meta.get("nl_superseded")]
     live.sort(key=lambda r: -r.priority)  # stable: the order found within a priority
     return live
-
-
-def _known_key(url: str) -> str:
-    """The key a known file's URL is matched with: the same as for discovered URLs."""
-    return url_key(clean_url(url))
 
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsetl.archive import GZIP_LEVEL, ArchiveWriter, iter_archived_pages
 from newsetl.demo.server import Resource, Site, SiteServer
-from spiders.news import analyse_html
+from newsetl.discover.links import analyse_html
 
 from .test_spider import ROOT, crawl, requested
 

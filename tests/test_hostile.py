@@ -29,8 +29,8 @@ from newsetl.demo.hostile import (
     landing_site,
 )
 from newsetl.demo.server import SiteServer
+from newsetl.discover.documents import read_feed, read_sitemap, sniff
 from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, SKIP_REASONS, FetchedPage
-from spiders.news import read_feed, read_sitemap, sniff
 from tests.conftest import ROOT, newsetl_cmd
 
 GB = 1024**3

@@ -22,8 +22,8 @@ from newsetl.archive import ARCHIVE_NAME, ArchivedPage, iter_archived_pages
 from newsetl.demo.server import Resource, SiteServer
 from newsetl.demo.sites import EXPECTED, Post, add_post, edit_post, wix_blog
 from newsetl.models import FetchedPage
+from newsetl.urls import clean_url, url_key
 from spiders.incremental import newer, parse_date, read_known
-from spiders.news import clean_url, url_key
 
 from .test_spider import by_path, crawl, path_of
 
