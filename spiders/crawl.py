@@ -56,6 +56,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from newsetl import crawldir
 from newsetl.urls import validate_start_url
 
 __all__ = ["main", "run_crawl"]
@@ -172,11 +173,11 @@ def run_crawl(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # stats.json marks a finished crawl for readers of pages.jsonl: not one from before.
-    (out / "stats.json").unlink(missing_ok=True)
+    crawldir.remove_end_mark(out)
 
     from scrapy.crawler import CrawlerProcess
 
-    from spiders.news import NewsSpider, write_stats
+    from spiders.news import NewsSpider
 
     started = time.monotonic()
     # Keep stderr readable for the parent: no version banner, settings dump or middleware
@@ -218,7 +219,7 @@ def run_crawl(
         ours = spider.summary(scrapy_stats.get("finish_reason"))
     ours["elapsed_s"] = round(time.monotonic() - started, 3)
     ours["polite"] = polite
-    return write_stats(out, scrapy_stats, ours)
+    return crawldir.write_stats(out, scrapy_stats, ours)
 
 
 class _Parser(argparse.ArgumentParser):

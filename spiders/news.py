@@ -18,8 +18,6 @@ works too (``start_urls`` may be comma- or space-separated).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import sys
@@ -37,7 +35,8 @@ from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from newsetl.archive import ARCHIVE_NAME, ArchiveWriter
+from newsetl.archive import ARCHIVE_NAME
+from newsetl.crawldir import CrawlWriter, write_stats
 from newsetl.discover.documents import (
     GZIP_TYPES,
     HTML_TYPES,
@@ -70,10 +69,6 @@ _RECORD_FIELDS = tuple(f.name for f in fields(FetchedPage))
 def record_dict(rec: FetchedPage) -> dict[str, Any]:
     """``rec.to_dict()`` without dataclasses.asdict's deep copy (every field is a scalar)."""
     return {name: getattr(rec, name) for name in _RECORD_FIELDS}
-
-
-def body_name(final_url: str) -> str:
-    return "bodies/" + hashlib.sha1(final_url.encode("utf-8")).hexdigest() + ".html"
 
 
 def reason_for(exc: BaseException) -> str:
@@ -203,7 +198,6 @@ class NewsSpider(scrapy.Spider):
         self.listing_candidates: dict[str, frozenset[str]] = {}
         self.listed_dates: dict[str, datetime] = {}  # key -> newest sitemap/feed date
         self.archive_enabled = _as_bool(archive)
-        self._archive: ArchiveWriter | None = None
         self._archive_failed = False
         # Tunables, overwritten from settings in from_crawler.
         self.depth_limit = 4
@@ -231,7 +225,7 @@ class NewsSpider(scrapy.Spider):
         self.skipped_by_reason: Counter = Counter()
         self.discovery_by_reason: Counter = Counter()
         self.not_scheduled: Counter = Counter()
-        self._out: Any = None
+        self.crawl_dir = CrawlWriter(self.out_dir)  # pages.jsonl, bodies/, the WARC
         self._progress_loop: Any = None
 
     @classmethod
@@ -257,17 +251,15 @@ class NewsSpider(scrapy.Spider):
     # -- lifecycle ------------------------------------------------------------------
 
     def _on_opened(self, spider: Any = None) -> None:
-        (self.out_dir / "bodies").mkdir(parents=True, exist_ok=True)
-        self._out = open(self.out_dir / "pages.jsonl", "w", encoding="utf-8")  # noqa: SIM115
-        if self.archive_enabled:
-            self._archive = ArchiveWriter(
-                self.out_dir / ARCHIVE_NAME,
-                info={
-                    "robots": "obey",
-                    "http-header-user-agent": self.settings.get("USER_AGENT"),
-                    "description": "newsetl crawl of " + " ".join(self.start_urls),
-                },
-            )
+        self.crawl_dir.open(
+            archive_info={
+                "robots": "obey",
+                "http-header-user-agent": self.settings.get("USER_AGENT"),
+                "description": "newsetl crawl of " + " ".join(self.start_urls),
+            }
+            if self.archive_enabled
+            else None
+        )
         from twisted.internet.task import LoopingCall
 
         self._progress_started = time.monotonic()
@@ -291,12 +283,8 @@ class NewsSpider(scrapy.Spider):
             self._skip(info["url"], leftover, info)
         self.pending.clear()
         self.print_progress()
-        if self._out is not None:
-            self._out.close()
-            self._out = None
-        if self._archive is not None:
-            self._archive.close()
-            self._archive = None
+        self.crawl_dir.close_pages()
+        self.crawl_dir.close_archive()
         try:
             write_stats(self.out_dir, self.crawler.stats.get_stats(), self.summary(reason))
         except OSError:
@@ -629,12 +617,8 @@ class NewsSpider(scrapy.Spider):
             if rec.reason:
                 self.discovery_by_reason[f"{rec.kind}:{rec.reason}"] += 1
         data = record_dict(rec)
-        if self._out is not None:
-            # One line per fetch, flushed at once: the flow reads pages.jsonl while the
-            # crawl is still writing it (stats.json, written at the end, marks the end).
-            self._out.write(json.dumps(data, ensure_ascii=False) + "\n")
-            self._out.flush()
-        if response is not None and self._archive is not None:
+        self.crawl_dir.write_record(data)
+        if response is not None and self.crawl_dir.archiving:
             self._archive_response(response, rec, data)
 
     def _archive_response(
@@ -642,11 +626,10 @@ class NewsSpider(scrapy.Spider):
     ) -> None:
         """Append the fetch to archive.warc.gz (request, response, metadata records).
         Bodies the spider stopped downloading (PDF, images) are archived headers only."""
-        assert self._archive is not None
         request = getattr(response, "request", None)
         stopped = "download_stopped" in response.flags
         try:
-            self._archive.write_fetch(
+            self.crawl_dir.archive_fetch(
                 url=response.url,
                 status=response.status,
                 response_headers=_header_pairs(response.headers),
@@ -799,9 +782,8 @@ class NewsSpider(scrapy.Spider):
             rec.reason = FetchFate.TOO_LARGE
             self._write(rec, key, response)
         elif doc == "html" and kind in ("page", "start"):
-            path = body_name(response.url)
-            (self.out_dir / path).write_bytes(body)  # as received (gunzipped if it was a .gz)
-            rec.body_path = path
+            # as received (gunzipped if it was a .gz)
+            rec.body_path = self.crawl_dir.write_body(response.url, body)
             self._write(rec, key, response)
             yield from self._expand_html(response, body, rec, site)
         elif doc in ("urlset", "sitemapindex") or (doc == "text" and kind == "sitemap"):
@@ -1186,27 +1168,3 @@ def _same_host_family(a: str, b: str) -> bool:
     if sa == sb:
         return pa == pb
     return (sa, pa, sb, pb) == ("http", 80, "https", 443)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_json_safe(v) for v in value]
-    return str(value)
-
-
-def write_stats(
-    out_dir: Path, scrapy_stats: dict[str, Any], ours: dict[str, Any]
-) -> dict[str, Any]:
-    """Write ``stats.json``: our counts at the top level, Scrapy's under ``"scrapy"``."""
-    data = dict(ours)
-    data["scrapy"] = _json_safe(dict(scrapy_stats))
-    tmp = Path(out_dir) / "stats.json.tmp"
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(Path(out_dir) / "stats.json")
-    return data

@@ -285,7 +285,7 @@ def test_child_imports_no_unused_components(tmp_path: Path) -> None:
 def test_known_pages_lists_articles_then_non_articles() -> None:
     import pyarrow as pa
 
-    from newsetl.pipeline import known_pages
+    from newsetl.crawldir import known_pages
 
     t = "2024-05-01T10:00:00+00:00"
     when = datetime.fromisoformat(t)
