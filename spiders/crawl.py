@@ -27,7 +27,7 @@ default from ``spiders.settings``, 20 s). Prints ``crawl: N pages fetched, H htm
 errors`` on stderr about every 2 s. Exit 0 when the crawl ran (even if pages failed: read
 stats.json), 2 on bad arguments.
 
-``--redis-url`` switches to the distributed mode (``spiders.frontier``): every process
+``--redis-url`` switches to the distributed mode (``spiders.distributed``): every process
 started with the same URL and ``--frontier NAME`` shares one Redis frontier and seen-set,
 so no page is fetched twice; ``--max-pages`` is then the total for all of them. Each
 process writes its own DIR; the union of their pages.jsonl is the crawl.
@@ -164,7 +164,7 @@ def run_crawl(
                 fh.read(1)
         except OSError as exc:
             raise ValueError(f"cannot read known file {str(known)!r}: {exc}") from None
-    if redis_url:  # distributed mode (spiders.frontier)
+    if redis_url:  # distributed mode (spiders.distributed)
         from spiders.frontier import check_redis
 
         problem = check_redis(redis_url)
@@ -190,7 +190,7 @@ def run_crawl(
     settings = crawl_settings(polite=polite, user_agent=user_agent, overrides=settings_overrides)
     spider_cls: type[NewsSpider] = NewsSpider
     if redis_url:
-        from spiders.frontier import DistributedNewsSpider, distributed_settings
+        from spiders.distributed import DistributedNewsSpider, distributed_settings
 
         spider_cls = DistributedNewsSpider
         shared = distributed_settings(redis_url, frontier, lease=lease, idle_timeout=idle_timeout)

@@ -18,16 +18,14 @@ works too (``start_urls`` may be comma- or space-separated).
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -35,76 +33,29 @@ from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from newsetl.archive import ARCHIVE_NAME
 from newsetl.crawldir import CrawlWriter, write_stats
 from newsetl.discover.documents import (
     GZIP_TYPES,
     HTML_TYPES,
     XML_TYPES,
-    Entry,
-    is_posts_sitemap,
-    is_taxonomy_sitemap,
     parse_text_sitemap,
     read_feed,
     read_sitemap,
-    robots_sitemaps,
     sniff,
     split_content_type,
 )
-from newsetl.discover.links import analyse_html, url_shape
-from newsetl.models import FetchedPage, FetchFate, is_error_reason
+from newsetl.discover.links import url_shape
+from newsetl.models import FetchedPage, FetchFate
 from newsetl.urls import clean_url, known_key, origin, url_key
 
+from .expand import PRIO_INDEX, PRIO_LINK, PRIO_START, DiscoveryMixin
 from .incremental import KnownUrl, parse_date, read_known
-from .middlewares import BudgetExhausted, RobotsDisallowed, Superseded
+from .records import RecordingMixin, _now, reason_for
 
 # ---------------------------------------------------------------------------------------
 # URL helpers
 
-_OWN_META = ("nl_", "newsetl_", "dont_redirect", "handle_httpstatus_all")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_RECORD_FIELDS = tuple(f.name for f in fields(FetchedPage))
-
-
-def record_dict(rec: FetchedPage) -> dict[str, Any]:
-    """``rec.to_dict()`` without dataclasses.asdict's deep copy (every field is a scalar)."""
-    return {name: getattr(rec, name) for name in _RECORD_FIELDS}
-
-
-def reason_for(exc: BaseException) -> str:
-    """Map a download failure to a short reason code."""
-    name = type(exc).__name__
-    if isinstance(exc, RobotsDisallowed):
-        return FetchFate.ROBOTS_DISALLOWED
-    if isinstance(exc, Superseded):
-        return FetchFate.SUPERSEDED
-    if isinstance(exc, BudgetExhausted):
-        return FetchFate.MAX_PAGES
-    if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeout"):
-        return FetchFate.TIMEOUT
-    if name in ("CannotResolveHostError", "DNSLookupError"):
-        return FetchFate.DNS_ERROR
-    if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: too big once decompressed
-        return FetchFate.TOO_LARGE
-    if name in ("DownloadCancelledError", "CancelledError"):
-        # DOWNLOAD_MAXSIZE is the only thing that cancels a download here
-        return FetchFate.TOO_LARGE
-    if name in (
-        "DownloadConnectionRefusedError",
-        "ConnectionRefusedError",
-        "ConnectError",
-        "ConnectionLost",
-        "ConnectionDone",
-        "DownloadFailedError",
-        "ResponseFailed",
-        "ResponseDataLossError",
-        "TunnelError",
-        "ResponseNeverReceived",
-    ):
-        return FetchFate.CONNECTION_ERROR
-    if isinstance(exc, OSError):
-        return FetchFate.CONNECTION_ERROR
-    return FetchFate.DOWNLOAD_ERROR
 
 
 def _as_list(value: Any) -> list[str]:
@@ -121,10 +72,6 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 @dataclass(slots=True)
 class Site:
     """One start URL and the origins (scheme, host, port) its crawl may visit."""
@@ -134,16 +81,6 @@ class Site:
     index_fetches: int = 0
     expanded: bool = False  # site-wide discovery (robots sitemaps, /sitemap.xml) scheduled
     counts: Counter = field(default_factory=Counter)
-
-
-# Request priorities: discovery documents first, then what they list, then plain links.
-PRIO_START = 100
-PRIO_INDEX = 50
-PRIO_ENTRY = 30
-PRIO_PAGINATION = 20
-PRIO_LISTED_PAGE = 10  # a sitemap entry shaped like a tag, section, author or service page
-PRIO_LINK = 0
-MAX_PAGINATION_CHAIN = 200
 
 
 @dataclass(slots=True)
@@ -157,7 +94,7 @@ class Gate:
     held: list = field(default_factory=list)
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
     name = "news"
 
     def __init__(
@@ -289,84 +226,6 @@ class NewsSpider(scrapy.Spider):
             write_stats(self.out_dir, self.crawler.stats.get_stats(), self.summary(reason))
         except OSError:
             self.logger.exception("could not write stats.json")
-
-    def print_progress(self) -> None:
-        if os.environ.get("NEWSETL_QUIET"):
-            return
-        # Counted as the run summary and `newsetl status` count: every fetch that got an
-        # answer, robots.txt, sitemaps and feeds included.
-        c = self.counts
-        index = c["robots_fetched"] + c["sitemaps_fetched"] + c["feeds_fetched"]
-        print(
-            f"crawl: {c['pages_fetched'] + index} pages fetched ({c['html_pages']} html, "
-            f"{index} robots.txt/sitemaps/feeds), {c['errors']} errors" + self._progress_tail(),
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def _progress_tail(self) -> str:
-        """'; N queued, R pages/s, about T s left' while pages wait (the ones a sitemap or
-        feed listed are all known at once), within the page budget; '' otherwise."""
-        left = min(len(self.pending), max(0, self.max_pages - self.counts["pages_fetched"]))
-        elapsed = time.monotonic() - getattr(self, "_progress_started", time.monotonic())
-        if not left or elapsed <= 0:
-            return ""
-        rate = self.counts["pages_fetched"] / elapsed
-        if rate <= 0:
-            return f"; {left} queued"
-        return f"; {left} queued, {rate:.0f} pages/s, about {left / rate:.0f} s left"
-
-    def summary(self, scrapy_reason: str | None = None) -> dict[str, Any]:
-        """Our counts for stats.json (JSON-safe)."""
-        finish = scrapy_reason or "unknown"
-        if self.budget_hit and finish == "finished":
-            finish = "max_pages"
-        skipped_per_site = Counter(start for _, start in self.skipped_known.values())
-        return {
-            "finish_reason": finish,
-            "scrapy_finish_reason": scrapy_reason,
-            "start_urls": list(self.start_urls),
-            "max_pages": self.max_pages,
-            "budget_exhausted": self.budget_hit,
-            "pages_fetched": self.counts["pages_fetched"],
-            "html_pages": self.counts["html_pages"],
-            "errors": self.counts["errors"],
-            "records": self.counts["records"],
-            "sitemaps_fetched": self.counts["sitemaps_fetched"],
-            "feeds_fetched": self.counts["feeds_fetched"],
-            "robots_fetched": self.counts["robots_fetched"],
-            "errors_by_reason": dict(self.errors_by_reason),
-            "skipped_by_reason": dict(self.skipped_by_reason),
-            "discovery_by_reason": dict(self.discovery_by_reason),
-            "not_scheduled": dict(self.not_scheduled),
-            # Incremental crawling (--known): known articles not fetched again, known
-            # articles fetched with If-None-Match/If-Modified-Since, and their 304s.
-            "known_file": self.known_path,
-            "known_urls": len(self.known),
-            "known_articles": sum(1 for k in self.known.values() if k.is_article),
-            "known_bad_lines": self.known_bad_lines,
-            "skipped_known": len(self.skipped_known),
-            "skipped_known_urls": [u for u, _ in self.skipped_known.values()][
-                : self.max_skipped_records
-            ],
-            "conditional_requests": self.counts["conditional_requests"],
-            "not_modified": self.counts["not_modified"],
-            "archive": (
-                {
-                    "path": ARCHIVE_NAME,
-                    "fetches": self.counts["archived"],
-                    "errors": self.counts["archive_errors"],
-                }
-                if self.archive_enabled
-                else None
-            ),
-            "sites": {
-                url: {"origins": sorted(f"{s}://{h}:{p}" for s, h, p in site.origins)}
-                | dict(site.counts)
-                | {"skipped_known": skipped_per_site.get(url, 0)}
-                for url, site in self.sites.items()
-            },
-        }
 
     # -- budget (called by PageBudgetMiddleware) --------------------------------------
 
@@ -566,134 +425,6 @@ class NewsSpider(scrapy.Spider):
         self.counts["raised_priority"] += 1
         return new
 
-    # -- recording ------------------------------------------------------------------
-
-    def _write(
-        self, rec: FetchedPage, key: str | None = None, response: Response | None = None
-    ) -> None:
-        keys = [k for k in (key, url_key(rec.url)) if k]
-        if rec.final_url and rec.final_url != rec.url:
-            keys.append(url_key(rec.final_url))
-        for k in keys:
-            listed = self.listed_dates.get(k)
-            if listed is not None and (
-                rec.listed_date is None or listed.isoformat() > rec.listed_date
-            ):
-                rec.listed_date = listed.isoformat()
-            ev = self.evidence.get(k)
-            if ev:
-                rec.in_sitemap = rec.in_sitemap or bool(ev.get("in_sitemap"))
-                rec.in_feed = rec.in_feed or bool(ev.get("in_feed"))
-                rec.listed_as_heading = rec.listed_as_heading or bool(ev.get("listed_as_heading"))
-                rec.listed_title = rec.listed_title or ev.get("listed_title")
-                rec.listed_published = rec.listed_published or ev.get("listed_published")
-                rec.lastmod = rec.lastmod or ev.get("lastmod")
-        for k in keys[:2]:
-            self.pending.pop(k, None)
-            self.queued.pop(k, None)
-        site = self.sites.get(rec.start_url or "")
-        self.counts["records"] += 1
-        if rec.kind == "page":
-            if rec.status is not None:
-                self.counts["pages_fetched"] += 1
-                if site:
-                    site.counts["pages_fetched"] += 1
-            if rec.body_path:
-                self.counts["html_pages"] += 1
-                if site:
-                    site.counts["html_pages"] += 1
-            if is_error_reason(rec.reason):
-                self.counts["errors"] += 1
-                self.errors_by_reason[rec.reason] += 1
-                if site:
-                    site.counts["errors"] += 1
-            elif rec.reason:
-                self.skipped_by_reason[rec.reason] += 1
-        else:
-            if rec.status is not None:
-                self.counts[
-                    f"{rec.kind}s_fetched" if rec.kind != "robots" else "robots_fetched"
-                ] += 1
-            if rec.reason:
-                self.discovery_by_reason[f"{rec.kind}:{rec.reason}"] += 1
-        data = record_dict(rec)
-        self.crawl_dir.write_record(data)
-        if response is not None and self.crawl_dir.archiving:
-            self._archive_response(response, rec, data)
-
-    def _archive_response(
-        self, response: Response, rec: FetchedPage, data: dict[str, Any] | None = None
-    ) -> None:
-        """Append the fetch to archive.warc.gz (request, response, metadata records).
-        Bodies the spider stopped downloading (PDF, images) are archived headers only."""
-        request = getattr(response, "request", None)
-        stopped = "download_stopped" in response.flags
-        try:
-            self.crawl_dir.archive_fetch(
-                url=response.url,
-                status=response.status,
-                response_headers=_header_pairs(response.headers),
-                body=b"" if stopped else response.body,
-                request_headers=_header_pairs(request.headers) if request is not None else None,
-                method=request.method if request is not None else "GET",
-                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-                fetched_at=rec.fetched_at,
-                metadata=data if data is not None else record_dict(rec),
-                truncated=stopped,
-            )
-            self.counts["archived"] += 1
-        except Exception:  # the archive is a by-product: never fail the crawl for it
-            self.counts["archive_errors"] += 1
-            if not self._archive_failed:
-                self._archive_failed = True
-                self.logger.exception("could not write to %s", ARCHIVE_NAME)
-
-    def _skip(self, url: str, reason: str, info: dict[str, Any]) -> None:
-        """Record a URL that was known but not fetched (capped: see NEWSETL_MAX_SKIPPED_RECORDS)."""
-        key = url_key(url)
-        self.pending.pop(key, None)
-        written = self.skipped_by_reason[reason]
-        if written >= self.max_skipped_records:
-            self.not_scheduled[f"{reason}_unrecorded"] += 1
-            return
-        kind = info.get("kind", "page")
-        rec = FetchedPage(
-            url=url,
-            kind="page" if kind == "start" else kind,
-            discovered_via=info.get("via", "link"),
-            depth=info.get("depth", 0),
-            reason=reason,
-            start_url=info.get("start_url"),
-            fetched_at=_now(),
-        )
-        self._write(rec, key)
-
-    def _base_record(self, response: Response) -> FetchedPage:
-        meta = response.meta
-        mime, charset = split_content_type(response.headers.get(b"Content-Type"))
-        kind = meta.get("nl_kind", "page")
-
-        def header(name: bytes) -> str | None:
-            value = response.headers.get(name)
-            return value.decode("latin-1") if value else None
-
-        return FetchedPage(
-            url=meta.get("nl_orig", response.url),
-            final_url=response.url,
-            status=response.status,
-            content_type=mime,
-            bytes=len(response.body),
-            fetched_at=_now(),
-            kind="page" if kind == "start" else kind,
-            discovered_via=meta.get("nl_via", "start"),
-            depth=meta.get("nl_depth", 0),
-            encoding_hint=charset,
-            etag=header(b"ETag"),
-            last_modified=header(b"Last-Modified"),
-            content_language=header(b"Content-Language"),
-            start_url=meta.get("nl_start"),
-        )
-
     # -- callbacks ------------------------------------------------------------------
 
     def parse(self, response: Response, **kwargs: Any):
@@ -866,270 +597,6 @@ class NewsSpider(scrapy.Spider):
             return
         raise StopDownload(fail=False)
 
-    def robots_fetched(
-        self,
-        netloc: str,
-        request: Request | None,
-        *,
-        response: Response | None = None,
-        error: BaseException | None = None,
-    ) -> None:
-        """Called by RecordingRobotsTxtMiddleware for every robots.txt it fetched."""
-        site = next(
-            (s for s in self.sites.values() if urlsplit(s.start_url).netloc == netloc), None
-        )
-        if request is not None:
-            scheme = urlsplit(request.url).scheme
-        elif site is not None:
-            scheme = urlsplit(site.start_url).scheme
-        else:
-            scheme = "http"
-        url = f"{scheme}://{netloc}/robots.txt"
-        rec = FetchedPage(
-            url=url,
-            kind="robots",
-            discovered_via="start",
-            fetched_at=_now(),
-            start_url=site.start_url if site else None,
-        )
-        if response is not None:
-            mime, charset = split_content_type(response.headers.get(b"Content-Type"))
-            rec.final_url = response.url
-            rec.status = response.status
-            rec.content_type = mime
-            rec.bytes = len(response.body)
-            rec.encoding_hint = charset
-            if 200 <= response.status < 300:
-                self.robots_sitemaps[netloc] = robots_sitemaps(response.body, response.url)
-            else:
-                rec.reason = FetchFate.http(response.status)
-        else:
-            rec.reason = reason_for(error) if error is not None else FetchFate.DOWNLOAD_ERROR
-        self._write(rec, response=response)
-
-    # -- discovery ------------------------------------------------------------------
-
-    def _redirect(self, response: Response, site: Site):
-        meta = response.meta
-        rec = self._base_record(response)
-        location = response.headers[b"Location"].decode("latin-1")
-        target = clean_url(urljoin(response.url, location))
-        rec.final_url = target
-        key = meta.get("nl_key")
-        if urlsplit(target).scheme not in ("http", "https"):
-            rec.reason = FetchFate.BAD_REDIRECT
-            self._write(rec, key, response)
-            return
-        chain = [*meta.get("nl_chain", []), response.url]
-        target_key = url_key(target)
-        if target_key in {url_key(u) for u in chain} or len(chain) > self.max_redirects:
-            rec.reason = FetchFate.REDIRECT_LOOP
-            self._write(rec, key, response)
-            return
-        if not self._on_site(target, site):
-            if meta.get("nl_kind") == "start" and _same_host_family(response.url, target):
-                # http -> https or example.com -> www.example.com on the start URL: the
-                # site lives there; adopt the new origin.
-                site.origins.add(origin(target))
-            else:
-                rec.reason = FetchFate.OFFSITE_REDIRECT
-                self._write(rec, key, response)
-                return
-        if target_key in self.seen and target_key not in {url_key(u) for u in chain}:
-            rec.reason = FetchFate.REDIRECT_DUPLICATE  # the target is fetched on its own
-            self._write(rec, key, response)
-            return
-        # The target is not marked seen here: another path to it (a link, or the other end
-        # of a loop) still gets its own record; a 2xx final URL is marked seen in _parse.
-        # Carry only our own keys: Scrapy's (download_latency, retry_times, ...) belong to
-        # the previous hop.
-        new_meta = {k: v for k, v in meta.items() if k.startswith(_OWN_META)}
-        new_meta["nl_chain"] = chain
-        meta["nl_followed"] = True
-        new_meta.pop("nl_followed", None)
-        # Validators belong to the URL they were stored for: drop them, and use the
-        # target's own when it is a known article.
-        headers = response.request.headers.copy()
-        for name in (b"If-None-Match", b"If-Modified-Since"):
-            headers.pop(name, None)
-        new_meta.pop("nl_cond", None)
-        target_known = self.known.get(target_key)
-        if target_known is not None and target_known.is_article and meta.get("nl_cond"):
-            headers.update(target_known.conditional_headers())
-            new_meta["nl_cond"] = True
-        yield response.request.replace(url=target, meta=new_meta, headers=headers, dont_filter=True)
-
-    def _discover_site(self, response: Response, site: Site):
-        """From a site root or listing start page: robots.txt sitemaps and /sitemap.xml."""
-        if site.expanded:
-            return
-        site.expanded = True
-        netloc = urlsplit(response.url).netloc
-        scheme = urlsplit(response.url).scheme
-        for url in self.robots_sitemaps.get(netloc, []):
-            prio = PRIO_INDEX + (5 if is_posts_sitemap(url) else 0)
-            req = self._request(url, site, kind="sitemap", via="robots", depth=1, priority=prio)
-            if req is not None:
-                yield req
-        req = self._request(
-            f"{scheme}://{netloc}/sitemap.xml", site, kind="sitemap", via="start", depth=1
-        )
-        if req is not None:
-            yield req
-
-    def _expand_html(self, response: Response, body: bytes, rec: FetchedPage, site: Site):
-        meta = response.meta
-        kind, via, depth = meta["nl_kind"], meta["nl_via"], meta["nl_depth"]
-        if kind != "start" and via in ("sitemap", "feed"):
-            return  # a listed entry: an article candidate, not a listing
-        shape = url_shape(response.url)
-        if shape == "article":
-            return  # do not crawl into an article's outgoing links (nor parse it for them)
-        info = analyse_html(body, response.url, rec.encoding_hint)
-        if info.article_like:
-            return
-        if kind == "start":
-            yield from self._discover_site(response, site)
-        for url in info.feeds:
-            req = self._request(url, site, kind="feed", via="listing", depth=depth + 1)
-            if req is not None:
-                yield req
-        chain = meta.get("nl_pagination", 0)
-        if chain < MAX_PAGINATION_CHAIN and info.pagination:
-            page_key = meta.get("nl_key") or url_key(response.url)
-            if self._pagination_worthwhile(page_key, info.links, site, meta):
-                for url in info.pagination:
-                    req = self._request(
-                        url,
-                        site,
-                        kind="page",
-                        via="pagination",
-                        depth=depth,
-                        priority=PRIO_PAGINATION,
-                        pagination=chain + 1,
-                        listing_parent=page_key,
-                    )
-                    if req is not None:
-                        yield req
-            else:
-                self.not_scheduled["pagination_all_known"] += 1
-        if depth >= self.depth_limit:
-            return
-        link_via = (
-            "listing" if (kind == "start" or shape == "listing" or via == "pagination") else "link"
-        )
-        for url in info.links:
-            headline = info.headlines.get(url)
-            evidence: dict[str, Any] = {"listed_title": headline} if headline else {}
-            if link_via == "listing" and url in info.in_headings:
-                evidence["listed_as_heading"] = True  # a story of the listing, as it shows it
-            req = self._request(
-                url,
-                site,
-                kind="page",
-                via=link_via,
-                depth=depth + 1,
-                evidence=evidence or None,
-            )
-            if req is not None:
-                yield req
-
-    def _pagination_worthwhile(
-        self, page_key: str, links: list[str], site: Site, meta: dict[str, Any]
-    ) -> bool:
-        """Whether to follow a listing page's pagination. Always in a full crawl. In an
-        incremental crawl (``--known``) new articles appear at the top of listings, so stop
-        at a page that links to at least one known article and to no link that may be a
-        new article: one we would fetch that is neither in the known file (an article, or
-        a page found not to be one) nor listing-shaped (``newsetl.discover.classify.url_shape``)
-        nor already on the listing page that led here (menus and sidebars repeat). The page itself is still recorded; its
-        other links are still followed."""
-        if not self.known_path:
-            return True
-        known = 0
-        candidates: set[str] = set()
-        for url in links:
-            try:
-                clean = clean_url(url)
-            except ValueError:
-                continue
-            key = url_key(clean)
-            entry = self.known.get(key)
-            if entry is not None:
-                known += entry.is_article
-                continue  # an article we hold, or a page found not to be one before
-            if key == page_key or url_shape(clean) in ("listing", "root", "service"):
-                continue
-            if not self._on_site(clean, site) or any(p.search(clean) for p in self.exclude):
-                continue  # never fetched: says nothing about what is new
-            if self.include and not any(p.search(clean) for p in self.include):
-                continue
-            candidates.add(key)
-        self.listing_candidates[page_key] = frozenset(candidates)
-        parent = self.listing_candidates.get(meta.get("nl_listing_parent") or "", frozenset())
-        return known == 0 or bool(candidates - parent)
-
-    def _sitemap_entries(self, response: Response, root: str, entries: list[Entry], site: Site):
-        depth = response.meta.get("nl_depth", 0) + 1
-        if root == "sitemapindex":
-            # Post sitemaps first, newest first; all of them within the per-site bound.
-            entries.sort(key=lambda e: e.lastmod or "", reverse=True)
-            entries.sort(key=lambda e: not is_posts_sitemap(e.url))
-            for e in entries:
-                prio = PRIO_INDEX + (5 if is_posts_sitemap(e.url) else 0)
-                req = self._request(
-                    e.url, site, kind="sitemap", via="sitemap", depth=depth, priority=prio
-                )
-                if req is not None:
-                    yield req
-            return
-        entries.sort(key=lambda e: e.lastmod or e.published or "", reverse=True)
-        sitemap_name = urlsplit(response.url).path.rsplit("/", 1)[-1]
-        taxonomy = is_taxonomy_sitemap(sitemap_name)
-        for e in entries:
-            # Tag, category and author sitemaps list pages that are not stories: under a
-            # page budget the stories of a posts sitemap must not wait behind them.
-            shape = url_shape(e.url)
-            listed_page = shape in ("listing", "service", "root") or (
-                taxonomy and shape != "article"
-            )
-            req = self._request(
-                e.url,
-                site,
-                kind="page",
-                via="sitemap",
-                depth=depth,
-                priority=PRIO_LISTED_PAGE if listed_page else PRIO_ENTRY,
-                evidence={
-                    "in_sitemap": True,
-                    "lastmod": e.lastmod,
-                    "listed_title": e.title,
-                    "listed_published": e.published,
-                },
-            )
-            if req is not None:
-                yield req
-
-    def _feed_entries(self, response: Response, entries: list[Entry], site: Site):
-        depth = response.meta.get("nl_depth", 0) + 1
-        for e in entries:
-            req = self._request(
-                e.url,
-                site,
-                kind="page",
-                via="feed",
-                depth=depth,
-                priority=PRIO_ENTRY,
-                evidence={
-                    "in_feed": True,
-                    "lastmod": e.lastmod,
-                    "listed_title": e.title,
-                    "listed_published": e.published,
-                },
-            )
-            if req is not None:
-                yield req
-
 
 def _release_order(held: list[Request]) -> list[Request]:
     """Held page requests as they are handed back to Scrapy: highest priority first, those
@@ -1139,32 +606,3 @@ def _release_order(held: list[Request]) -> list[Request]:
     live = [r for r in held if not r.meta.get("nl_superseded")]
     live.sort(key=lambda r: -r.priority)  # stable: the order found within a priority
     return live
-
-
-def _header_pairs(headers: Any) -> list[tuple[str, str]]:
-    """Scrapy Headers (bytes, multi-valued) as (name, value) strings for the archive."""
-    out = []
-    for name, values in headers.items():
-        key = _header_text(name)
-        for value in values if isinstance(values, list) else [values]:
-            out.append((key, _header_text(value)))
-    return out
-
-
-def _header_text(value: Any) -> str:
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return value.decode("latin-1")
-    return str(value)
-
-
-def _same_host_family(a: str, b: str) -> bool:
-    """Same site up to a leading ``www.`` and an http -> https upgrade (default ports)."""
-    (sa, ha, pa), (sb, hb, pb) = origin(a), origin(b)
-    if ha.removeprefix("www.") != hb.removeprefix("www."):
-        return False
-    if sa == sb:
-        return pa == pb
-    return (sa, pa, sb, pb) == ("http", 80, "https", 443)
