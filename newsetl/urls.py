@@ -439,7 +439,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 # A URL already in canonical form: lower-case host, a path of unreserved characters only,
 # no dot segment, no query, no fragment. Such a URL is its own clean form and its own key
-# (tests/test_known_key.py checks this against the full functions). Most article, sitemap
+# (tests/core/test_known_key.py checks this against the full functions). Most article, sitemap
 # and listing URLs are such URLs; canonicalizing them one by one cost a warm crawl of the
 # 1,000-article benchmark site about 60 ms.
 _PLAIN_URL = re.compile(r"https?://[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?/[A-Za-z0-9_~./-]*\Z")

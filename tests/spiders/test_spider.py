@@ -24,7 +24,7 @@ from newsetl.discover.links import analyse_html
 from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, FetchedPage
 from spiders.middlewares import retry_after_seconds
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 

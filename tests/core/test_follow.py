@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from newsetl import crawldir, pipeline
-
-from .test_spider import crawl
+from tests.spiders.test_spider import crawl
 
 pytestmark = pytest.mark.slow
 
