@@ -225,12 +225,7 @@ class DiscoveryMixin:
                 via="sitemap",
                 depth=depth,
                 priority=PRIO_LISTED_PAGE if listed_page else PRIO_ENTRY,
-                evidence={
-                    "in_sitemap": True,
-                    "lastmod": e.lastmod,
-                    "listed_title": e.title,
-                    "listed_published": e.published,
-                },
+                evidence=_listed_evidence("in_sitemap", e),
             )
             if req is not None:
                 yield req
@@ -245,15 +240,20 @@ class DiscoveryMixin:
                 via="feed",
                 depth=depth,
                 priority=PRIO_ENTRY,
-                evidence={
-                    "in_feed": True,
-                    "lastmod": e.lastmod,
-                    "listed_title": e.title,
-                    "listed_published": e.published,
-                },
+                evidence=_listed_evidence("in_feed", e),
             )
             if req is not None:
                 yield req
+
+
+def _listed_evidence(flag: str, e: Entry) -> dict[str, Any]:
+    """What a sitemap (``in_sitemap``) or feed (``in_feed``) entry says about its page."""
+    return {
+        flag: True,
+        "lastmod": e.lastmod,
+        "listed_title": e.title,
+        "listed_published": e.published,
+    }
 
 
 def _same_host_family(a: str, b: str) -> bool:
