@@ -10,7 +10,10 @@ fetches just that article (and robots.txt).
 
 Every fetch attempt becomes one :class:`newsetl.models.FetchedPage` JSON line in
 ``<out>/pages.jsonl`` (flushed per line); kept HTML bodies go to
-``<out>/bodies/<sha1(final url)>.html`` as raw bytes. ``spiders.crawl`` runs it.
+``<out>/bodies/<sha1(final url)>.html`` as raw bytes: written by the crawl folder's owner,
+:class:`newsetl.crawldir.CrawlWriter`. What documents and pages say is read by
+``newsetl.discover``; recording is in ``spiders.records``, expansion (redirects, links,
+sitemap and feed entries) in ``spiders.expand``. ``spiders.crawl`` runs it.
 
 ``scrapy crawl news -a start_urls=https://example.com/ -a out_dir=out -a max_pages=50``
 works too (``start_urls`` may be comma- or space-separated).
