@@ -34,7 +34,7 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from newsetl import dedupe, interrupt, pipeline, urls
+from newsetl import crawldir, dedupe, interrupt, pipeline, urls
 from newsetl.config import parse_duration
 from newsetl.faults import crash_point
 from newsetl.report import summary_markdown
@@ -64,34 +64,6 @@ def _retry_only_transient(task_, task_run, state) -> bool:  # noqa: ANN001 - Pre
     except BaseException:  # noqa: BLE001 - anything else is permanent
         return False
     return False
-
-
-def _work_root() -> Path:
-    """Scratch folders of crawls; those of runs that died are removed after a day."""
-    root = state_dir() / "work"
-    root.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - 24 * 3600
-    for old in root.iterdir():
-        try:
-            if old.stat().st_mtime < cutoff:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-    return root
-
-
-def _write_known(ds: Dataset, path: Path) -> str | None:
-    """Write the known-articles file for an incremental crawl; None when nothing is known."""
-    pages = ds.read("pages", columns=list(pipeline.KNOWN_COLUMNS))
-    known = pipeline.known_pages(pages)
-    if not known:
-        return None
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for rec in known:
-            fh.write(json.dumps(rec) + "\n")
-    os.replace(tmp, path)
-    return str(path)
 
 
 def _crawl_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -264,11 +236,7 @@ def crawl(
     """
     logger = get_run_logger()
     control = Path(work_dir)
-    control.mkdir(parents=True, exist_ok=True)
-    for old in control.glob("attempt-*"):
-        shutil.rmtree(old, ignore_errors=True)  # a retried crawl starts clean
-    out = control / f"attempt-{uuid.uuid4().hex[:8]}"
-    out.mkdir()
+    out = crawldir.new_attempt(control)  # a retried crawl starts clean
     args = ["--max-pages", str(max_pages)]
     if not polite:
         args.append("--no-delay")
@@ -299,7 +267,7 @@ def crawl(
     )
     if n == 1:
         # The extract task follows this folder while the crawl writes to it.
-        pipeline.mark_crawl_attempt(control, out.name)
+        crawldir.mark_crawl_attempt(control, out.name)
     procs = []
     for d in outs:
         d.mkdir(parents=True, exist_ok=True)
@@ -321,12 +289,12 @@ def crawl(
         if frontier:
             _reset_frontier(redis_url, frontier)
     if n > 1:
-        _merge_crawls(outs, out)
-        pipeline.mark_crawl_attempt(control, out.name)
+        crawldir.merge_crawls(outs, out)
+        crawldir.mark_crawl_attempt(control, out.name)
     crash_point("crawl_done")
-    pipeline.mark_crawl_finished(control, out.name)
+    crawldir.mark_crawl_finished(control, out.name)
     # The stats only: the extract task reads the pages themselves.
-    stats = pipeline.read_crawl_stats(out)
+    stats = crawldir.read_crawl_stats(out)
     logger.info(
         "crawl finished (%s): %d fetches recorded, %d known article(s) skipped, %d not modified",
         stats.get("finish_reason", "unknown"),
@@ -365,50 +333,6 @@ def _reset_frontier(redis_url: str | None, frontier: str) -> None:
         Frontier(redis_url, frontier).reset()
     except Exception as exc:  # noqa: BLE001 - leftover keys are harmless; say so
         get_run_logger().warning("could not clear Redis frontier %s: %s", frontier, exc)
-
-
-def _merge_crawls(parts: list[Path], out: Path) -> None:
-    """One crawl folder from several crawler processes' folders (pages, bodies, archive)."""
-    stats: dict[str, Any] = {"crawlers": []}
-    counters = (
-        "records",
-        "pages_fetched",
-        "html_pages",
-        "errors",
-        "skipped_known",
-        "not_modified",
-    )
-    with open(out / "pages.jsonl", "w", encoding="utf-8") as pages_out:
-        for part in parts:
-            for line in (part / "pages.jsonl").read_text(encoding="utf-8").splitlines():
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue  # a killed crawler's last line
-                if rec.get("body_path"):
-                    rec["body_path"] = f"{part.name}/{rec['body_path']}"
-                pages_out.write(json.dumps(rec) + "\n")
-            try:
-                part_stats = json.loads((part / "stats.json").read_text())
-            except (OSError, ValueError):
-                part_stats = {}
-            stats["crawlers"].append(part_stats)
-            for key in counters:
-                stats[key] = stats.get(key, 0) + int(part_stats.get(key) or 0)
-    reasons = {s.get("finish_reason") for s in stats["crawlers"]}
-    stats["finish_reason"] = (
-        reasons.pop() if len(reasons) == 1 else ",".join(sorted(map(str, reasons)))
-    )
-    (out / "stats.json").write_text(json.dumps(stats))
-    # gzip members concatenate: the WARC files of the crawlers make one WARC file.
-    with open(out / "archive.warc.gz", "wb") as archive:
-        for part in parts:
-            src = part / "archive.warc.gz"
-            if src.exists():
-                with open(src, "rb") as fh:
-                    shutil.copyfileobj(fh, archive)
 
 
 @task(name="extract", cache_policy=NONE)
@@ -730,10 +654,17 @@ def _scrape_run(
             logger.warning("could not pre-start the crawler: %s", exc)
     near_duplicate_threshold = threshold
     run_id = new_run_id()
-    known_file = _write_known(ds, _work_root() / f"{run_id}.known.jsonl") if incremental else None
+    known_file = (
+        crawldir.write_known(
+            ds.read("pages", columns=list(crawldir.KNOWN_COLUMNS)),
+            crawldir.work_root(state_dir()) / f"{run_id}.known.jsonl",
+        )
+        if incremental
+        else None
+    )
     # The crawl's scratch folder lives in the state folder, not the data folder: a full data
     # disk then fails the commit with a clear message instead of the crawl with a vague one.
-    work_dir = _work_root() / run_id
+    work_dir = crawldir.work_root(state_dir()) / run_id
     # Crawl and extraction run at the same time: the extract task follows the crawl's
     # folder and extracts each page as soon as it is written.
     crawling = crawl.submit(
@@ -758,7 +689,7 @@ def _scrape_run(
         crawled = crawling.result()
     except BaseException as exc:
         # Release the follower, then report the crawl's own failure.
-        pipeline.mark_crawl_finished(work_dir, error=f"{type(exc).__name__}: {exc}")
+        crawldir.mark_crawl_finished(work_dir, error=f"{type(exc).__name__}: {exc}")
         extracting.wait()
         raise
     interrupt.wait_serving(extracting)

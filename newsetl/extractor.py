@@ -64,7 +64,7 @@ from newsetl.boilerplate import (
     WEAK_NEGATIVE_WORDS,
     WRAPPER_PREFIXES,
 )
-from newsetl.classify import text_units
+from newsetl.discover.classify import text_units
 from newsetl.encoding import decode_html
 from newsetl.models import Extracted
 

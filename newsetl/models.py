@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
+from enum import StrEnum
 from typing import Any
 
 # How a page was found: fixed vocabulary, written to the fetch log.
@@ -109,3 +110,119 @@ def local_time(when: datetime | None, offset_min: int | None) -> datetime | None
     if when is None or offset_min is None:
         return when
     return when.astimezone(timezone(timedelta(minutes=offset_min)))
+
+
+class FetchFate(StrEnum):
+    """Why a fetch gave no usable page: the ``reason`` written to ``pages.jsonl`` and the
+    fetch log. One vocabulary for the spider, the run summary and ``newsetl status``.
+
+    An error is a page we wanted and could not have; a skip is a decision (robots.txt, the
+    page budget, a page that had not changed); a discovery problem belongs to a sitemap or
+    feed fetch (their records are counted apart from pages). ``http_<status>`` is written
+    with the status code: :meth:`http` makes it, :meth:`of` reads it back as ``HTTP``.
+    """
+
+    # errors
+    HTTP = "http_"
+    TIMEOUT = "timeout"
+    CONNECTION_ERROR = "connection_error"
+    DNS_ERROR = "dns_error"
+    TOO_LARGE = "too_large"
+    REDIRECT_LOOP = "redirect_loop"
+    DOWNLOAD_ERROR = "download_error"
+    BAD_REDIRECT = "bad_redirect"
+    # skips
+    ROBOTS_DISALLOWED = "robots_disallowed"
+    NOT_HTML = "not_html"
+    OFFSITE_REDIRECT = "offsite_redirect"
+    MAX_PAGES = "max_pages"
+    REDIRECT_DUPLICATE = "redirect_duplicate"
+    NOT_FETCHED = "not_fetched"
+    INTERRUPTED = "interrupted"
+    NOT_MODIFIED = "not_modified"
+    SUPERSEDED = "superseded"  # queued again at a higher priority: never written
+    # discovery documents (sitemaps, feeds)
+    NOT_SITEMAP = "not_sitemap"
+    NOT_FEED = "not_feed"
+    MALFORMED_XML = "malformed_xml"
+    TRUNCATED_XML = "truncated_xml"
+    XML_BOMB = "xml_bomb"
+    XML_TOO_DEEP = "xml_too_deep"
+    XML_LIMIT = "xml_limit"
+
+    @classmethod
+    def http(cls, status: int) -> str:
+        """The reason written for an HTTP answer outside 2xx: ``http_404``."""
+        return f"{cls.HTTP.value}{status}"
+
+    @classmethod
+    def of(cls, reason: str) -> FetchFate | None:
+        """The member a written reason stands for (``http_404`` -> ``HTTP``); None if unknown."""
+        if reason.startswith(cls.HTTP.value):
+            return cls.HTTP
+        try:
+            return cls(reason)
+        except ValueError:
+            return None
+
+    @property
+    def is_error(self) -> bool:
+        return self in _ERROR_FATES
+
+    @property
+    def is_skip(self) -> bool:
+        return self in _SKIP_FATES
+
+    @property
+    def is_discovery(self) -> bool:
+        return self in _DISCOVERY_FATES
+
+
+_ERROR_FATES = frozenset(
+    {
+        FetchFate.HTTP,
+        FetchFate.TIMEOUT,
+        FetchFate.CONNECTION_ERROR,
+        FetchFate.DNS_ERROR,
+        FetchFate.TOO_LARGE,
+        FetchFate.REDIRECT_LOOP,
+        FetchFate.DOWNLOAD_ERROR,
+        FetchFate.BAD_REDIRECT,
+    }
+)
+_SKIP_FATES = frozenset(
+    {
+        FetchFate.ROBOTS_DISALLOWED,
+        FetchFate.NOT_HTML,
+        FetchFate.OFFSITE_REDIRECT,
+        FetchFate.MAX_PAGES,
+        FetchFate.REDIRECT_DUPLICATE,
+        FetchFate.NOT_FETCHED,
+        FetchFate.INTERRUPTED,
+        FetchFate.NOT_MODIFIED,
+        FetchFate.SUPERSEDED,
+    }
+)
+_DISCOVERY_FATES = frozenset(
+    {
+        FetchFate.NOT_SITEMAP,
+        FetchFate.NOT_FEED,
+        FetchFate.MALFORMED_XML,
+        FetchFate.TRUNCATED_XML,
+        FetchFate.XML_BOMB,
+        FetchFate.XML_TOO_DEEP,
+        FetchFate.XML_LIMIT,
+    }
+)
+# The written form of the skips, for code that tests a reason string.
+SKIP_REASONS = frozenset(f.value for f in _SKIP_FATES)
+
+
+def is_skip_reason(reason: str | None) -> bool:
+    """A fetch left out on purpose (robots.txt, the budget, not modified, ...)."""
+    return bool(reason) and reason in SKIP_REASONS
+
+
+def is_error_reason(reason: str | None) -> bool:
+    """A fetch that went wrong: any reason that is not a skip (``http_<status>`` included)."""
+    return bool(reason) and reason not in SKIP_REASONS

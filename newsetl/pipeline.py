@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from newsetl import classify, dedupe, interrupt, urls
+from newsetl import crawldir, dedupe, interrupt, urls
+from newsetl.discover import classify
 from newsetl.faults import crash_point
-from newsetl.models import FetchedPage
+from newsetl.models import FetchedPage, FetchFate, is_skip_reason
 from newsetl.storage import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, PAGES_SCHEMA, check_partition_value
 
 log = logging.getLogger(__name__)
@@ -42,100 +43,6 @@ def default_source_name(url: str) -> str:
     if parts.port and parts.port != default_port:
         host = f"{host}-{parts.port}"
     return check_partition_value(host.replace(":", "-"))
-
-
-# Page fates that mean "this URL is an article we hold".
-ARTICLE_FATES = frozenset({"article", "duplicate", "unchanged", "revised"})
-
-
-# The columns of data/pages that known_pages reads.
-KNOWN_COLUMNS = (
-    "url",
-    "final_url",
-    "kind",
-    "fate",
-    "etag",
-    "last_modified",
-    "fetched_at",
-    "listed_date",
-)
-
-
-def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
-    """What earlier runs learned of each article URL, for an incremental crawl.
-
-    ``pages`` is the fetch log (columns url, final_url, kind, fate, etag, last_modified,
-    fetched_at). Returns one record per article URL: ``url``, ``is_article``, the newest
-    ``etag`` / ``last_modified`` seen, and the last ``fetched_at`` (ISO 8601, UTC); then
-    one ``{"url", "is_article": false}`` per other URL that was fetched and found not to
-    be an article (fate ``not_article:*``; never one that failed). The crawl fetches
-    those as usual; they only tell it that a listing linking to them shows nothing new.
-    """
-    latest: dict[str, dict[str, Any]] = {}
-    not_articles: set[str] = set()
-    cols = KNOWN_COLUMNS
-    data = {c: pages.column(c).to_pylist() if c in pages.column_names else None for c in cols}
-    n = pages.num_rows
-    for i in range(n):
-        if data["kind"][i] != "page":
-            continue
-        if data["fate"][i] not in ARTICLE_FATES:
-            if str(data["fate"][i]).startswith("not_article"):
-                not_articles.update({data["url"][i], data["final_url"][i]} - {None})
-            continue
-        fetched = data["fetched_at"][i]
-        for url in {data["url"][i], data["final_url"][i]} - {None}:
-            rec = latest.setdefault(
-                url, {"url": url, "is_article": True, "etag": None, "last_modified": None}
-            )
-            if fetched is not None and (
-                rec.get("fetched_at") is None or fetched > rec["fetched_at"]
-            ):
-                rec["fetched_at"] = fetched
-                # A 304 carries no new validators: keep the ones of the last full answer.
-                if data["etag"] and data["etag"][i]:
-                    rec["etag"] = data["etag"][i]
-                if data["last_modified"] and data["last_modified"][i]:
-                    rec["last_modified"] = data["last_modified"][i]
-                listed = data["listed_date"][i] if data["listed_date"] else None
-                if listed is not None:
-                    rec["listed_date"] = listed
-    out = []
-    for rec in latest.values():
-        ts = rec.get("fetched_at")
-        rec["fetched_at"] = ts.astimezone(UTC).isoformat() if ts is not None else None
-        listed = rec.get("listed_date")
-        rec["listed_date"] = listed.astimezone(UTC).isoformat() if listed is not None else None
-        out.append(rec)
-    for url in sorted(not_articles - latest.keys()):
-        out.append({"url": url, "is_article": False})
-    return out
-
-
-def read_crawl(crawl_dir: str | os.PathLike[str]) -> tuple[list[FetchedPage], dict[str, Any]]:
-    """The fetch records and stats a crawl child process left in its folder."""
-    crawl_dir = Path(crawl_dir)
-    pages: list[FetchedPage] = []
-    path = crawl_dir / "pages.jsonl"
-    if path.exists():
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    pages.append(FetchedPage.from_dict(json.loads(line)))
-                except (ValueError, TypeError):
-                    log.warning("skipping a damaged line in %s", path)  # a killed child's last line
-    return pages, read_crawl_stats(crawl_dir)
-
-
-def read_crawl_stats(crawl_dir: str | os.PathLike[str]) -> dict[str, Any]:
-    """The stats a crawl child process left in its folder; {} when there are none."""
-    try:
-        return json.loads((Path(crawl_dir) / "stats.json").read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 @dataclass
@@ -214,7 +121,7 @@ def _extract_batch(jobs: list[Job]) -> list[dict[str, Any] | None]:
 def _failed_fate(reason: str) -> str:
     """``failed`` for a fetch that went wrong; ``not_fetched:<reason>`` for one left out
     on purpose (the page budget, robots.txt, not HTML, an off-site redirect ...)."""
-    return f"not_fetched:{reason}" if reason in SKIP_REASONS else "failed"
+    return f"not_fetched:{reason}" if is_skip_reason(reason) else "failed"
 
 
 def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> Job | None:
@@ -222,7 +129,7 @@ def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> 
     if page.kind != "page":
         result.fates[i] = (_failed_fate(page.reason) if page.reason else page.kind, None)
         return None
-    if page.reason == "not_modified":
+    if page.reason == FetchFate.NOT_MODIFIED:
         result.fates[i] = ("unchanged", None)  # a 304: the stored copy is current
         return None
     if page.reason or not page.body_path:
@@ -377,11 +284,8 @@ def extract_pages(
 
 # -- extraction while the crawl runs --------------------------------------------------------
 # The crawl task and the extract task talk through two small files in the crawl's control
-# folder: ``current`` names the folder the crawl attempt under way writes to (a retried
-# crawl starts a new one), and ``finished.json`` says how the crawl ended. Both are written
-# whole (temporary file, then rename), so a reader never sees half of one.
-CURRENT_FILE = "current"
-FINISHED_FILE = "finished.json"
+# folder (``newsetl.crawldir``): ``current`` names the folder the crawl attempt under way
+# writes to (a retried crawl starts a new one), and ``finished.json`` says how it ended.
 # A follower extracts the first pages itself, and starts worker processes only once the
 # crawl has proved big enough to pay for them.
 STREAM_POOL_AFTER = 24
@@ -394,61 +298,17 @@ class CrawlFailed(RuntimeError):
     """The crawl being followed ended in failure; its pages are not extracted."""
 
 
-def _write_whole(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def mark_crawl_attempt(control_dir: str | os.PathLike[str], attempt_dir: str) -> None:
-    """Tell a follower that the crawl now writes to ``attempt_dir`` (a folder name)."""
-    _write_whole(Path(control_dir) / CURRENT_FILE, attempt_dir)
-
-
-def mark_crawl_finished(
-    control_dir: str | os.PathLike[str], attempt_dir: str | None = None, error: str | None = None
-) -> None:
-    """Tell a follower the crawl ended: its pages are all in ``attempt_dir``, or it failed."""
-    state = {"dir": attempt_dir} if error is None else {"error": error}
-    _write_whole(Path(control_dir) / FINISHED_FILE, json.dumps(state))
-
-
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 class _Follow:
     """The follower's view of one crawl attempt: pages read so far and work handed out."""
 
     def __init__(self, attempt_dir: Path) -> None:
         self.dir = attempt_dir
-        self.offset = 0
-        self.tail = b""
+        self.tail = crawldir.PagesTail(attempt_dir)
         self.pages: list[FetchedPage] = []
         self.result = Extraction()
         self.inline: dict[int, dict[str, Any] | None] = {}
         self.futures: dict[tuple[int, ...], Any] = {}  # page indices -> their batch
         self.jobs = 0
-
-    def read_lines(self, final: bool) -> list[bytes]:
-        """Complete lines appended to ``pages.jsonl`` since the last call."""
-        try:
-            with open(self.dir / "pages.jsonl", "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read()
-        except FileNotFoundError:
-            return []
-        self.offset += len(chunk)
-        data = self.tail + chunk
-        lines = data.split(b"\n")
-        self.tail = lines.pop()
-        if final and self.tail:
-            lines.append(self.tail)  # a last line without its newline
-            self.tail = b""
-        return lines
 
 
 def follow_crawl(
@@ -463,7 +323,7 @@ def follow_crawl(
     """Extract the pages of a crawl while it runs; return its pages, their extraction and
     the folder they came from once the crawl says it finished.
 
-    The result equals ``extract_pages(read_crawl(dir)[0], dir, ...)`` on the finished
+    The result equals ``extract_pages(crawldir.read_crawl(dir)[0], dir, ...)`` on the finished
     folder: the same pages in the same order, the same fates, the same article rows. When
     the crawl starts over (a retry), everything read so far is dropped. Raises CrawlFailed
     when the crawl reports failure, TimeoutError after ``timeout_s`` without an end.
@@ -477,29 +337,19 @@ def follow_crawl(
     extracted = 0
     try:
         while True:
-            current = _read_text(control / CURRENT_FILE)
-            finished_raw = _read_text(control / FINISHED_FILE)
-            finished = json.loads(finished_raw) if finished_raw else None
+            current, finished = crawldir.read_control(control)
             if finished and "error" in finished:
                 raise CrawlFailed(f"the crawl failed: {finished['error']}")
-            if current and (state is None or state.dir.name != current.strip()):
+            if current and (state is None or state.dir.name != current):
                 if state is not None:
                     log.info("the crawl started over in %s: extracting afresh", current)
                     for fut in state.futures.values():
                         fut.cancel()
-                state = _Follow(control / current.strip())
+                state = _Follow(control / current)
             done = bool(finished and state is not None and finished.get("dir") == state.dir.name)
             batch: list[tuple[int, Job]] = []
             if state is not None:
-                for line in state.read_lines(final=done):
-                    line = line.strip()
-                    if not line:
-                        continue
-                    try:
-                        page = FetchedPage.from_dict(json.loads(line))
-                    except (ValueError, TypeError):
-                        log.warning("skipping a damaged line in %s", state.dir / "pages.jsonl")
-                        continue
+                for page in state.tail.read_pages(final=done):
                     i = len(state.pages)
                     state.pages.append(page)
                     job = _job_for(i, page, state.dir, state.result)
@@ -696,21 +546,6 @@ def build_tables(
     }
 
 
-# Fetch outcomes that are decisions, not failures: reported as skips, not errors.
-SKIP_REASONS = frozenset(
-    {
-        "robots_disallowed",
-        "not_html",
-        "offsite_redirect",
-        "max_pages",
-        "redirect_duplicate",
-        "not_fetched",
-        "interrupted",
-        "not_modified",
-    }
-)
-
-
 MAX_REJECTED_EXAMPLES = 5
 
 
@@ -775,9 +610,9 @@ def start_failures(pages: list[FetchedPage]) -> tuple[int, list[dict[str, str]]]
         if start in worked:
             continue
         reason = (own.reason if own else None) or (
-            f"http_{own.status}" if own and own.status else "no_answer"
+            FetchFate.http(own.status) if own and own.status else "no_answer"
         )
-        if reason.startswith("http_"):
+        if FetchFate.of(reason) is FetchFate.HTTP:
             fix = f"the server answered {reason[5:]}: check the URL"
         else:
             fix = _START_FIXES.get(reason, "see data/pages for what was fetched")
@@ -803,7 +638,7 @@ def summarize(
         if p.kind != "page":
             discovery[f"{p.kind}:{p.reason}"] += 1
             continue
-        (skipped if p.reason in SKIP_REASONS else errors)[p.reason] += 1
+        (skipped if is_skip_reason(p.reason) else errors)[p.reason] += 1
         if len(examples.setdefault(p.reason, [])) < 3:
             examples[p.reason].append(p.url)
     not_articles, presented = rejected_pages(tables["pages"])

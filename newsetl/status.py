@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from newsetl.pipeline import SKIP_REASONS
+from newsetl.models import is_error_reason, is_skip_reason
 from newsetl.storage import TABLES, Dataset
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,11 @@ def is_error(kind: str | None, reason: str | None) -> bool:
     Same rule as the run summary (``pipeline.summarize``): skips such as robots.txt or the
     page budget are decisions, and a missing ``/sitemap.xml`` is a discovery failure.
     """
-    return bool(reason) and (kind or "page") == "page" and reason not in SKIP_REASONS
+    return (kind or "page") == "page" and is_error_reason(reason)
 
 
 def is_skip(kind: str | None, reason: str | None) -> bool:
-    return bool(reason) and (kind or "page") == "page" and reason in SKIP_REASONS
+    return (kind or "page") == "page" and is_skip_reason(reason)
 
 
 def load_tables(data_dir: str | os.PathLike[str]) -> dict[str, dict[str, list[Any]]]:

@@ -27,7 +27,7 @@ default from ``spiders.settings``, 20 s). Prints ``crawl: N pages fetched, H htm
 errors`` on stderr about every 2 s. Exit 0 when the crawl ran (even if pages failed: read
 stats.json), 2 on bad arguments.
 
-``--redis-url`` switches to the distributed mode (``spiders.frontier``): every process
+``--redis-url`` switches to the distributed mode (``spiders.distributed``): every process
 started with the same URL and ``--frontier NAME`` shares one Redis frontier and seen-set,
 so no page is fetched twice; ``--max-pages`` is then the total for all of them. Each
 process writes its own DIR; the union of their pages.jsonl is the crawl.
@@ -55,9 +55,11 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-__all__ = ["main", "run_crawl", "validate_url"]
+from newsetl import crawldir
+from newsetl.urls import validate_start_url
+
+__all__ = ["main", "run_crawl"]
 
 _QUIET_LOGGERS = ("scrapy.utils.log", "scrapy.crawler", "scrapy.middleware", "scrapy.addons")
 
@@ -65,20 +67,6 @@ _QUIET_LOGGERS = ("scrapy.utils.log", "scrapy.crawler", "scrapy.middleware", "sc
 class _BelowWarning(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.WARNING
-
-
-def validate_url(url: str) -> str | None:
-    """Why ``url`` cannot be a start URL, or None when it is fine."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return f"not an http(s) URL: {url!r}"
-    if not parts.hostname:
-        return f"URL has no host: {url!r}"
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        return f"URL has a bad port: {url!r}"
-    return None
 
 
 # Scrapy components the crawl never uses. Scrapy imports every component named in a setting
@@ -156,9 +144,7 @@ def run_crawl(
     if not urls:
         raise ValueError("no start URL given")
     for url in urls:
-        problem = validate_url(url)
-        if problem:
-            raise ValueError(problem)
+        validate_start_url(url)  # raises ValueError naming the fix
     if int(max_pages) < 1:
         raise ValueError("max_pages must be at least 1")
     if revisit_after is not None and revisit_after <= 0:
@@ -178,7 +164,7 @@ def run_crawl(
                 fh.read(1)
         except OSError as exc:
             raise ValueError(f"cannot read known file {str(known)!r}: {exc}") from None
-    if redis_url:  # distributed mode (spiders.frontier)
+    if redis_url:  # distributed mode (spiders.distributed)
         from spiders.frontier import check_redis
 
         problem = check_redis(redis_url)
@@ -187,11 +173,11 @@ def run_crawl(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # stats.json marks a finished crawl for readers of pages.jsonl: not one from before.
-    (out / "stats.json").unlink(missing_ok=True)
+    crawldir.remove_end_mark(out)
 
     from scrapy.crawler import CrawlerProcess
 
-    from spiders.news import NewsSpider, write_stats
+    from spiders.news import NewsSpider
 
     started = time.monotonic()
     # Keep stderr readable for the parent: no version banner, settings dump or middleware
@@ -204,7 +190,7 @@ def run_crawl(
     settings = crawl_settings(polite=polite, user_agent=user_agent, overrides=settings_overrides)
     spider_cls: type[NewsSpider] = NewsSpider
     if redis_url:
-        from spiders.frontier import DistributedNewsSpider, distributed_settings
+        from spiders.distributed import DistributedNewsSpider, distributed_settings
 
         spider_cls = DistributedNewsSpider
         shared = distributed_settings(redis_url, frontier, lease=lease, idle_timeout=idle_timeout)
@@ -233,7 +219,7 @@ def run_crawl(
         ours = spider.summary(scrapy_stats.get("finish_reason"))
     ours["elapsed_s"] = round(time.monotonic() - started, 3)
     ours["polite"] = polite
-    return write_stats(out, scrapy_stats, ours)
+    return crawldir.write_stats(out, scrapy_stats, ours)
 
 
 class _Parser(argparse.ArgumentParser):

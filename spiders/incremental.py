@@ -12,13 +12,12 @@ last fetched; a page listed later with a newer date is fetched again (conditiona
 
 ``url`` is the URL as it was fetched (``final_url`` or ``url`` of a past FetchedPage);
 the spider matches it with the same key it uses for its own dedupe
-(:func:`spiders.news.url_key` of :func:`spiders.news.clean_url`: fragment stripped, query
+(:func:`newsetl.urls.url_key` of :func:`newsetl.urls.clean_url`: fragment stripped, query
 sorted, percent-encoding normalised). Pure Python: no Scrapy import.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+
+from newsetl import crawldir
 
 logger = logging.getLogger(__name__)
 
@@ -116,33 +117,24 @@ def read_known(path: str | Path, key: Callable[[str], str]) -> tuple[dict[str, K
     """
     known: dict[str, KnownUrl] = {}
     bad = 0
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                data = json.loads(line)
-            except ValueError:
-                bad += 1
-                continue
-            if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-                bad += 1
-                continue
-            try:
-                k = key(data["url"])
-            except Exception:  # a URL our normalisation cannot handle
-                bad += 1
-                continue
+    for data in crawldir.iter_known(path):
+        if data is None:
+            bad += 1
+            continue
+        try:
+            k = key(data["url"])
+        except Exception:  # a URL our normalisation cannot handle
+            bad += 1
+            continue
 
-            known[k] = KnownUrl(
-                url=data["url"],
-                is_article=data.get("is_article") is True,
-                etag=_text(data, "etag"),
-                last_modified=_text(data, "last_modified"),
-                fetched_at=parse_date(_text(data, "fetched_at")),
-                listed=parse_date(_text(data, "listed_date")),
-            )
+        known[k] = KnownUrl(
+            url=data["url"],
+            is_article=data.get("is_article") is True,
+            etag=_text(data, "etag"),
+            last_modified=_text(data, "last_modified"),
+            fetched_at=parse_date(_text(data, "fetched_at")),
+            listed=parse_date(_text(data, "listed_date")),
+        )
     if bad:
         logger.warning("known file %s: %d unusable lines skipped", path, bad)
     return known, bad

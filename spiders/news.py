@@ -10,7 +10,10 @@ fetches just that article (and robots.txt).
 
 Every fetch attempt becomes one :class:`newsetl.models.FetchedPage` JSON line in
 ``<out>/pages.jsonl`` (flushed per line); kept HTML bodies go to
-``<out>/bodies/<sha1(final url)>.html`` as raw bytes. ``spiders.crawl`` runs it.
+``<out>/bodies/<sha1(final url)>.html`` as raw bytes: written by the crawl folder's owner,
+:class:`newsetl.crawldir.CrawlWriter`. What documents and pages say is read by
+``newsetl.discover``; recording is in ``spiders.records``, expansion (redirects, links,
+sitemap and feed entries) in ``spiders.expand``. ``spiders.crawl`` runs it.
 
 ``scrapy crawl news -a start_urls=https://example.com/ -a out_dir=out -a max_pages=50``
 works too (``start_urls`` may be comma- or space-separated).
@@ -18,643 +21,44 @@ works too (``start_urls`` may be comma- or space-separated).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import struct
-import sys
 import time
-import zlib
 from collections import Counter
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from functools import lru_cache
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
-from lxml import etree, html
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import Request, Response
-from scrapy.utils.gz import gunzip as scrapy_gunzip
-from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
-from w3lib.url import canonicalize_url, safe_url_string
 
-from newsetl.archive import ARCHIVE_NAME, ArchiveWriter
-from newsetl.classify import url_shape as _url_shape
-from newsetl.models import FetchedPage
+from newsetl.crawldir import CrawlWriter, write_stats
+from newsetl.discover.documents import (
+    GZIP_TYPES,
+    HTML_TYPES,
+    XML_TYPES,
+    parse_text_sitemap,
+    read_feed,
+    read_sitemap,
+    sniff,
+    split_content_type,
+)
+from newsetl.discover.links import url_shape
+from newsetl.models import FetchedPage, FetchFate
+from newsetl.urls import clean_url, known_key, origin, url_key
 
+from .expand import PRIO_INDEX, PRIO_LINK, PRIO_START, DiscoveryMixin
 from .incremental import KnownUrl, parse_date, read_known
-from .middlewares import BudgetExhausted, RobotsDisallowed, Superseded
-
-# ---------------------------------------------------------------------------------------
-# Pure helpers: what a response is and what it lists (no Scrapy; easy to test).
-
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-# Types a discovery document (sitemap, feed) may come with.
-XML_TYPES = frozenset(
-    {
-        "text/xml",
-        "application/xml",
-        "application/rss+xml",
-        "application/atom+xml",
-        "application/rdf+xml",
-        "application/x-rss+xml",
-    }
-)
-GZIP_TYPES = frozenset(
-    {"application/gzip", "application/x-gzip", "application/octet-stream", "binary/octet-stream"}
-)
-MAX_GUNZIP = 50 * 1024 * 1024  # sitemaps are at most 50 MB uncompressed by the protocol
-
-_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-
-
-def split_content_type(header: str | bytes | None) -> tuple[str | None, str | None]:
-    """``text/html; charset=UTF-8`` -> (``text/html``, ``UTF-8``)."""
-    if not header:
-        return None, None
-    text = header.decode("latin-1") if isinstance(header, bytes) else header
-    mime = text.split(";", 1)[0].strip().lower() or None
-    match = _CHARSET.search(text)
-    return mime, (match.group(1) if match else None)
-
-
-def gunzip(body: bytes, limit: int = MAX_GUNZIP) -> bytes | None:
-    """Scrapy's gunzip (as much as a damaged archive gives, chunk by chunk), refused past
-    ``limit`` bytes: returns None when ``body`` is not gzip, and raises ValueError for a
-    payload that expands beyond ``limit`` (a gzip bomb) before holding more of it."""
-    try:
-        return scrapy_gunzip(body, max_size=limit)
-    except (OSError, EOFError, zlib.error, struct.error):
-        return None
-
-
-def root_element(body: bytes) -> str | None:
-    """Local name (lower case) of the first element in a markup document, skipping the
-    XML declaration, processing instructions, comments and the doctype."""
-    head = body[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
-    pos = 0
-    while True:
-        lt = head.find(b"<", pos)
-        if lt < 0:
-            return None
-        nxt = head[lt + 1 : lt + 4]
-        if nxt.startswith(b"!--"):
-            end = head.find(b"-->", lt + 4)
-            if end < 0:
-                return None
-            pos = end + 3
-            continue
-        if nxt[:1] in (b"?", b"!"):
-            end = head.find(b">", lt + 1)
-            if end < 0:
-                return None
-            pos = end + 1
-            continue
-        match = _ROOT.match(head, lt)
-        if not match:
-            pos = lt + 1
-            continue
-        name = match.group(1).decode("ascii", "replace").lower()
-        return name.rsplit(":", 1)[-1]
-
-
-def sniff(content_type: str | None, body: bytes, limit: int = MAX_GUNZIP) -> tuple[str, bytes]:
-    """Decide from the response (not the URL) what a document is.
-
-    Returns (kind, body) where kind is ``html``, ``urlset``, ``sitemapindex``, ``rss``,
-    ``atom``, ``rdf``, ``text`` (plain text) or ``other``; body is gunzipped when the
-    payload was a gzip file (``sitemap.xml.gz``). A gzip payload that expands beyond
-    ``limit`` bytes (a gzip bomb) gives ``("too_large", b"")``.
-    """
-    mime = (content_type or "").lower()
-    if body[:2] == b"\x1f\x8b":
-        try:
-            unzipped = gunzip(body, limit)
-        except ValueError:  # it expands beyond the limit
-            return "too_large", b""
-        if unzipped is not None:
-            body, mime = unzipped, ""  # the header described the archive, not its content
-    xmlish = mime in XML_TYPES or mime.endswith("+xml")
-    if mime and not (
-        mime in HTML_TYPES or xmlish or mime.startswith("text/") or mime in GZIP_TYPES
-    ):
-        return "other", body  # PDF, images, ...
-    root = root_element(body)
-    if root in ("urlset", "sitemapindex", "rss", "rdf"):
-        return root, body
-    if root == "feed":
-        return "atom", body
-    if mime in HTML_TYPES or root in ("html", "head", "body"):
-        return "html", body
-    if xmlish:
-        return "other", body  # an XML document we do not know
-    return "text", body
-
-
-@dataclass(slots=True)
-class Entry:
-    """One URL listed by a sitemap or feed, with what the listing says about it."""
-
-    url: str
-    lastmod: str | None = None
-    title: str | None = None
-    published: str | None = None
-
-
-def _xml_parse(body: bytes) -> tuple[etree._Element | None, str | None, bool]:
-    """Parse a sitemap or feed without expanding entities (no XXE, no network, no huge
-    trees); returns (root, problem, had fatal errors).
-
-    ``problem`` is ``xml_bomb`` when libxml2 refused an entity (billion laughs, quadratic
-    blow-up: the document is cut at the first such reference), ``xml_too_deep`` (nesting
-    beyond libxml2's 256 levels) or ``xml_limit`` for its other resource limits,
-    ``truncated_xml`` when the document ends early, ``malformed_xml`` when it could not be
-    parsed at all, else None (recover mode may still have skipped small errors such as a
-    bare ``&``)."""
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None, "malformed_xml", True
-    problem, fatal = None, False
-    for err in parser.error_log:
-        fatal = fatal or err.level_name == "FATAL"
-        name, message = err.type_name or "", err.message or ""
-        lower = message.lower()
-        if "amplification" in lower or ("RESOURCE_LIMIT" in name and "entit" in lower):
-            problem = "xml_bomb"
-        elif "RESOURCE_LIMIT" in name and problem != "xml_bomb":
-            problem = "xml_too_deep" if "depth" in lower else "xml_limit"
-        elif problem is None and (
-            name in ("ERR_TAG_NOT_FINISHED", "ERR_DOCUMENT_END") or "Premature end" in message
-        ):
-            problem = "truncated_xml"
-    if root is None:
-        return None, problem or "malformed_xml", True
-    return root, problem, fatal
-
-
-def _local(tag: object) -> str:
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1].lower()
-
-
-def _child_text(el: etree._Element, *names: str) -> str | None:
-    for child in el:
-        if _local(child.tag) in names:
-            text = (child.text or "").strip()
-            if text:
-                return text
-    return None
-
-
-def _find_desc(el: etree._Element, name: str) -> etree._Element | None:
-    for child in el.iter():
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry]]:
-    """Entries of a ``<urlset>`` or ``<sitemapindex>``; returns (root kind, entries)."""
-    kind, entries, _ = read_sitemap(body, base_url)
-    return kind, entries
-
-
-def read_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry], str | None]:
-    """Like :func:`parse_sitemap`, plus what was wrong with the XML (see ``_xml_parse``;
-    ``malformed_xml`` also when errors left no entry at all)."""
-    root, problem, fatal = _xml_parse(body)
-    if root is None:
-        return "urlset", [], problem
-    kind, entries = _sitemap_entries_of(root, base_url)
-    if problem is None and fatal and not entries:
-        problem = "malformed_xml"
-    return kind, entries, problem
-
-
-def _sitemap_entries_of(root: etree._Element, base_url: str) -> tuple[str, list[Entry]]:
-    kind = _local(root.tag)
-    item_tag = "sitemap" if kind == "sitemapindex" else "url"
-    entries: list[Entry] = []
-    for el in root:
-        if _local(el.tag) != item_tag:
-            continue
-        loc = _child_text(el, "loc")
-        if not loc:
-            continue
-        entry = Entry(url=urljoin(base_url, loc), lastmod=_child_text(el, "lastmod"))
-        news = _find_desc(el, "news")
-        if news is not None:
-            pub = _find_desc(news, "publication_date")
-            title = _find_desc(news, "title")
-            entry.published = (pub.text or "").strip() or None if pub is not None else None
-            entry.title = (title.text or "").strip() or None if title is not None else None
-        entries.append(entry)
-    return kind, entries
-
-
-def parse_text_sitemap(body: bytes, base_url: str) -> list[Entry]:
-    """A plain-text sitemap: one absolute URL per line."""
-    out = []
-    for line in body.decode("utf-8", "replace").splitlines():
-        line = line.strip()
-        if line.startswith(("http://", "https://")):
-            out.append(Entry(url=line))
-    return out
-
-
-def _to_iso(value: str | None) -> str | None:
-    """RSS dates are RFC 822; convert to ISO 8601 when possible, else keep as found."""
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value).isoformat()
-    except (TypeError, ValueError, IndexError):
-        return value
-
-
-def parse_feed(body: bytes, base_url: str) -> list[Entry]:
-    """Items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
-    return read_feed(body, base_url)[0]
-
-
-def read_feed(body: bytes, base_url: str) -> tuple[list[Entry], str | None]:
-    """Like :func:`parse_feed`, plus what was wrong with the XML (see ``read_sitemap``)."""
-    root, problem, fatal = _xml_parse(body)
-    if root is None:
-        return [], problem
-    entries = _feed_entries_of(root, base_url)
-    if problem is None and fatal and not entries:
-        problem = "malformed_xml"
-    return entries, problem
-
-
-def _feed_entries_of(root: etree._Element, base_url: str) -> list[Entry]:
-    entries: list[Entry] = []
-    for el in root.iter():
-        name = _local(el.tag)
-        if name == "item":  # RSS 2.0 and 1.0
-            link = _child_text(el, "link")
-            if not link:
-                guid = next((c for c in el if _local(c.tag) == "guid"), None)
-                if guid is not None and (guid.get("isPermaLink", "true") != "false"):
-                    link = (guid.text or "").strip() or None
-            if not link:
-                about = el.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
-                link = about or None
-            if not link:
-                continue
-            published = _child_text(el, "pubdate") or _child_text(el, "date")
-            entries.append(
-                Entry(
-                    url=urljoin(base_url, link),
-                    title=_child_text(el, "title"),
-                    published=_to_iso(published),
-                )
-            )
-        elif name == "entry":  # Atom
-            href = None
-            for child in el:
-                if _local(child.tag) != "link":
-                    continue
-                rel = child.get("rel", "alternate")
-                if rel == "alternate" and child.get("href"):
-                    href = child.get("href")
-                    break
-            if not href:
-                continue
-            entries.append(
-                Entry(
-                    url=urljoin(base_url, href),
-                    title=_child_text(el, "title"),
-                    published=_child_text(el, "published") or _child_text(el, "updated"),
-                    lastmod=_child_text(el, "updated"),
-                )
-            )
-    return entries
-
-
-def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
-    """URLs from the ``Sitemap:`` lines of a robots.txt (Scrapy's reader), the first
-    512 KiB of it only."""
-    found = sitemap_urls_from_robots(body[: 512 * 1024])  # relative as written
-    return [urljoin(base_url, u.split()[0]) for u in found if u.strip()]
-
-
-# ---------------------------------------------------------------------------------------
-# HTML pages: evidence for "is this an article", and the links worth following.
-
-_ARTICLE_JSONLD = re.compile(
-    r"\"@type\"\s*:\s*\[?\s*\"(?:[\w:/.]*/)?"
-    r"(Article|NewsArticle|BlogPosting|ReportageNewsArticle|AnalysisNewsArticle|"
-    r"OpinionNewsArticle|ReviewNewsArticle|BackgroundNewsArticle|LiveBlogPosting|"
-    r"TechArticle|ScholarlyArticle|SocialMediaPosting)\"",
-)
-_NEXT_TEXTS = frozenset(
-    {
-        "next",
-        "next page",
-        "next »",
-        "next ›",
-        "next →",
-        "older",
-        "older posts",
-        "older entries",
-        "older articles",
-        "more posts",
-        "›",
-        "»",
-        "→",
-        ">",
-        ">>",
-        "more",
-        "load more",
-    }
-)
-# A URL that is a listing page by itself, and weaker forms that count only for links whose
-# text is a page number (``?p=123`` is also WordPress's short link to a post).
-_PAGE_URL = re.compile(r"/page/\d+/?$|[?&](page|paged)=\d+", re.I)
-_PAGE_URL_WEAK = re.compile(r"[?&](pg|p|offset|start|pagenum)=\d+|/\d+/?$", re.I)
-_SKIP_EXT = re.compile(
-    r"\.(jpe?g|png|gif|webp|svg|ico|bmp|tiff?|css|js|mjs|json|woff2?|ttf|eot|otf|mp[34]|"
-    r"m4[av]|mov|avi|wmv|webm|ogg|wav|flac|zip|gz|tgz|rar|7z|exe|dmg|apk|iso)$",
-    re.I,
-)
-FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
-
-
-@dataclass(slots=True)
-class PageLinks:
-    article_like: bool
-    evidence: str
-    feeds: list[str]
-    pagination: list[str]
-    links: list[str]
-    # link -> its anchor text, for links that read as a headline (four words or more):
-    # a listing names its stories by their headlines, a menu its sections by a word or two
-    headlines: dict[str, str] = field(default_factory=dict)
-    # links set as a heading (<h2><a>..</a></h2>, <a><h3>..</h3></a>): how listings present
-    # their stories, whatever the words
-    in_headings: frozenset[str] = frozenset()
-
-
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
-
-
-def _in_heading(a: Any) -> bool:
-    """Whether an anchor sits in a heading (two levels up at most) or holds one."""
-    node = a.getparent()
-    for _ in range(2):
-        if node is None:
-            break
-        if node.tag in _HEADINGS:
-            return True
-        node = node.getparent()
-    return any(child.tag in _HEADINGS for child in a.iterchildren())
-
-
-def _norm_text(text: str) -> str:
-    return " ".join(text.split()).strip().lower()
-
-
-def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLinks:
-    """Links of an HTML page split into feeds, pagination and other links, plus whether the
-    page itself carries article markup (og:type article or a JSON-LD Article type)."""
-    try:
-        parser = html.HTMLParser(encoding=encoding) if encoding else None
-        doc = html.fromstring(body, base_url=url, parser=parser)
-    except (etree.ParserError, ValueError, LookupError):
-        try:
-            doc = html.fromstring(body, base_url=url)
-        except (etree.ParserError, ValueError):
-            return PageLinks(False, "unparsable", [], [], [])
-    base = url
-    for b in doc.iter("base"):
-        if b.get("href"):
-            base = urljoin(url, b.get("href"))
-            break
-    parts = urlsplit(base)
-    base_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else base
-    article_like, evidence = False, ""
-    for meta in doc.iter("meta"):
-        prop = (meta.get("property") or meta.get("name") or "").lower()
-        if prop == "og:type":
-            og = (meta.get("content") or "").strip().lower()
-            if og == "article" or og.startswith("article:"):
-                article_like, evidence = True, "og_article"
-            break
-    if not article_like:
-        for script in doc.iter("script"):
-            if (script.get("type") or "").lower() == "application/ld+json":
-                if _ARTICLE_JSONLD.search(script.text or ""):
-                    article_like, evidence = True, "jsonld_article"
-                    break
-    feeds: list[str] = []
-    pagination: list[str] = []
-    for link in doc.iter("link"):
-        rel = (link.get("rel") or "").lower().split()
-        href = link.get("href")
-        if not href:
-            continue
-        if "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
-            feeds.append(urljoin(base, href))
-        elif "next" in rel:
-            pagination.append(urljoin(base, href))
-    links: list[str] = []
-    headlines: dict[str, str] = {}
-    in_headings: set[str] = set()
-    for a in doc.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
-            continue
-        # Listing pages repeat the same menu and sidebar links page after page: resolve each
-        # (origin, href) once. A root-relative or absolute href resolves the same against
-        # any base with the same scheme and host; other hrefs need the whole base.
-        context = base_origin if href.startswith(("/", "http://", "https://")) else base
-        absolute, skip = _resolve_href(context, href)
-        if skip:
-            continue
-        rel = (a.get("rel") or "").lower().split()
-        raw_text = a.text_content() or ""
-        text = _norm_text(raw_text)
-        label = _norm_text(a.get("aria-label") or "")
-        classes = (a.get("class") or "").lower()
-        if (
-            "next" in rel
-            or text in _NEXT_TEXTS
-            or label in _NEXT_TEXTS
-            or "next" in classes.split()
-            or (text.isdigit() and len(text) <= 4 and _PAGE_URL_WEAK.search(absolute))
-            or _PAGE_URL.search(absolute)
-        ):
-            pagination.append(absolute)
-        else:
-            links.append(absolute)
-            if 4 <= text.count(" ") + 1 <= 40 and absolute not in headlines:
-                headlines[absolute] = " ".join(raw_text.split())
-            if text and _in_heading(a):
-                in_headings.add(absolute)
-    return PageLinks(
-        article_like, evidence, feeds, pagination, links, headlines, frozenset(in_headings)
-    )
-
-
-url_shape = lru_cache(maxsize=1 << 15)(_url_shape)  # pure; links repeat across pages
-
-_RECORD_FIELDS = tuple(f.name for f in fields(FetchedPage))
-
-
-def record_dict(rec: FetchedPage) -> dict[str, Any]:
-    """``rec.to_dict()`` without dataclasses.asdict's deep copy (every field is a scalar)."""
-    return {name: getattr(rec, name) for name in _RECORD_FIELDS}
-
-
-@lru_cache(maxsize=1 << 15)
-def _resolve_href(context: str, href: str) -> tuple[str, bool]:
-    """``urljoin(context, href)``, and whether its path names a file type we never fetch."""
-    absolute = urljoin(context, href)
-    return absolute, bool(_SKIP_EXT.search(urlsplit(absolute).path))
-
+from .records import RecordingMixin, _now, reason_for
 
 # ---------------------------------------------------------------------------------------
 # URL helpers
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_OWN_META = ("nl_", "newsetl_", "dont_redirect", "handle_httpstatus_all")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_POSTISH = re.compile(r"post|article|news|blog|story|stories", re.I)
-# Sitemaps of a site's taxonomy and static pages (Yoast ``category-sitemap.xml``, core
-# WordPress ``wp-sitemap-taxonomies-post_tag-1.xml``, ``wp-sitemap-users-1.xml`` ...).
-_TAXONOMY_SITEMAP = re.compile(
-    r"(?:^|[/_-])(?:tags?|post_tag|categor(?:y|ies)|authors?|users|topics?|sections?|"
-    r"taxonom(?:y|ies)|pages?)(?:[-_.]|$)",
-    re.I,
-)
-
-
-def _taxonomy_sitemap(name: str) -> bool:
-    return bool(_TAXONOMY_SITEMAP.search(name))
-
-
-def _posts_sitemap(url: str) -> bool:
-    """A sitemap named for posts or news (not ``post_tag-sitemap.xml``)."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1] or url
-    return bool(_POSTISH.search(name)) and not _taxonomy_sitemap(name)
-
-
-# Reasons that mean "a page we wanted could not be had" (counted as errors). Others, such as
-# robots_disallowed, not_html, offsite_redirect or max_pages, are deliberate skips.
-ERROR_REASONS_PREFIX = ("http_",)
-ERROR_REASONS = frozenset(
-    {
-        "timeout",
-        "connection_error",
-        "dns_error",
-        "too_large",
-        "redirect_loop",
-        "download_error",
-        "bad_redirect",
-    }
-)
-
-
-def is_error_reason(reason: str | None) -> bool:
-    return bool(reason) and (reason in ERROR_REASONS or reason.startswith(ERROR_REASONS_PREFIX))
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the default port filled in: the unit a crawl stays on."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
-
-
-# A URL already in canonical form: lower-case host, a path of unreserved characters only,
-# no dot segment, no query, no fragment. Such a URL is its own clean form and its own key
-# (tests/test_known_key.py checks this against the full functions). Most article, sitemap
-# and listing URLs are such URLs; canonicalizing them one by one cost a warm crawl of the
-# 1,000-article benchmark site about 60 ms.
-_PLAIN_URL = re.compile(r"https?://[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?/[A-Za-z0-9_~./-]*\Z")
-
-
-def _is_plain(url: str) -> bool:
-    return _PLAIN_URL.match(url) is not None and "/." not in url and ".." not in url
-
-
-def _full_url_key(url: str) -> str:
-    try:
-        return canonicalize_url(url, keep_fragments=False)
-    except (ValueError, UnicodeError):
-        return urldefrag(url)[0]
-
-
-def _full_clean_url(url: str) -> str:
-    return urldefrag(safe_url_string(url.strip()))[0]
-
-
-@lru_cache(maxsize=1 << 16)  # the same links come back on every listing page
-def url_key(url: str) -> str:
-    """Dedupe key: w3lib canonical form (sorted query, no fragment)."""
-    return url if _is_plain(url) else _full_url_key(url)
-
-
-@lru_cache(maxsize=1 << 16)
-def clean_url(url: str) -> str:
-    """The URL we request: made safe (percent-encoded) and without its fragment."""
-    return url if _is_plain(url) else _full_clean_url(url)
-
-
-def body_name(final_url: str) -> str:
-    return "bodies/" + hashlib.sha1(final_url.encode("utf-8")).hexdigest() + ".html"
-
-
-def reason_for(exc: BaseException) -> str:
-    """Map a download failure to a short reason code."""
-    name = type(exc).__name__
-    if isinstance(exc, RobotsDisallowed):
-        return "robots_disallowed"
-    if isinstance(exc, Superseded):
-        return "superseded"
-    if isinstance(exc, BudgetExhausted):
-        return "max_pages"
-    if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeout"):
-        return "timeout"
-    if name in ("CannotResolveHostError", "DNSLookupError"):
-        return "dns_error"
-    if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: too big once decompressed
-        return "too_large"
-    if name in ("DownloadCancelledError", "CancelledError"):
-        return "too_large"  # DOWNLOAD_MAXSIZE is the only thing that cancels a download here
-    if name in (
-        "DownloadConnectionRefusedError",
-        "ConnectionRefusedError",
-        "ConnectError",
-        "ConnectionLost",
-        "ConnectionDone",
-        "DownloadFailedError",
-        "ResponseFailed",
-        "ResponseDataLossError",
-        "TunnelError",
-        "ResponseNeverReceived",
-    ):
-        return "connection_error"
-    if isinstance(exc, OSError):
-        return "connection_error"
-    return "download_error"
 
 
 def _as_list(value: Any) -> list[str]:
@@ -671,10 +75,6 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 @dataclass(slots=True)
 class Site:
     """One start URL and the origins (scheme, host, port) its crawl may visit."""
@@ -684,16 +84,6 @@ class Site:
     index_fetches: int = 0
     expanded: bool = False  # site-wide discovery (robots sitemaps, /sitemap.xml) scheduled
     counts: Counter = field(default_factory=Counter)
-
-
-# Request priorities: discovery documents first, then what they list, then plain links.
-PRIO_START = 100
-PRIO_INDEX = 50
-PRIO_ENTRY = 30
-PRIO_PAGINATION = 20
-PRIO_LISTED_PAGE = 10  # a sitemap entry shaped like a tag, section, author or service page
-PRIO_LINK = 0
-MAX_PAGINATION_CHAIN = 200
 
 
 @dataclass(slots=True)
@@ -707,7 +97,7 @@ class Gate:
     held: list = field(default_factory=list)
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
     name = "news"
 
     def __init__(
@@ -741,14 +131,13 @@ class NewsSpider(scrapy.Spider):
         self.known_bad_lines = 0
         self.known_path = str(known) if known else None
         if known:
-            self.known, self.known_bad_lines = read_known(known, _known_key)
+            self.known, self.known_bad_lines = read_known(known, known_key)
         self.skipped_known: dict[str, tuple[str, str]] = {}  # key -> (url, start url)
         # Incremental mode: per listing page (key), the links on it that may be new
         # articles (see _pagination_worthwhile).
         self.listing_candidates: dict[str, frozenset[str]] = {}
         self.listed_dates: dict[str, datetime] = {}  # key -> newest sitemap/feed date
         self.archive_enabled = _as_bool(archive)
-        self._archive: ArchiveWriter | None = None
         self._archive_failed = False
         # Tunables, overwritten from settings in from_crawler.
         self.depth_limit = 4
@@ -776,7 +165,7 @@ class NewsSpider(scrapy.Spider):
         self.skipped_by_reason: Counter = Counter()
         self.discovery_by_reason: Counter = Counter()
         self.not_scheduled: Counter = Counter()
-        self._out: Any = None
+        self.crawl_dir = CrawlWriter(self.out_dir)  # pages.jsonl, bodies/, the WARC
         self._progress_loop: Any = None
 
     @classmethod
@@ -802,17 +191,15 @@ class NewsSpider(scrapy.Spider):
     # -- lifecycle ------------------------------------------------------------------
 
     def _on_opened(self, spider: Any = None) -> None:
-        (self.out_dir / "bodies").mkdir(parents=True, exist_ok=True)
-        self._out = open(self.out_dir / "pages.jsonl", "w", encoding="utf-8")  # noqa: SIM115
-        if self.archive_enabled:
-            self._archive = ArchiveWriter(
-                self.out_dir / ARCHIVE_NAME,
-                info={
-                    "robots": "obey",
-                    "http-header-user-agent": self.settings.get("USER_AGENT"),
-                    "description": "newsetl crawl of " + " ".join(self.start_urls),
-                },
-            )
+        self.crawl_dir.open(
+            archive_info={
+                "robots": "obey",
+                "http-header-user-agent": self.settings.get("USER_AGENT"),
+                "description": "newsetl crawl of " + " ".join(self.start_urls),
+            }
+            if self.archive_enabled
+            else None
+        )
         from twisted.internet.task import LoopingCall
 
         self._progress_started = time.monotonic()
@@ -826,104 +213,22 @@ class NewsSpider(scrapy.Spider):
         # spent while they waited): record them so the log says what was not fetched.
         # Scrapy's reason is "shutdown" when the crawl was stopped by a signal (Ctrl-C).
         leftover = (
-            "max_pages"
+            FetchFate.MAX_PAGES
             if self.budget_hit
-            else "interrupted"
+            else FetchFate.INTERRUPTED
             if reason == "shutdown"
-            else "not_fetched"
+            else FetchFate.NOT_FETCHED
         )
         for info in list(self.pending.values()):
             self._skip(info["url"], leftover, info)
         self.pending.clear()
         self.print_progress()
-        if self._out is not None:
-            self._out.close()
-            self._out = None
-        if self._archive is not None:
-            self._archive.close()
-            self._archive = None
+        self.crawl_dir.close_pages()
+        self.crawl_dir.close_archive()
         try:
             write_stats(self.out_dir, self.crawler.stats.get_stats(), self.summary(reason))
         except OSError:
             self.logger.exception("could not write stats.json")
-
-    def print_progress(self) -> None:
-        if os.environ.get("NEWSETL_QUIET"):
-            return
-        # Counted as the run summary and `newsetl status` count: every fetch that got an
-        # answer, robots.txt, sitemaps and feeds included.
-        c = self.counts
-        index = c["robots_fetched"] + c["sitemaps_fetched"] + c["feeds_fetched"]
-        print(
-            f"crawl: {c['pages_fetched'] + index} pages fetched ({c['html_pages']} html, "
-            f"{index} robots.txt/sitemaps/feeds), {c['errors']} errors" + self._progress_tail(),
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def _progress_tail(self) -> str:
-        """'; N queued, R pages/s, about T s left' while pages wait (the ones a sitemap or
-        feed listed are all known at once), within the page budget; '' otherwise."""
-        left = min(len(self.pending), max(0, self.max_pages - self.counts["pages_fetched"]))
-        elapsed = time.monotonic() - getattr(self, "_progress_started", time.monotonic())
-        if not left or elapsed <= 0:
-            return ""
-        rate = self.counts["pages_fetched"] / elapsed
-        if rate <= 0:
-            return f"; {left} queued"
-        return f"; {left} queued, {rate:.0f} pages/s, about {left / rate:.0f} s left"
-
-    def summary(self, scrapy_reason: str | None = None) -> dict[str, Any]:
-        """Our counts for stats.json (JSON-safe)."""
-        finish = scrapy_reason or "unknown"
-        if self.budget_hit and finish == "finished":
-            finish = "max_pages"
-        skipped_per_site = Counter(start for _, start in self.skipped_known.values())
-        return {
-            "finish_reason": finish,
-            "scrapy_finish_reason": scrapy_reason,
-            "start_urls": list(self.start_urls),
-            "max_pages": self.max_pages,
-            "budget_exhausted": self.budget_hit,
-            "pages_fetched": self.counts["pages_fetched"],
-            "html_pages": self.counts["html_pages"],
-            "errors": self.counts["errors"],
-            "records": self.counts["records"],
-            "sitemaps_fetched": self.counts["sitemaps_fetched"],
-            "feeds_fetched": self.counts["feeds_fetched"],
-            "robots_fetched": self.counts["robots_fetched"],
-            "errors_by_reason": dict(self.errors_by_reason),
-            "skipped_by_reason": dict(self.skipped_by_reason),
-            "discovery_by_reason": dict(self.discovery_by_reason),
-            "not_scheduled": dict(self.not_scheduled),
-            # Incremental crawling (--known): known articles not fetched again, known
-            # articles fetched with If-None-Match/If-Modified-Since, and their 304s.
-            "known_file": self.known_path,
-            "known_urls": len(self.known),
-            "known_articles": sum(1 for k in self.known.values() if k.is_article),
-            "known_bad_lines": self.known_bad_lines,
-            "skipped_known": len(self.skipped_known),
-            "skipped_known_urls": [u for u, _ in self.skipped_known.values()][
-                : self.max_skipped_records
-            ],
-            "conditional_requests": self.counts["conditional_requests"],
-            "not_modified": self.counts["not_modified"],
-            "archive": (
-                {
-                    "path": ARCHIVE_NAME,
-                    "fetches": self.counts["archived"],
-                    "errors": self.counts["archive_errors"],
-                }
-                if self.archive_enabled
-                else None
-            ),
-            "sites": {
-                url: {"origins": sorted(f"{s}://{h}:{p}" for s, h, p in site.origins)}
-                | dict(site.counts)
-                | {"skipped_known": skipped_per_site.get(url, 0)}
-                for url, site in self.sites.items()
-            },
-        }
 
     # -- budget (called by PageBudgetMiddleware) --------------------------------------
 
@@ -1042,7 +347,7 @@ class NewsSpider(scrapy.Spider):
         if budgeted and kind == "page" and self.budget_exhausted:
             self.budget_hit = True
             self.seen.add(key)
-            self._skip(url, "max_pages", info)
+            self._skip(url, FetchFate.MAX_PAGES, info)
             return None
         self.seen.add(key)
         if budgeted:
@@ -1123,139 +428,6 @@ class NewsSpider(scrapy.Spider):
         self.counts["raised_priority"] += 1
         return new
 
-    # -- recording ------------------------------------------------------------------
-
-    def _write(
-        self, rec: FetchedPage, key: str | None = None, response: Response | None = None
-    ) -> None:
-        keys = [k for k in (key, url_key(rec.url)) if k]
-        if rec.final_url and rec.final_url != rec.url:
-            keys.append(url_key(rec.final_url))
-        for k in keys:
-            listed = self.listed_dates.get(k)
-            if listed is not None and (
-                rec.listed_date is None or listed.isoformat() > rec.listed_date
-            ):
-                rec.listed_date = listed.isoformat()
-            ev = self.evidence.get(k)
-            if ev:
-                rec.in_sitemap = rec.in_sitemap or bool(ev.get("in_sitemap"))
-                rec.in_feed = rec.in_feed or bool(ev.get("in_feed"))
-                rec.listed_as_heading = rec.listed_as_heading or bool(ev.get("listed_as_heading"))
-                rec.listed_title = rec.listed_title or ev.get("listed_title")
-                rec.listed_published = rec.listed_published or ev.get("listed_published")
-                rec.lastmod = rec.lastmod or ev.get("lastmod")
-        for k in keys[:2]:
-            self.pending.pop(k, None)
-            self.queued.pop(k, None)
-        site = self.sites.get(rec.start_url or "")
-        self.counts["records"] += 1
-        if rec.kind == "page":
-            if rec.status is not None:
-                self.counts["pages_fetched"] += 1
-                if site:
-                    site.counts["pages_fetched"] += 1
-            if rec.body_path:
-                self.counts["html_pages"] += 1
-                if site:
-                    site.counts["html_pages"] += 1
-            if is_error_reason(rec.reason):
-                self.counts["errors"] += 1
-                self.errors_by_reason[rec.reason] += 1
-                if site:
-                    site.counts["errors"] += 1
-            elif rec.reason:
-                self.skipped_by_reason[rec.reason] += 1
-        else:
-            if rec.status is not None:
-                self.counts[
-                    f"{rec.kind}s_fetched" if rec.kind != "robots" else "robots_fetched"
-                ] += 1
-            if rec.reason:
-                self.discovery_by_reason[f"{rec.kind}:{rec.reason}"] += 1
-        data = record_dict(rec)
-        if self._out is not None:
-            # One line per fetch, flushed at once: the flow reads pages.jsonl while the
-            # crawl is still writing it (stats.json, written at the end, marks the end).
-            self._out.write(json.dumps(data, ensure_ascii=False) + "\n")
-            self._out.flush()
-        if response is not None and self._archive is not None:
-            self._archive_response(response, rec, data)
-
-    def _archive_response(
-        self, response: Response, rec: FetchedPage, data: dict[str, Any] | None = None
-    ) -> None:
-        """Append the fetch to archive.warc.gz (request, response, metadata records).
-        Bodies the spider stopped downloading (PDF, images) are archived headers only."""
-        assert self._archive is not None
-        request = getattr(response, "request", None)
-        stopped = "download_stopped" in response.flags
-        try:
-            self._archive.write_fetch(
-                url=response.url,
-                status=response.status,
-                response_headers=_header_pairs(response.headers),
-                body=b"" if stopped else response.body,
-                request_headers=_header_pairs(request.headers) if request is not None else None,
-                method=request.method if request is not None else "GET",
-                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-                fetched_at=rec.fetched_at,
-                metadata=data if data is not None else record_dict(rec),
-                truncated=stopped,
-            )
-            self.counts["archived"] += 1
-        except Exception:  # the archive is a by-product: never fail the crawl for it
-            self.counts["archive_errors"] += 1
-            if not self._archive_failed:
-                self._archive_failed = True
-                self.logger.exception("could not write to %s", ARCHIVE_NAME)
-
-    def _skip(self, url: str, reason: str, info: dict[str, Any]) -> None:
-        """Record a URL that was known but not fetched (capped: see NEWSETL_MAX_SKIPPED_RECORDS)."""
-        key = url_key(url)
-        self.pending.pop(key, None)
-        written = self.skipped_by_reason[reason]
-        if written >= self.max_skipped_records:
-            self.not_scheduled[f"{reason}_unrecorded"] += 1
-            return
-        kind = info.get("kind", "page")
-        rec = FetchedPage(
-            url=url,
-            kind="page" if kind == "start" else kind,
-            discovered_via=info.get("via", "link"),
-            depth=info.get("depth", 0),
-            reason=reason,
-            start_url=info.get("start_url"),
-            fetched_at=_now(),
-        )
-        self._write(rec, key)
-
-    def _base_record(self, response: Response) -> FetchedPage:
-        meta = response.meta
-        mime, charset = split_content_type(response.headers.get(b"Content-Type"))
-        kind = meta.get("nl_kind", "page")
-
-        def header(name: bytes) -> str | None:
-            value = response.headers.get(name)
-            return value.decode("latin-1") if value else None
-
-        return FetchedPage(
-            url=meta.get("nl_orig", response.url),
-            final_url=response.url,
-            status=response.status,
-            content_type=mime,
-            bytes=len(response.body),
-            fetched_at=_now(),
-            kind="page" if kind == "start" else kind,
-            discovered_via=meta.get("nl_via", "start"),
-            depth=meta.get("nl_depth", 0),
-            encoding_hint=charset,
-            etag=header(b"ETag"),
-            last_modified=header(b"Last-Modified"),
-            content_language=header(b"Content-Language"),
-            start_url=meta.get("nl_start"),
-        )
-
     # -- callbacks ------------------------------------------------------------------
 
     def parse(self, response: Response, **kwargs: Any):
@@ -1319,11 +491,11 @@ class NewsSpider(scrapy.Spider):
             if known is not None:
                 rec.etag = rec.etag or known.etag
                 rec.last_modified = rec.last_modified or known.last_modified
-            rec.reason = "not_modified"
+            rec.reason = FetchFate.NOT_MODIFIED
             self._write(rec, key, response)
             return
         if not 200 <= response.status < 300:
-            rec.reason = f"http_{response.status}"
+            rec.reason = FetchFate.http(response.status)
             self._write(rec, key, response)
             if meta.get("nl_kind") == "start" and url_shape(response.url) != "article":
                 # A site root that answers 404 (or 403 to robots) may still name its
@@ -1341,12 +513,11 @@ class NewsSpider(scrapy.Spider):
             doc, body = sniff(rec.content_type, response.body, limit=limit)
         kind = meta["nl_kind"]
         if doc == "too_large":
-            rec.reason = "too_large"
+            rec.reason = FetchFate.TOO_LARGE
             self._write(rec, key, response)
         elif doc == "html" and kind in ("page", "start"):
-            path = body_name(response.url)
-            (self.out_dir / path).write_bytes(body)  # as received (gunzipped if it was a .gz)
-            rec.body_path = path
+            # as received (gunzipped if it was a .gz)
+            rec.body_path = self.crawl_dir.write_body(response.url, body)
             self._write(rec, key, response)
             yield from self._expand_html(response, body, rec, site)
         elif doc in ("urlset", "sitemapindex") or (doc == "text" and kind == "sitemap"):
@@ -1354,7 +525,7 @@ class NewsSpider(scrapy.Spider):
             if doc == "text":
                 root, entries, problem = "urlset", parse_text_sitemap(body, response.url), None
                 if not entries:
-                    problem = "not_sitemap"  # no URL lines: plain text, binary junk
+                    problem = FetchFate.NOT_SITEMAP  # no URL lines: plain text, binary junk
             else:
                 root, entries, problem = read_sitemap(body, response.url)
             rec.reason = problem  # the entries read before a problem are still followed
@@ -1369,9 +540,9 @@ class NewsSpider(scrapy.Spider):
                 yield from self._feed_entries(response, entries, site)
         else:
             if kind in ("sitemap", "feed"):
-                rec.reason = f"not_{kind}"
+                rec.reason = FetchFate(f"not_{kind}")
             else:
-                rec.reason = "not_html"
+                rec.reason = FetchFate.NOT_HTML
             self._write(rec, key, response)
 
     def on_error(self, failure: Failure):
@@ -1386,9 +557,9 @@ class NewsSpider(scrapy.Spider):
             "depth": meta.get("nl_depth", 0),
             "start_url": meta.get("nl_start"),
         }
-        if reason == "superseded":
+        if reason == FetchFate.SUPERSEDED:
             return  # queued again at a higher priority: the other request records it
-        if reason == "max_pages":
+        if reason == FetchFate.MAX_PAGES:
             self.queued.pop(meta.get("nl_key") or url_key(info["url"]), None)
             self._skip(info["url"], reason, info)
             yield from self._gate([], meta)
@@ -1404,11 +575,11 @@ class NewsSpider(scrapy.Spider):
             reason=reason,
             start_url=info["start_url"],
         )
-        if reason == "download_error":  # not a failure we know: say what it was
+        if reason == FetchFate.DOWNLOAD_ERROR:  # not a failure we know: say what it was
             self.logger.warning(
                 "fetch failed (%s, %s: %s): %s", reason, type(exc).__name__, exc, request.url
             )
-        elif reason not in ("robots_disallowed",):
+        elif reason not in (FetchFate.ROBOTS_DISALLOWED,):
             self.logger.info("fetch failed (%s): %s", reason, request.url)
         self._write(rec, meta.get("nl_key"))
         yield from self._gate([], meta)
@@ -1429,270 +600,6 @@ class NewsSpider(scrapy.Spider):
             return
         raise StopDownload(fail=False)
 
-    def robots_fetched(
-        self,
-        netloc: str,
-        request: Request | None,
-        *,
-        response: Response | None = None,
-        error: BaseException | None = None,
-    ) -> None:
-        """Called by RecordingRobotsTxtMiddleware for every robots.txt it fetched."""
-        site = next(
-            (s for s in self.sites.values() if urlsplit(s.start_url).netloc == netloc), None
-        )
-        if request is not None:
-            scheme = urlsplit(request.url).scheme
-        elif site is not None:
-            scheme = urlsplit(site.start_url).scheme
-        else:
-            scheme = "http"
-        url = f"{scheme}://{netloc}/robots.txt"
-        rec = FetchedPage(
-            url=url,
-            kind="robots",
-            discovered_via="start",
-            fetched_at=_now(),
-            start_url=site.start_url if site else None,
-        )
-        if response is not None:
-            mime, charset = split_content_type(response.headers.get(b"Content-Type"))
-            rec.final_url = response.url
-            rec.status = response.status
-            rec.content_type = mime
-            rec.bytes = len(response.body)
-            rec.encoding_hint = charset
-            if 200 <= response.status < 300:
-                self.robots_sitemaps[netloc] = robots_sitemaps(response.body, response.url)
-            else:
-                rec.reason = f"http_{response.status}"
-        else:
-            rec.reason = reason_for(error) if error is not None else "download_error"
-        self._write(rec, response=response)
-
-    # -- discovery ------------------------------------------------------------------
-
-    def _redirect(self, response: Response, site: Site):
-        meta = response.meta
-        rec = self._base_record(response)
-        location = response.headers[b"Location"].decode("latin-1")
-        target = clean_url(urljoin(response.url, location))
-        rec.final_url = target
-        key = meta.get("nl_key")
-        if urlsplit(target).scheme not in ("http", "https"):
-            rec.reason = "bad_redirect"
-            self._write(rec, key, response)
-            return
-        chain = [*meta.get("nl_chain", []), response.url]
-        target_key = url_key(target)
-        if target_key in {url_key(u) for u in chain} or len(chain) > self.max_redirects:
-            rec.reason = "redirect_loop"
-            self._write(rec, key, response)
-            return
-        if not self._on_site(target, site):
-            if meta.get("nl_kind") == "start" and _same_host_family(response.url, target):
-                # http -> https or example.com -> www.example.com on the start URL: the
-                # site lives there; adopt the new origin.
-                site.origins.add(origin(target))
-            else:
-                rec.reason = "offsite_redirect"
-                self._write(rec, key, response)
-                return
-        if target_key in self.seen and target_key not in {url_key(u) for u in chain}:
-            rec.reason = "redirect_duplicate"  # the target is fetched on its own
-            self._write(rec, key, response)
-            return
-        # The target is not marked seen here: another path to it (a link, or the other end
-        # of a loop) still gets its own record; a 2xx final URL is marked seen in _parse.
-        # Carry only our own keys: Scrapy's (download_latency, retry_times, ...) belong to
-        # the previous hop.
-        new_meta = {k: v for k, v in meta.items() if k.startswith(_OWN_META)}
-        new_meta["nl_chain"] = chain
-        meta["nl_followed"] = True
-        new_meta.pop("nl_followed", None)
-        # Validators belong to the URL they were stored for: drop them, and use the
-        # target's own when it is a known article.
-        headers = response.request.headers.copy()
-        for name in (b"If-None-Match", b"If-Modified-Since"):
-            headers.pop(name, None)
-        new_meta.pop("nl_cond", None)
-        target_known = self.known.get(target_key)
-        if target_known is not None and target_known.is_article and meta.get("nl_cond"):
-            headers.update(target_known.conditional_headers())
-            new_meta["nl_cond"] = True
-        yield response.request.replace(url=target, meta=new_meta, headers=headers, dont_filter=True)
-
-    def _discover_site(self, response: Response, site: Site):
-        """From a site root or listing start page: robots.txt sitemaps and /sitemap.xml."""
-        if site.expanded:
-            return
-        site.expanded = True
-        netloc = urlsplit(response.url).netloc
-        scheme = urlsplit(response.url).scheme
-        for url in self.robots_sitemaps.get(netloc, []):
-            prio = PRIO_INDEX + (5 if _posts_sitemap(url) else 0)
-            req = self._request(url, site, kind="sitemap", via="robots", depth=1, priority=prio)
-            if req is not None:
-                yield req
-        req = self._request(
-            f"{scheme}://{netloc}/sitemap.xml", site, kind="sitemap", via="start", depth=1
-        )
-        if req is not None:
-            yield req
-
-    def _expand_html(self, response: Response, body: bytes, rec: FetchedPage, site: Site):
-        meta = response.meta
-        kind, via, depth = meta["nl_kind"], meta["nl_via"], meta["nl_depth"]
-        if kind != "start" and via in ("sitemap", "feed"):
-            return  # a listed entry: an article candidate, not a listing
-        shape = url_shape(response.url)
-        if shape == "article":
-            return  # do not crawl into an article's outgoing links (nor parse it for them)
-        info = analyse_html(body, response.url, rec.encoding_hint)
-        if info.article_like:
-            return
-        if kind == "start":
-            yield from self._discover_site(response, site)
-        for url in info.feeds:
-            req = self._request(url, site, kind="feed", via="listing", depth=depth + 1)
-            if req is not None:
-                yield req
-        chain = meta.get("nl_pagination", 0)
-        if chain < MAX_PAGINATION_CHAIN and info.pagination:
-            page_key = meta.get("nl_key") or url_key(response.url)
-            if self._pagination_worthwhile(page_key, info.links, site, meta):
-                for url in info.pagination:
-                    req = self._request(
-                        url,
-                        site,
-                        kind="page",
-                        via="pagination",
-                        depth=depth,
-                        priority=PRIO_PAGINATION,
-                        pagination=chain + 1,
-                        listing_parent=page_key,
-                    )
-                    if req is not None:
-                        yield req
-            else:
-                self.not_scheduled["pagination_all_known"] += 1
-        if depth >= self.depth_limit:
-            return
-        link_via = (
-            "listing" if (kind == "start" or shape == "listing" or via == "pagination") else "link"
-        )
-        for url in info.links:
-            headline = info.headlines.get(url)
-            evidence: dict[str, Any] = {"listed_title": headline} if headline else {}
-            if link_via == "listing" and url in info.in_headings:
-                evidence["listed_as_heading"] = True  # a story of the listing, as it shows it
-            req = self._request(
-                url,
-                site,
-                kind="page",
-                via=link_via,
-                depth=depth + 1,
-                evidence=evidence or None,
-            )
-            if req is not None:
-                yield req
-
-    def _pagination_worthwhile(
-        self, page_key: str, links: list[str], site: Site, meta: dict[str, Any]
-    ) -> bool:
-        """Whether to follow a listing page's pagination. Always in a full crawl. In an
-        incremental crawl (``--known``) new articles appear at the top of listings, so stop
-        at a page that links to at least one known article and to no link that may be a
-        new article: one we would fetch that is neither in the known file (an article, or
-        a page found not to be one) nor listing-shaped (``newsetl.classify.url_shape``)
-        nor already on the listing page that led here (menus and sidebars repeat). The page itself is still recorded; its
-        other links are still followed."""
-        if not self.known_path:
-            return True
-        known = 0
-        candidates: set[str] = set()
-        for url in links:
-            try:
-                clean = clean_url(url)
-            except ValueError:
-                continue
-            key = url_key(clean)
-            entry = self.known.get(key)
-            if entry is not None:
-                known += entry.is_article
-                continue  # an article we hold, or a page found not to be one before
-            if key == page_key or url_shape(clean) in ("listing", "root", "service"):
-                continue
-            if not self._on_site(clean, site) or any(p.search(clean) for p in self.exclude):
-                continue  # never fetched: says nothing about what is new
-            if self.include and not any(p.search(clean) for p in self.include):
-                continue
-            candidates.add(key)
-        self.listing_candidates[page_key] = frozenset(candidates)
-        parent = self.listing_candidates.get(meta.get("nl_listing_parent") or "", frozenset())
-        return known == 0 or bool(candidates - parent)
-
-    def _sitemap_entries(self, response: Response, root: str, entries: list[Entry], site: Site):
-        depth = response.meta.get("nl_depth", 0) + 1
-        if root == "sitemapindex":
-            # Post sitemaps first, newest first; all of them within the per-site bound.
-            entries.sort(key=lambda e: e.lastmod or "", reverse=True)
-            entries.sort(key=lambda e: not _posts_sitemap(e.url))
-            for e in entries:
-                prio = PRIO_INDEX + (5 if _posts_sitemap(e.url) else 0)
-                req = self._request(
-                    e.url, site, kind="sitemap", via="sitemap", depth=depth, priority=prio
-                )
-                if req is not None:
-                    yield req
-            return
-        entries.sort(key=lambda e: e.lastmod or e.published or "", reverse=True)
-        sitemap_name = urlsplit(response.url).path.rsplit("/", 1)[-1]
-        taxonomy = _taxonomy_sitemap(sitemap_name)
-        for e in entries:
-            # Tag, category and author sitemaps list pages that are not stories: under a
-            # page budget the stories of a posts sitemap must not wait behind them.
-            shape = url_shape(e.url)
-            listed_page = shape in ("listing", "service", "root") or (
-                taxonomy and shape != "article"
-            )
-            req = self._request(
-                e.url,
-                site,
-                kind="page",
-                via="sitemap",
-                depth=depth,
-                priority=PRIO_LISTED_PAGE if listed_page else PRIO_ENTRY,
-                evidence={
-                    "in_sitemap": True,
-                    "lastmod": e.lastmod,
-                    "listed_title": e.title,
-                    "listed_published": e.published,
-                },
-            )
-            if req is not None:
-                yield req
-
-    def _feed_entries(self, response: Response, entries: list[Entry], site: Site):
-        depth = response.meta.get("nl_depth", 0) + 1
-        for e in entries:
-            req = self._request(
-                e.url,
-                site,
-                kind="page",
-                via="feed",
-                depth=depth,
-                priority=PRIO_ENTRY,
-                evidence={
-                    "in_feed": True,
-                    "lastmod": e.lastmod,
-                    "listed_title": e.title,
-                    "listed_published": e.published,
-                },
-            )
-            if req is not None:
-                yield req
-
 
 def _release_order(held: list[Request]) -> list[Request]:
     """Held page requests as they are handed back to Scrapy: highest priority first, those
@@ -1702,61 +609,3 @@ def _release_order(held: list[Request]) -> list[Request]:
     live = [r for r in held if not r.meta.get("nl_superseded")]
     live.sort(key=lambda r: -r.priority)  # stable: the order found within a priority
     return live
-
-
-def _known_key(url: str) -> str:
-    """The key a known file's URL is matched with: the same as for discovered URLs."""
-    return url_key(clean_url(url))
-
-
-def _header_pairs(headers: Any) -> list[tuple[str, str]]:
-    """Scrapy Headers (bytes, multi-valued) as (name, value) strings for the archive."""
-    out = []
-    for name, values in headers.items():
-        key = _header_text(name)
-        for value in values if isinstance(values, list) else [values]:
-            out.append((key, _header_text(value)))
-    return out
-
-
-def _header_text(value: Any) -> str:
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return value.decode("latin-1")
-    return str(value)
-
-
-def _same_host_family(a: str, b: str) -> bool:
-    """Same site up to a leading ``www.`` and an http -> https upgrade (default ports)."""
-    (sa, ha, pa), (sb, hb, pb) = origin(a), origin(b)
-    if ha.removeprefix("www.") != hb.removeprefix("www."):
-        return False
-    if sa == sb:
-        return pa == pb
-    return (sa, pa, sb, pb) == ("http", 80, "https", 443)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_json_safe(v) for v in value]
-    return str(value)
-
-
-def write_stats(
-    out_dir: Path, scrapy_stats: dict[str, Any], ours: dict[str, Any]
-) -> dict[str, Any]:
-    """Write ``stats.json``: our counts at the top level, Scrapy's under ``"scrapy"``."""
-    data = dict(ours)
-    data["scrapy"] = _json_safe(dict(scrapy_stats))
-    tmp = Path(out_dir) / "stats.json.tmp"
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(Path(out_dir) / "stats.json")
-    return data

@@ -29,9 +29,8 @@ from newsetl.demo.hostile import (
     landing_site,
 )
 from newsetl.demo.server import SiteServer
-from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, FetchedPage
-from newsetl.pipeline import SKIP_REASONS
-from spiders.news import read_feed, read_sitemap, sniff
+from newsetl.discover.documents import read_feed, read_sitemap, sniff
+from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, SKIP_REASONS, FetchedPage
 from tests.conftest import ROOT, newsetl_cmd
 
 GB = 1024**3

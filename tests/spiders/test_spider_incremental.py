@@ -1,7 +1,7 @@
 """Incremental crawling (``--known``) and the raw page archive (``archive.warc.gz``).
 
 Real SiteServers on 127.0.0.1, the runner as a child process with ``--no-delay`` (as in
-tests/test_spider.py). One full crawl of the Wix-like blog is shared by the archive tests
+tests/spiders/test_spider.py). One full crawl of the Wix-like blog is shared by the archive tests
 and the incremental test (module fixture); the incremental test then crawls twice more.
 """
 
@@ -22,8 +22,8 @@ from newsetl.archive import ARCHIVE_NAME, ArchivedPage, iter_archived_pages
 from newsetl.demo.server import Resource, SiteServer
 from newsetl.demo.sites import EXPECTED, Post, add_post, edit_post, wix_blog
 from newsetl.models import FetchedPage
+from newsetl.urls import clean_url, url_key
 from spiders.incremental import newer, parse_date, read_known
-from spiders.news import clean_url, url_key
 
 from .test_spider import by_path, crawl, path_of
 
@@ -346,7 +346,7 @@ def test_known_budget_and_bad_lines(tmp_path: Path) -> None:
             str(tmp_path / "nope.jsonl"),
             "http://127.0.0.1:1/",
         ],
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
         timeout=30,

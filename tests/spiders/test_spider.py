@@ -19,11 +19,12 @@ import pytest
 
 from newsetl.demo.server import Resource, SiteServer
 from newsetl.demo.sites import EXPECTED, error_site, news_site, wix_blog
+from newsetl.discover.documents import parse_feed, parse_sitemap, robots_sitemaps, sniff
+from newsetl.discover.links import analyse_html
 from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, FetchedPage
 from spiders.middlewares import retry_after_seconds
-from spiders.news import analyse_html, parse_feed, parse_sitemap, robots_sitemaps, sniff
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -395,7 +396,9 @@ def test_sitemap_names_and_release_order() -> None:
     a response releases goes out highest priority first, without superseded copies."""
     from scrapy import Request
 
-    from spiders.news import _posts_sitemap, _release_order, _taxonomy_sitemap
+    from newsetl.discover.documents import is_posts_sitemap as _posts_sitemap
+    from newsetl.discover.documents import is_taxonomy_sitemap as _taxonomy_sitemap
+    from spiders.news import _release_order
 
     for name in ("post-sitemap1.xml", "wp-sitemap-posts-post-1.xml", "news-sitemap.xml"):
         assert _posts_sitemap("https://x.test/" + name) and not _taxonomy_sitemap(name), name

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from newsetl import classify
+from newsetl.discover import classify
 from newsetl.extractor import extract_article
 
 WORDS = (

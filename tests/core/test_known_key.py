@@ -5,14 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spiders.news import (
+from newsetl.urls import (
     _full_clean_url,
     _full_url_key,
     _is_plain,
-    _known_key,
     clean_url,
     url_key,
 )
+from newsetl.urls import known_key as _known_key
 
 HOST = st.from_regex(r"[a-z0-9][a-z0-9.-]{0,20}", fullmatch=True)
 PATH = st.text(alphabet="abcXYZ019_~./-", max_size=30)

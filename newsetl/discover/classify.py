@@ -30,29 +30,33 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-ARTICLE_TYPES = frozenset(
-    {
-        "article",
-        "newsarticle",
-        "blogposting",
-        "reportagenewsarticle",
-        "analysisnewsarticle",
-        "opinionnewsarticle",
-        "reviewnewsarticle",
-        "backgroundnewsarticle",
-        "askpublicnewsarticle",
-        "satiricalarticle",
-        "socialmediaposting",
-        "liveblogposting",
-        "techarticle",
-        "scholarlyarticle",
-        "report",
-        "posting",
-        "discussionforumposting",
-        "review",
-        "recipe",
-    }
+# schema.org types that call a page an article, spelled as schema.org spells them: the one
+# list. ``decide`` compares JSON-LD types in lower case against all of them; the crawler
+# (``discover.links``) stops expanding a page on the first twelve only, as it always has.
+ARTICLE_TYPE_NAMES = (
+    "Article",
+    "NewsArticle",
+    "BlogPosting",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "ReviewNewsArticle",
+    "BackgroundNewsArticle",
+    "LiveBlogPosting",
+    "TechArticle",
+    "ScholarlyArticle",
+    "SocialMediaPosting",
+    # not looked for by the crawler
+    "AskPublicNewsArticle",
+    "SatiricalArticle",
+    "Report",
+    "Posting",
+    "DiscussionForumPosting",
+    "Review",
+    "Recipe",
 )
+CRAWLER_ARTICLE_TYPES = ARTICLE_TYPE_NAMES[:12]
+ARTICLE_TYPES = frozenset(name.lower() for name in ARTICLE_TYPE_NAMES)
 NON_ARTICLE_TYPES = frozenset(
     {
         "collectionpage",

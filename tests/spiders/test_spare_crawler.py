@@ -152,7 +152,8 @@ def test_bad_job_lines_exit_2(tmp_path: Path) -> None:
         # a good line, bad arguments: what the normal mode says
         json.dumps(["--out", str(tmp_path / "x")]) + "\n": "crawl: error: the following "
         "arguments are required: URL",
-        json.dumps(["--out", "x", "--", "ftp://h/"]) + "\n": "crawl: error: not an http(s) URL",
+        json.dumps(["--out", "x", "--", "ftp://h/"])
+        + "\n": "crawl: error: only http and https URLs can be scraped",
     }
     procs = {line: _spare(cwd=tmp_path) for line in cases}
     for line, message in cases.items():

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newsetl import pipeline
-
-from .test_spider import crawl
+from newsetl import crawldir, pipeline
+from tests.spiders.test_spider import crawl
 
 pytestmark = pytest.mark.slow
 
@@ -57,15 +56,15 @@ def test_following_a_crawl_equals_extracting_it_afterwards(
     time.sleep(0.3)  # the follower is waiting before the crawl has even begun
     attempt = control / "attempt-1"
     attempt.mkdir()
-    pipeline.mark_crawl_attempt(control, attempt.name)
+    crawldir.mark_crawl_attempt(control, attempt.name)
     crawl(attempt, [wix_server.url + "/", news_server.url + "/"])
-    pipeline.mark_crawl_finished(control, attempt.name)
+    crawldir.mark_crawl_finished(control, attempt.name)
     thread.join(120)
     assert "error" not in box, box.get("error")
     pages, extraction, folder = box["result"]
     assert folder == str(attempt)
 
-    batch_pages, _ = pipeline.read_crawl(attempt)
+    batch_pages, _ = crawldir.read_crawl(attempt)
     batch = pipeline.extract_pages(batch_pages, attempt, source_for="s", run_id="r", workers=1)
     assert [p.url for p in pages] == [p.url for p in batch_pages]
     assert extraction.fates == batch.fates
@@ -78,7 +77,7 @@ def test_a_crawl_that_starts_over_is_followed_afresh(tmp_path, wix_server):
     control.mkdir()
     first = control / "attempt-a"
     first.mkdir()
-    pipeline.mark_crawl_attempt(control, first.name)
+    crawldir.mark_crawl_attempt(control, first.name)
     crawl(first, [wix_server.url + "/"])
     # The first attempt's pages are read (the follower starts while it is current) ...
     thread, box = _follow_in_thread(control, workers=1)
@@ -87,14 +86,14 @@ def test_a_crawl_that_starts_over_is_followed_afresh(tmp_path, wix_server):
     shutil.rmtree(first)
     second = control / "attempt-b"
     second.mkdir()
-    pipeline.mark_crawl_attempt(control, second.name)
+    crawldir.mark_crawl_attempt(control, second.name)
     crawl(second, [wix_server.url + "/"])
-    pipeline.mark_crawl_finished(control, second.name)
+    crawldir.mark_crawl_finished(control, second.name)
     thread.join(120)
     assert "error" not in box, box.get("error")
     pages, extraction, folder = box["result"]
     assert folder == str(second)
-    batch_pages, _ = pipeline.read_crawl(second)
+    batch_pages, _ = crawldir.read_crawl(second)
     batch = pipeline.extract_pages(batch_pages, second, source_for="s", run_id="r", workers=1)
     assert len(pages) == len(batch_pages)  # nothing of the first attempt counted twice
     assert _rows(extraction) == _rows(batch)
@@ -106,7 +105,7 @@ def test_a_failed_crawl_releases_the_follower_with_its_reason(tmp_path):
     control.mkdir()
     thread, box = _follow_in_thread(control, workers=1)
     time.sleep(0.2)
-    pipeline.mark_crawl_finished(control, error="CrawlCrashed: killed by SIGKILL")
+    crawldir.mark_crawl_finished(control, error="CrawlCrashed: killed by SIGKILL")
     thread.join(10)
     assert not thread.is_alive()
     assert isinstance(box.get("error"), pipeline.CrawlFailed)

@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsetl.archive import GZIP_LEVEL, ArchiveWriter, iter_archived_pages
 from newsetl.demo.server import Resource, Site, SiteServer
-from spiders.news import analyse_html
+from newsetl.discover.links import analyse_html
 
 from .test_spider import ROOT, crawl, requested
 
@@ -285,7 +285,7 @@ def test_child_imports_no_unused_components(tmp_path: Path) -> None:
 def test_known_pages_lists_articles_then_non_articles() -> None:
     import pyarrow as pa
 
-    from newsetl.pipeline import known_pages
+    from newsetl.crawldir import known_pages
 
     t = "2024-05-01T10:00:00+00:00"
     when = datetime.fromisoformat(t)
