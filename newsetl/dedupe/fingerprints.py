@@ -320,6 +320,13 @@ def signature_of(
     return fingerprint(text, num_perm=num_perm, shingle_size=shingle_size, seed=seed).signature
 
 
+def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of the shingle sets behind MinHash signatures: the share
+    of permutations whose minima agree (per row, for aligned ``(n, num_perm)`` arrays). Its
+    standard error is ``sqrt(J * (1 - J) / num_perm)`` (tests/dedupe/test_minhash_oracle.py)."""
+    return (sig_a == sig_b).mean(axis=-1)
+
+
 # ---------------------------------------------------------------- worker processes
 
 _pool: ProcessPoolExecutor | None = None

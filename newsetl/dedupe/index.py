@@ -34,6 +34,7 @@ from newsetl.dedupe.fingerprints import (
     SHINGLE_SIZE,
     Fingerprint,
     estimate_count,
+    estimate_jaccard,
     fingerprint,
     fingerprint_many,
 )
@@ -343,7 +344,7 @@ class DedupeIndex(ArrowPersistence):
         jac = np.empty(len(sig_a), dtype=np.float64)
         step = 65536
         for i in range(0, len(sig_a), step):
-            jac[i : i + step] = (sig_a[i : i + step] == sig_b[i : i + step]).mean(axis=1)
+            jac[i : i + step] = estimate_jaccard(sig_a[i : i + step], sig_b[i : i + step])
         ca = cnt_a.astype(np.float64)
         cb = cnt_b.astype(np.float64)
         small = np.minimum(ca, cb)
