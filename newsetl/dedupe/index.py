@@ -124,6 +124,23 @@ def _decision_key(cand: Candidate, fp: Fingerprint) -> tuple[Any, ...]:
     )
 
 
+def _distinct_texts(
+    order: list[int], fps: list[Fingerprint]
+) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """The distinct texts of a batch numbered in decision order: {content hash: group},
+    and per group the signature and shingle count of its first candidate."""
+    group_of: dict[str, int] = {}
+    members: list[int] = []  # group -> first candidate (in decision order)
+    for i in order:
+        h = fps[i].content_hash
+        if h not in group_of:
+            group_of[h] = len(members)
+            members.append(i)
+    sigs = np.stack([fps[i].signature for i in members]).astype(np.uint32, copy=False)
+    counts = np.array([fps[i].shingle_count for i in members], dtype=np.uint32)
+    return group_of, sigs, counts
+
+
 class DedupeIndex(ArrowPersistence):
     """Everything already kept (across runs), and the decisions for new candidates.
 
@@ -379,16 +396,8 @@ class DedupeIndex(ArrowPersistence):
             return []
         fps = self._fingerprints_of(candidates, workers)
         order = sorted(range(len(candidates)), key=lambda i: _decision_key(candidates[i], fps[i]))
-        # Distinct texts, numbered in decision order: near-duplicate work is done per text.
-        group_of: dict[str, int] = {}
-        members: list[int] = []  # group -> first candidate (in decision order)
-        for i in order:
-            h = fps[i].content_hash
-            if h not in group_of:
-                group_of[h] = len(members)
-                members.append(i)
-        g_sigs = np.stack([fps[i].signature for i in members]).astype(np.uint32, copy=False)
-        g_counts = np.array([fps[i].shingle_count for i in members], dtype=np.uint32)
+        # Near-duplicate work is done per distinct text (a "group"), in decision order.
+        group_of, g_sigs, g_counts = _distinct_texts(order, fps)
         eligible = np.flatnonzero(g_counts >= self.min_shingles)
         best_index = self._match_index(g_sigs, g_counts, eligible)
         neighbours = self._match_batch(g_sigs, g_counts, eligible)
