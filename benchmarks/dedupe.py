@@ -63,7 +63,8 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from newsetl import dedupe
-from newsetl.dedupe import Candidate, DedupeIndex, _available_cpus
+from newsetl.dedupe import Candidate, DedupeIndex, fingerprints
+from newsetl.dedupe.fingerprints import _available_cpus
 from newsetl.urls import article_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -431,7 +432,7 @@ def _peak_rss_mb(pid: int | str = "self") -> float:
 
 
 def _worker_peaks() -> dict[int, float]:
-    pool = dedupe._pool
+    pool = fingerprints._pool
     if pool is None:
         return {}
     return {pid: _peak_rss_mb(pid) for pid in list(getattr(pool, "_processes", {}) or {})}
@@ -445,8 +446,8 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float, save: str) -> di
     workers: dict[int, float] = {}
     rss0 = _peak_rss_mb()
     t = time.perf_counter()  # start the worker processes (once per process): not counted
-    if n >= dedupe.PARALLEL_MIN:
-        index.fingerprint_many(["warm up"] * dedupe.PARALLEL_MIN)
+    if n >= fingerprints.PARALLEL_MIN:
+        index.fingerprint_many(["warm up"] * fingerprints.PARALLEL_MIN)
     t_start = time.perf_counter() - t
     while made < n:
         size = min(batch, n - made)
@@ -484,7 +485,7 @@ def _scale_one(n: int, batch: int, seed: int, dup_share: float, save: str) -> di
             index._sigs[: index._n].nbytes
             + index._counts[: index._n].nbytes
             + index._reps[: index._n].nbytes
-            + index._lsh_nbytes()
+            + index._lsh.nbytes
         )
         / 2**20,
     }
@@ -724,7 +725,7 @@ def run_vs_datasketch(args: argparse.Namespace) -> int:
 
     # LSH: newsetl's decide (band lookups, verification, inserts) as --scale runs it;
     # datasketch: insert all, then query all (candidates only, not verified)
-    fps = dedupe._as_fingerprints(arrays)
+    fps = fingerprints._as_fingerprints(arrays)
     cands = []
     for i, fp in enumerate(fps):
         url = f"https://site{i % 97}.example/a/{i}"

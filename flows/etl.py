@@ -26,8 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
@@ -354,69 +352,13 @@ def extract(work_dir: str, source_for: dict[str, str] | str, run_id: str) -> dic
     return {"pages": pages, "extraction": extraction, "dir": crawl_dir}
 
 
-def _load_index(
-    ds: Dataset, threshold: float | None
-) -> tuple[dedupe.DedupeIndex, dict[str, str], dict[str, int], bool]:
-    """The index of everything stored, known content hashes, stored revisions, and whether
-    the index was rebuilt.
-
-    The index is rebuilt from ``data/articles`` when its files are missing, damaged or out
-    of step; the next commit then replaces the stored index with the rebuilt one.
-    """
-    table = ds.read_index()
-    stored = ds.read("articles", columns=["article_id", "content_hash", "revision"])
-    kwargs = {} if threshold is None else {"threshold": threshold}
-    index = None
-    if table is not None:
-        kept = table.filter(pc.is_null(table["duplicate_of"]))
-        if set(kept.column("article_id").to_pylist()) == set(
-            stored.column("article_id").to_pylist()
-        ):
-            try:
-                index = dedupe.DedupeIndex.from_arrow(table, **kwargs)
-            except (ValueError, KeyError, pa.ArrowException) as exc:
-                get_run_logger().warning("near-duplicate index unusable (%s)", exc)
-    rebuilt = index is None
-    if index is None:
-        index = dedupe.DedupeIndex(**kwargs)
-        if stored.num_rows:
-            get_run_logger().warning(
-                "near-duplicate index missing, damaged or out of step with data/articles: "
-                "rebuilding it from %d stored article(s)",
-                stored.num_rows,
-            )
-        # Only a rebuild reads the texts; a normal run never recomputes stored signatures.
-        texts = ds.read("articles", columns=["article_id", "canonical_url", "content_hash", "text"])
-        index.add_many(
-            texts.column("article_id").to_pylist(),
-            texts.column("canonical_url").to_pylist(),
-            index.fingerprint_many([t or "" for t in texts.column("text").to_pylist()]),
-            texts.column("content_hash").to_pylist(),
-        )
-    # Copies recorded as duplicates earlier are known too: a rerun must not record them again.
-    dups = ds.read("duplicates", columns=["article_id", "content_hash"])
-    known = dict(
-        zip(
-            dups.column("article_id").to_pylist(),
-            dups.column("content_hash").to_pylist(),
-            strict=True,
-        )
-    )
-    known.update(
-        zip(
-            stored.column("article_id").to_pylist(),
-            stored.column("content_hash").to_pylist(),
-            strict=True,
-        )
-    )
-    revisions = dict(
-        zip(
-            stored.column("article_id").to_pylist(),
-            [r or 1 for r in stored.column("revision").to_pylist()],
-            strict=True,
-        )
-    )
-    return index, known, revisions, rebuilt
+def _decide(
+    ds: Dataset, articles: list[dict[str, Any]], threshold: float | None
+) -> tuple[pipeline.DedupeOutcome, dedupe.DedupeIndex, bool]:
+    """Decide the run's articles against everything stored in ``ds``: the outcome, the index
+    (with this run's rows added) and whether the stored index had to be rebuilt."""
+    index, known, revisions, rebuilt = dedupe.load_index(ds, threshold, logger=get_run_logger())
+    return pipeline.deduplicate(articles, index, known, revisions), index, rebuilt
 
 
 @task(name="deduplicate", cache_policy=NONE)
@@ -433,8 +375,7 @@ def deduplicate(
         crash_point("dedupe_done")
         empty = pipeline.DedupeOutcome(kept=[], duplicates=[], unchanged=[])
         return {"outcome": empty, "generation": generation, "index": None, "rebuilt": False}
-    index, known, revisions, rebuilt = _load_index(ds, threshold)
-    outcome = pipeline.deduplicate(articles, index, known, revisions)
+    outcome, index, rebuilt = _decide(ds, articles, threshold)
     get_run_logger().info(
         "%d new, %d revised, %d duplicate(s), %d unchanged",
         len(outcome.kept),
@@ -474,22 +415,16 @@ def write(
         outcome, index, rebuilt = decided["outcome"], decided["index"], decided["rebuilt"]
         if ds.generation() != decided["generation"]:
             logger.info("another run committed to %s meanwhile: deduplicating again", data_dir)
-            index, known, revisions, rebuilt = _load_index(ds, threshold)
-            outcome = pipeline.deduplicate(extraction.articles, index, known, revisions)
+            outcome, index, rebuilt = _decide(ds, extraction.articles, threshold)
         tables = pipeline.build_tables(
             pages, extraction, outcome, source_for=source_for, run_id=run_id
         )
         # The index rows this run added: its kept articles and the copies linked to them.
-        new_ids = [a["article_id"] for a in outcome.kept + outcome.duplicates]
-        index_rows = None
-        if rebuilt:
-            index_rows = index.to_arrow()  # the whole rebuilt index replaces the old files
-        elif new_ids:
-            index_rows = index.to_arrow(since=index.loaded_mark)
+        added = bool(outcome.kept or outcome.duplicates)
         result = ds.commit(
             run_id,
             tables,
-            index_rows=index_rows,
+            index_rows=dedupe.index_rows_to_commit(index, rebuilt=rebuilt, added=added),
             replace_index=rebuilt,
             supersede=[a["article_id"] for a in outcome.revised],
             files=_archive_files(archive, run_id),

@@ -21,8 +21,11 @@ from newsetl.dedupe import (
     content_hash,
     fingerprint,
     fingerprint_many,
+    fingerprints,
+    lsh,
     normalize_text,
     signature_of,
+    strings,
 )
 from newsetl.urls import article_id
 
@@ -477,7 +480,7 @@ def test_fingerprint_many_equals_one_by_one() -> None:
 
 
 def test_fingerprint_many_in_worker_processes_equals_sequential(monkeypatch) -> None:
-    monkeypatch.setattr(dedupe, "PARALLEL_CHUNK", 20)
+    monkeypatch.setattr(fingerprints, "PARALLEL_CHUNK", 20)
     texts = _mixed_texts() * 2
     try:
         par = dedupe.fingerprint_arrays(texts, workers=2)
@@ -496,7 +499,7 @@ def test_distinct_shingle_counts_are_exact() -> None:
         doc = np.repeat(np.arange(len(lengths)), lengths)
         sh = rng.integers(0, int(rng.choice([50, 5000, 2**32])), size=len(doc)).astype(np.uint32)
         expected = [len(np.unique(sh[doc == i])) for i in range(len(lengths))]
-        assert dedupe._distinct_per_text(sh, doc, len(lengths)).tolist() == expected
+        assert fingerprints._distinct_per_text(sh, doc, len(lengths)).tolist() == expected
 
 
 def _synthetic(n: int, seed: int) -> list[str]:
@@ -568,8 +571,8 @@ def test_from_arrow_refuses_an_index_of_the_previous_hash_version() -> None:
 
 
 def test_decide_computes_missing_fingerprints_in_worker_processes(monkeypatch) -> None:
-    monkeypatch.setattr(dedupe, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(dedupe, "PARALLEL_CHUNK", 8)
+    monkeypatch.setattr(fingerprints, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(fingerprints, "PARALLEL_CHUNK", 8)
     texts = _synthetic(40, 2)
     try:
         par = DedupeIndex().decide([cand(f"https://s.com/{k}", t) for k, t in enumerate(texts)])
@@ -602,13 +605,13 @@ def test_small_batch_against_an_unsorted_loaded_index() -> None:
     index = DedupeIndex()
     index.decide([cand(f"https://s.com/{k}", t) for k, t in enumerate(texts[:2000])])
     restored = DedupeIndex.from_arrow(index.to_arrow())
-    assert restored._lazy is not None  # loaded lazily
+    assert restored._lsh.lazy is not None  # loaded lazily
     # two copies of one stored text (equal query keys), copies of others, new texts
     small = [texts[3] + " extra", texts[3] + " more", truncated(texts[10], 0.8)]
     small += [" ".join(texts[2400 + k].split()[::-1]) for k in range(3)]
     batch = [cand(f"https://n.com/{k}", t) for k, t in enumerate(small)]
     got = restored.decide(batch)
-    assert restored._lazy is not None  # answered without sorting
+    assert restored._lsh.lazy is not None  # answered without sorting
     assert [(d.kind, d.duplicate_of) for d in got] == [
         (d.kind, d.duplicate_of) for d in index.decide(batch)
     ]
@@ -618,12 +621,12 @@ def test_small_batch_against_an_unsorted_loaded_index() -> None:
     assert [(d.kind, d.duplicate_of) for d in restored.decide(big)] == [
         (d.kind, d.duplicate_of) for d in index.decide(big)
     ]
-    assert restored._lazy is None
+    assert restored._lsh.lazy is None
 
 
 def test_band_tables_find_every_stored_key_across_growth_and_wraparound() -> None:
     rng = np.random.default_rng(11)
-    tables = dedupe._BandTables(2)
+    tables = lsh.BandTables(2)
     stored = []
     for start in range(0, 6000, 1500):  # grows from 1,024 slots, in batches
         keys = rng.integers(0, 2**32, size=(2, 1500), dtype=np.uint32)
@@ -633,7 +636,7 @@ def test_band_tables_find_every_stored_key_across_growth_and_wraparound() -> Non
         stored.append(keys)
     every = np.concatenate(stored, axis=1)
     for table in tables.tables:
-        assert np.count_nonzero(table != dedupe._EMPTY) == every.shape[1]
+        assert np.count_nonzero(table != lsh._EMPTY) == every.shape[1]
     queries = np.concatenate([every[:, ::37], rng.integers(0, 2**32, (2, 50), np.uint32)], axis=1)
     owners: list[np.ndarray] = []
     rows: list[np.ndarray] = []
@@ -649,12 +652,12 @@ def test_band_tables_find_every_stored_key_across_growth_and_wraparound() -> Non
 
 
 def test_string_column_appends_indexes_and_slices_like_a_list() -> None:
-    items = [f"s{k}" for k in range(dedupe._CHUNK + 5)]
-    column = dedupe._Strings(items[:7])
+    items = [f"s{k}" for k in range(strings.CHUNK + 5)]
+    column = strings.Strings(items[:7])
     for item in items[7:-3]:
         column.append(item)
     column.extend(items[-3:])
     assert len(column) == len(items)
     assert [column[k] for k in range(len(items))] == items
-    assert column.since(0) == items and column.since(dedupe._CHUNK - 1) == items[-6:]
+    assert column.since(0) == items and column.since(strings.CHUNK - 1) == items[-6:]
     assert column.since(len(items)) == []
