@@ -292,7 +292,7 @@ def _f1(scorer: Any, gold: str, text: str | None) -> float:
 def offline_texts(pages: list[DevPage]) -> dict[str, str]:
     """``newsetl.extractor`` on each stored page, given its original URL: id -> body."""
     sys.path.insert(0, str(ROOT))
-    from newsetl.extractor import extract_article
+    from newsetl.extraction import extract_article
 
     return {p.id: extract_article(gzip.decompress(p.file.read_bytes()), p.url).text for p in pages}
 

@@ -1,15 +1,20 @@
-"""Unit tests for ``newsetl.encoding`` and ``newsetl.extractor``, plus the golden pages."""
+"""Unit tests for ``newsetl.extraction`` (and its ``encoding``), plus the golden pages."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from newsetl.encoding import decode_html
-from newsetl.extractor import extract_article, flatten_deep_nesting, strip_non_content
+from newsetl.extraction import (
+    decode_html,
+    extract_article,
+    flatten_deep_nesting,
+    strip_non_content,
+)
 from newsetl.models import Extracted
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -644,13 +649,14 @@ def test_jsonld_article_body_is_fallback() -> None:
 
 # --- golden pages ---------------------------------------------------------------------
 
-GOLDEN_PAGES = sorted(p.stem for p in GOLDEN.glob("*.html"))
+GOLDEN_PAGES = sorted(p.name.removesuffix(".html.gz") for p in GOLDEN.glob("*.html.gz"))
 
 
 @pytest.mark.parametrize("name", GOLDEN_PAGES)
 def test_golden_page(name: str) -> None:
     expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-    result = extract_article((GOLDEN / f"{name}.html").read_bytes(), expected["url"])
+    html = gzip.decompress((GOLDEN / f"{name}.html.gz").read_bytes())
+    result = extract_article(html, expected["url"])
     assert result.title == expected["title"]
     assert result.authors == expected["authors"]
     published = expected.get("published_at")
