@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -677,6 +678,20 @@ def test_golden_page(name: str) -> None:
         assert text.count(snippet) == 1, snippet
     assert result.paragraph_count == len(paragraphs)
     assert "\n\n\n" not in text and text == text.strip()
+
+
+def test_golden_regenerate_script_reproduces_the_committed_json() -> None:
+    """``golden/regenerate.py`` rewrites the computed fields only: on today's extractor it
+    gives every committed JSON byte for byte, and no hand-written snippet breaks."""
+    spec = importlib.util.spec_from_file_location("golden_regenerate", GOLDEN / "regenerate.py")
+    assert spec is not None and spec.loader is not None
+    regenerate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(regenerate)
+    for name in GOLDEN_PAGES:
+        committed = (GOLDEN / f"{name}.json").read_text(encoding="utf-8")
+        expected = regenerate.expected_for(name, json.loads(committed))
+        assert json.dumps(expected, indent=1, ensure_ascii=False) == committed, name
+        assert regenerate.broken_snippets(name, expected) == [], name
 
 
 def test_japanese_article_inside_a_boilerplate_named_wrapper_is_found() -> None:
