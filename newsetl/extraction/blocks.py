@@ -23,7 +23,6 @@ _MIN_DUP_WORDS = 12
 _DUP_CANDIDATES = 4  # earlier paragraphs compared in full with each new one, at most
 _DUP_POSTINGS = 64  # paragraphs remembered per word trigram, at most
 CLIMB_LEVELS = 3
-
 CLIMB_RATIO = 2.0
 
 # ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The walk: one iterative pass over the soup that skips boilerplate and cuts the rest
-into text ``Block`` s, noting on the way the metadata elements it meets."""
+into text blocks (``Block``), noting on the way the metadata elements it meets."""
 
 from __future__ import annotations
 
