@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sitegen import NewsSiteGenerator  # noqa: E402
 
-from newsetl.extractor import extract_article  # noqa: E402
+from newsetl.extraction import extract_article  # noqa: E402
 
 
 def article_pages(n: int, seed: int = 20240501) -> list[tuple[str, bytes]]:

@@ -50,7 +50,7 @@ def load_pages(devset: Path, limit: int | None = None) -> list[tuple[str, str, s
 
 
 def newsetl_extractor() -> Extractor:
-    from newsetl.extractor import extract_article
+    from newsetl.extraction import extract_article
 
     return lambda html, url: extract_article(html, url).text
 
@@ -131,7 +131,7 @@ def per_page_scores(devset: Path, preds: list[dict[str, str]]) -> list[tuple[flo
 _MEMORY_PROBE = r"""
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[1])
-from newsetl.extractor import extract_article
+from newsetl.extraction import extract_article
 words = ("council harbour ferry budget school river market winter bridge library station "
          "festival hospital museum garden farmers nurses drivers").split()
 def para(i):

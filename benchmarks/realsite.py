@@ -15,7 +15,7 @@ under a ``/<host>/`` prefix (``https://www.example.com/2012/07/a-story`` is serv
 It runs ``newsetl scrape ROOT --no-delay`` over the site as a user would (a new process,
 embedded Prefect), reads ``data/articles`` and ``data/pages`` back, and prints: pages
 served, articles stored, the fate of every page that was not stored, and the mean body F1
-over **all** pages (a page not stored scores 0) beside the F1 of ``newsetl.extractor`` on
+over **all** pages (a page not stored scores 0) beside the F1 of ``newsetl.extraction`` on
 the same files offline, so any loss between extraction and the pipeline shows. In listing
 mode it also counts listing pages that ended up in ``data/articles`` (there must be none).
 
@@ -290,9 +290,9 @@ def _f1(scorer: Any, gold: str, text: str | None) -> float:
 
 
 def offline_texts(pages: list[DevPage]) -> dict[str, str]:
-    """``newsetl.extractor`` on each stored page, given its original URL: id -> body."""
+    """``newsetl.extraction`` on each stored page, given its original URL: id -> body."""
     sys.path.insert(0, str(ROOT))
-    from newsetl.extractor import extract_article
+    from newsetl.extraction import extract_article
 
     return {p.id: extract_article(gzip.decompress(p.file.read_bytes()), p.url).text for p in pages}
 

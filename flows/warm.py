@@ -75,7 +75,7 @@ def _warm_up() -> Any:
     from prefect.flow_engine import run_flow  # noqa: F401
 
     from flows import etl
-    from newsetl import extractor, report  # noqa: F401
+    from newsetl import extraction, report  # noqa: F401
 
     etl.prestart_crawler()
     return etl

@@ -56,7 +56,7 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
         raise TypeError(
             f"extract() takes the page's HTML as str or bytes, not {type(html).__name__}"
         )
-    from newsetl.extractor import extract_article
+    from newsetl.extraction import extract_article
 
     ex = extract_article(html, url)
     return Article(

@@ -76,7 +76,7 @@ def _offset_of(value: str | None) -> int | None:
 
 def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any] | None:
     """Worker: extract one stored body (runs in a pool process or inline)."""
-    from newsetl.extractor import extract_article
+    from newsetl.extraction import extract_article
 
     body_path, url, encoding_hint, content_language = args
     try:
@@ -227,7 +227,7 @@ def _take_output(
 
 
 # What the extraction workers' fork server imports once, for every worker it forks.
-FORKSERVER_PRELOAD = ["newsetl.extractor"]
+FORKSERVER_PRELOAD = ["newsetl.extraction"]
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -54,7 +54,7 @@ def test_extract_names_a_wrong_argument() -> None:
 
 
 def test_extract_stays_callable_after_the_extractor_module_loads() -> None:
-    import newsetl.extractor  # noqa: F401 - the module behind it
+    import newsetl.extraction  # noqa: F401 - the package behind it
 
     assert callable(newsetl.extract)
 

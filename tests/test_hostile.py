@@ -284,7 +284,7 @@ def test_hostile_site_through_cli(cli_env: dict[str, str], tmp_path: Path) -> No
 
 
 def test_text_inside_deep_nesting_is_extracted() -> None:
-    from newsetl.extractor import extract_article
+    from newsetl.extraction import extract_article
 
     site = hostile_site()
     site.bind("http://127.0.0.1:9")
@@ -297,7 +297,7 @@ def test_text_inside_deep_nesting_is_extracted() -> None:
 
 
 def test_declared_utf8_with_a_few_bad_bytes_stays_utf8() -> None:
-    from newsetl.extractor import extract_article
+    from newsetl.extraction import extract_article
 
     site = hostile_site()
     site.bind("http://127.0.0.1:9")

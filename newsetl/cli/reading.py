@@ -77,7 +77,7 @@ def _read_page(source: str) -> tuple[bytes, str | None, str | None, str | None]:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from newsetl.extractor import extract_article
+    from newsetl.extraction import extract_article
     from newsetl.formats import write_records
 
     fmt = "jsonl" if args.jsonl else args.format

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from newsetl.discover import classify
-from newsetl.extractor import extract_article
+from newsetl.extraction import extract_article
 
 WORDS = (
     "council members argued late into the evening about the budget for the river bridge "

@@ -273,7 +273,7 @@ def test_child_imports_no_unused_components(tmp_path: Path) -> None:
         "pyarrow",
         "prefect",
         "trafilatura",
-        "newsetl.extractor",
+        "newsetl.extraction",
         "newsetl.pipeline",
         "scrapy.extensions.feedexport",
         "scrapy.extensions.remote_control",

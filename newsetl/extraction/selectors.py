@@ -1,12 +1,14 @@
 """What boilerplate looks like, as data: tag names, roles, class/id words and text patterns.
 
-``extract`` reads these tables; nothing here names a particular site. Platform markers
-are the generic class names or data attributes a blogging platform puts on every post.
+The extraction stages read these tables and the class/id verdicts below; nothing here
+names a particular site. Platform markers are the generic class names or data attributes
+a blogging platform puts on every post.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # Elements dropped from the raw HTML before parsing: they never hold article text.
 PREPASS_DROP_TAGS = (
@@ -422,3 +424,87 @@ DATE_IN_LINE = re.compile(
     rf"{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}:\d{{2}}\s*(?:am|pm)?|\d+\s+(?:hours?|days?|minutes?)\s+ago)",
     re.IGNORECASE,
 )
+
+# ---------------------------------------------------------------------------------------
+# Class / id vocabulary
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_BOOTSTRAP_VIS = re.compile(r"^(?:hidden|visible)-(?:xs|sm|md|lg|xl|print)")
+_verdict_cache: dict[str, int] = {}
+
+
+def attr_verdict(value: str) -> int:
+    """-1 when class/id words say boilerplate, +1 when they say article, else 0."""
+    cached = _verdict_cache.get(value)
+    if cached is not None:
+        return cached
+    negative = positive = False
+    for token in value.split():
+        low = _CAMEL.sub("-", token).lower()
+        if _BOOTSTRAP_VIS.match(low):
+            continue
+        words = [w for w in _NON_ALNUM.split(low) if w]
+        if not words or words[0] in WRAPPER_PREFIXES:
+            continue
+        joined = "".join(words)
+        neg = any(f in joined for f in NEGATIVE_JOINED)
+        if not neg:
+            for i, w in enumerate(words):
+                if w in NEGATIVE_WORDS and (
+                    w not in WEAK_NEGATIVE_WORDS
+                    or len(words) == 1
+                    or (i > 0 and words[i - 1] in ARTICLE_WORDS)
+                ):
+                    neg = True
+                    break
+        if neg:
+            negative = True
+        elif any(w in POSITIVE_WORDS for w in words):
+            positive = True
+    verdict = 1 if positive else (-1 if negative else 0)
+    if len(_verdict_cache) > 50_000:
+        _verdict_cache.clear()
+    _verdict_cache[value] = verdict
+    return verdict
+
+
+_marker_cache: dict[tuple[Any, ...], int] = {}
+
+
+def marker_rank(attrs: dict[str, Any]) -> int:
+    """Index (0 = strongest) of the platform content marker this element carries, or -1."""
+    key = (attrs.get("class"), attrs.get("id"), attrs.get("itemprop"), attrs.get("data-hook"))
+    if key == (None, None, None, None):
+        return -1
+    cached = _marker_cache.get(key)
+    if cached is None:
+        if len(_marker_cache) > 50_000:
+            _marker_cache.clear()
+        cached = _marker_cache[key] = _find_marker_rank(attrs)
+    return cached
+
+
+def _find_marker_rank(attrs: dict[str, Any]) -> int:
+    for rank, (attr, value) in enumerate(CONTENT_MARKERS):
+        got = attrs.get(attr)
+        if not got or not isinstance(got, str):
+            continue
+        if attr == "class":
+            padded = f" {got} "
+            if f" {value} " in padded:
+                return rank
+        elif got == value:
+            return rank
+    return -1
+
+
+META_ITEMPROPS = frozenset({"author", "datepublished", "datemodified", "publisher", "creator"})
+BYLINE_HINT = re.compile(r"author|byline|date|time|posted|published|meta", re.IGNORECASE)
+INLINE_TAGS = frozenset({"span", "a", "i", "b", "em", "strong", "small", "sup", "sub", "u"})
+
+
+# Read by the lxml cutting, the walk and the metadata scan alike
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+WIDGET_ROLES = frozenset({"tablist"})
+COMMENTISH = re.compile(r"comment|disqus|respond|repl(?:y|ies)|discussion", re.IGNORECASE)

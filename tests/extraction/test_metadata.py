@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from newsetl import _extract_meta as meta
-from newsetl.extractor import extract_article
+from newsetl import dates
+from newsetl.extraction import extract_article, metadata
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 METADATA = Path(os.environ.get("NEWSETL_SHARED", ROOT.parent / "shared")) / "metadata-devset"
 
 BODY = " ".join(
@@ -54,11 +54,11 @@ def _page(
     ],
 )
 def test_dates_in_text_are_read_in_the_pages_order(text, dayfirst, expected) -> None:
-    assert meta.find_date_in_text(text, dayfirst) == expected
+    assert dates.find_date_in_text(text, dayfirst) == expected
 
 
 def test_no_date_in_version_numbers_or_times() -> None:
-    assert meta.find_date_in_text("Version 1.2.3 released at 14:07", True) is None
+    assert dates.find_date_in_text("Version 1.2.3 released at 14:07", True) is None
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_no_date_in_version_numbers_or_times() -> None:
     [("en-US", False), ("en", False), ("en-GB", True), ("de-DE", True), ("fr", True), ("", None)],
 )
 def test_day_first_follows_the_language(lang, expected) -> None:
-    assert meta.day_first(lang or None) is expected
+    assert dates.day_first(lang or None) is expected
 
 
 def test_german_page_reads_day_before_month() -> None:
@@ -156,4 +156,4 @@ def test_metadata_devset_dates() -> None:
     ],
 )
 def test_titles(title, site, h1, expected) -> None:
-    assert meta.clean_title(title, site, h1) == expected
+    assert metadata.clean_title(title, site, h1) == expected

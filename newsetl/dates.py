@@ -1,0 +1,232 @@
+"""The one date parser: strings and text lines -> datetimes, as the page wrote them."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import UTC, datetime
+from typing import Any
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2}\b")
+
+
+def parse_date(value: Any, dayfirst: bool | None = None) -> datetime | None:
+    """Parse a date string to an aware UTC datetime; naive values are taken as UTC."""
+    dt = parse_date_local(value, dayfirst)
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_date_local(value: Any, dayfirst: bool | None = None) -> datetime | None:
+    """Parse a date string as the page wrote it: aware in the page's own UTC offset when
+    the value gives one, naive when it gives none (no offset is invented).
+
+    Numeric dates are read in the order the page's language writes them: ``07.11.2023``
+    is 7 November (dots are day-first wherever they are used), ``11/07/2023`` is
+    November 7 only where ``dayfirst`` is False (American English); a part above 12
+    settles the order whatever the language. Month names of the common European
+    languages are read as well as English ones.
+    """
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 80:
+        return None
+    dt: datetime | None = None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        dt = None
+    if dt is None:
+        if not _YEAR.search(text):
+            return None  # dateutil would fill in the current year
+        dt = _parse_loose(_english_months(_iso_numeric(text, dayfirst)))
+    if dt is None or not (1990 <= dt.year <= 2100):
+        return None
+    if dt.tzinfo is not None:
+        try:
+            dt.utcoffset()
+        except (OverflowError, ValueError):
+            return None
+    return dt
+
+
+def day_first(language: str | None) -> bool | None:
+    """Whether numeric dates put the day first on a page in ``language`` (a BCP 47 tag):
+    False for American English, True for the other languages and English regions, None
+    when the page does not say."""
+    if not language:
+        return None
+    tag = language.strip().lower().replace("_", "-")
+    if not tag:
+        return None
+    if tag in ("en", "en-us") or tag.startswith("en-us-"):
+        return False
+    return True
+
+
+_NUMERIC_YMD = re.compile(r"(?<![\d.])((?:19|20)\d\d)([-/.])(\d{1,2})\2(\d{1,2})(?![\d])")
+_NUMERIC_DMY = re.compile(r"(?<![\d.:])(\d{1,2})([-/.])(\d{1,2})\2((?:19|20)\d\d|\d\d)(?![\d:])")
+
+
+def _iso_numeric(text: str, dayfirst: bool | None) -> str:
+    """``text`` with its first all-numeric date rewritten as ``YYYY-MM-DD`` in the order
+    the page means (see :func:`parse_date_local`); unchanged when there is none."""
+    m = _NUMERIC_YMD.search(text)
+    if m:
+        year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    else:
+        m = _NUMERIC_DMY.search(text)
+        if not m:
+            return text
+        a, sep, b, y = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
+        year = int(y) if len(y) == 4 else 2000 + int(y)
+        if a > 12 >= b:
+            day, month = a, b
+        elif b > 12 >= a:
+            day, month = b, a
+        elif sep == "." or dayfirst:
+            day, month = a, b
+        else:
+            day, month = b, a
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return text
+    return f"{text[: m.start()]}{year:04d}-{month:02d}-{day:02d}{text[m.end() :]}"
+
+
+# Month names (full and the usual abbreviations) of the languages newsetl meets most,
+# mapped to English for dateutil. Abbreviations shared with English are left out.
+_MONTH_WORDS = {
+    1: "januar janvier enero gennaio januari janeiro jänner jaenner styczeń stycznia ene gen janv",
+    2: "februar février fevrier febrero febbraio februari fevereiro lutego luty févr fevr febr",
+    3: "märz maerz mars marzo maart março marco marca mär mrz",
+    4: "avril abril aprile kwietnia avr",
+    5: "mai mayo maggio mei maio maja",
+    6: "juni juin junio giugno junho czerwca juin",
+    7: "juli juillet julio luglio julho lipca juil",
+    8: "august août aout agosto augustus sierpnia aoû",
+    9: "september septembre septiembre settembre setembro września sept sett",
+    10: "oktober octobre octubre ottobre outubro października okt ott",
+    11: "november novembre noviembre novembro listopada",
+    12: "dezember décembre decembre diciembre dicembre december dezembro grudnia dez déc dic",
+}
+_ENGLISH_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_MONTH_OF = {w: m for m, words in _MONTH_WORDS.items() for w in words.split()}
+MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    + "|".join(sorted((re.escape(w) for w in _MONTH_OF), key=len, reverse=True))
+    + r")\.?"
+)
+_FOREIGN_MONTH = re.compile(
+    r"(?<!\w)("
+    + "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True))
+    + r")\.?(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _english_months(text: str) -> str:
+    """``text`` with month names of other languages replaced by English ones."""
+    if text.isascii() and not re.search(r"[a-z]{3}", text, re.I):
+        return text
+    return _FOREIGN_MONTH.sub(lambda m: _ENGLISH_MONTHS[_MONTH_OF[m.group(1).lower()] - 1], text)
+
+
+_TZ_OFFSETS = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "BST": 3600,
+    "CET": 3600,
+    "CEST": 7200,
+    "EET": 7200,
+    "EEST": 10800,
+    "IST": 19800,
+    "JST": 32400,
+    "KST": 32400,
+    "AEST": 36000,
+    "AEDT": 39600,
+    "EST": -18000,
+    "EDT": -14400,
+    "CST": -21600,
+    "CDT": -18000,
+    "MST": -25200,
+    "MDT": -21600,
+    "PST": -28800,
+    "PDT": -25200,
+}
+
+
+def _parse_loose(text: str) -> datetime | None:
+    """dateutil's parser with common zone abbreviations; None when it finds no date."""
+    try:
+        from dateutil import parser as dateparser
+    except ImportError:  # pragma: no cover - declared dependency
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fuzzy in (False, True):
+            try:
+                return dateparser.parse(text, fuzzy=fuzzy, tzinfos=_TZ_OFFSETS)
+            except (ValueError, OverflowError, TypeError, AttributeError):
+                continue
+            except Exception:  # noqa: BLE001 - dateutil raises assorted errors on garbage
+                return None
+    return None
+
+
+_TEXT_DATE = re.compile(
+    r"(?<![\d.])(?P<date>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|\.|er|º)?\s*(?:de\s+)?{MONTH_NAME},?\s+(?:de\s+)?\d{{4}}"
+    rf"|{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+    r"(?:[\s,|/@·•–-]*(?:um|at|à|a las|alle|om|kl\.?)?\s*"
+    r"(?P<time>[0-2]?\d[:.h][0-5]\d)(?!\d)\s*(?P<ampm>[ap]\.?m\.?)?)?",
+    re.IGNORECASE,
+)
+
+
+def find_date_in_text(text: str, dayfirst: bool | None = None) -> datetime | None:
+    """The first full calendar date (with a year) in a short line such as a byline or a
+    date line ("Do 25.04.24 | 14:07 Uhr", "21. Jan 2022 // Name", "1. Februar 2022"),
+    with its time of day when one follows; as the page wrote it (see
+    :func:`parse_date_local`)."""
+    for match in _TEXT_DATE.finditer(text):
+        chunk = match.group("date")
+        if match.group("time"):
+            clock = re.sub(r"[.h]", ":", match.group("time"))
+            chunk += (
+                " "
+                + clock
+                + (" " + match.group("ampm").replace(".", "") if match.group("ampm") else "")
+            )
+        dt = parse_date_local(chunk, dayfirst)
+        if dt is None and match.group("time"):
+            dt = parse_date_local(match.group("date"), dayfirst)
+        if dt is not None:
+            return dt
+    return None
+
+
+def split_offset(dt: datetime | None) -> tuple[datetime | None, int | None]:
+    """(the instant in UTC, the page's UTC offset in minutes or None when it gave none).
+
+    A local time without an offset is kept as written and labelled UTC: the offset
+    column says it was not given."""
+    if dt is None:
+        return None, None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC), None
+    offset = dt.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else None
+    return dt.astimezone(UTC), minutes
