@@ -23,7 +23,7 @@ seconds before the answer; ETag + Last-Modified on every 200 and a 304 to a matc
 If-None-Match (checked first) or If-Modified-Since; gzip when the client accepts it and
 the site or resource allows it. Unknown paths get the site's 404 page.
 
-``python -m newsetl.demo.server`` serves the demo sites until Ctrl-C.
+``python -m newsetl.demo`` serves the demo sites until Ctrl-C. This module knows no site.
 """
 
 from __future__ import annotations
@@ -513,22 +513,3 @@ def serve(*sites: Site) -> Iterator[list[SiteServer]]:
     """Start one server per site (each its own host:port); stop them all on exit."""
     with ExitStack() as stack:
         yield [stack.enter_context(SiteServer(site)) for site in sites]
-
-
-def main() -> None:
-    from newsetl.demo.sites import demo_sites, error_site
-
-    sites = [*demo_sites(), error_site()]
-    with serve(*sites) as servers:
-        for srv in servers:
-            print(f"{srv.site.name:>8}  {srv.url}/", flush=True)
-        print("Serving; press Ctrl-C to stop.", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()
