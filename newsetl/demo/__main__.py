@@ -1,22 +1,14 @@
 """``python -m newsetl.demo``: serve the demo sites and the error site until Ctrl-C."""
 
-import time
-
-from newsetl.demo.server import serve
+from newsetl.demo.server import serve, wait_for_ctrl_c
 from newsetl.demo.sites import demo_sites, error_site
 
 
 def main() -> None:
-    sites = [*demo_sites(), error_site()]
-    with serve(*sites) as servers:
+    with serve(*demo_sites(), error_site()) as servers:
         for srv in servers:
             print(f"{srv.site.name:>8}  {srv.url}/", flush=True)
-        print("Serving; press Ctrl-C to stop.", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        wait_for_ctrl_c()
 
 
 if __name__ == "__main__":

@@ -41,7 +41,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-__all__ = ["RequestRecord", "Resource", "Site", "SiteServer", "redirect", "serve"]
+__all__ = [
+    "RequestRecord",
+    "Resource",
+    "Site",
+    "SiteServer",
+    "redirect",
+    "serve",
+    "wait_for_ctrl_c",
+]
 
 HTML = "text/html; charset=utf-8"
 _LOGGED_HEADERS = (
@@ -513,3 +521,13 @@ def serve(*sites: Site) -> Iterator[list[SiteServer]]:
     """Start one server per site (each its own host:port); stop them all on exit."""
     with ExitStack() as stack:
         yield [stack.enter_context(SiteServer(site)) for site in sites]
+
+
+def wait_for_ctrl_c() -> None:
+    """Say so and block until Ctrl-C (the servers answer from their own threads)."""
+    print("Serving; press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
