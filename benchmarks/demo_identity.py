@@ -7,7 +7,8 @@ JSON line per answer: the request, the status, every header but ``Date`` and the
 body as it came off the socket (a timeout or a cut connection is part of the answer). Pages
 answered 200 with an ETag are asked again with ``If-None-Match``, gzip answers again without
 ``Accept-Encoding``. The truth tables (``EXPECTED``, ``DUPLICATES``, ``HOSTILE``) are listed
-too. A Last-Modified within the run is the time the page was rendered, written ``<run>``.
+too, and the generated benchmark site (``benchmarks/sitegen.py``) is crawled as well. A
+Last-Modified within the run is the time the page was rendered, written ``<run>``.
 
     python benchmarks/demo_identity.py --root DIR --out listing.jsonl   # DIR: a checkout
     python benchmarks/demo_identity.py --compare before.jsonl after.jsonl
@@ -37,6 +38,7 @@ from urllib.parse import urljoin, urlsplit
 _LINK = re.compile(rb"""(?:href|src|url)\s*=\s*["']([^"'<>]*)["']""", re.I)
 _XML_URL = re.compile(rb"<(?:loc|link)>\s*([^<\s]+)\s*</", re.I)
 _ROBOTS = re.compile(rb"^\s*sitemap:\s*(\S+)", re.I | re.M)
+_ROOT = Path.cwd()  # the checkout served (--root)
 PARSE_LIMIT = 4 * 1024 * 1024  # bodies larger than this are hashed, not searched for links
 
 
@@ -232,6 +234,14 @@ def scenarios() -> list[tuple[str, Callable[[ExitStack, int], int], int, float]]
 
         return start
 
+    def bench_site(stack: ExitStack, port: int) -> int:
+        sys.path.insert(0, str(_ROOT / "benchmarks"))
+        import sitegen  # the generated benchmark site shares the server's HTTP code
+
+        server = sitegen.BenchServer(sitegen.NewsSiteGenerator(25, seed=5), port=port)
+        stack.enter_context(server)
+        return port
+
     return [
         ("wix", plain(wix_blog), 1000, 5.0),
         ("news", plain(news_site), 1000, 5.0),
@@ -242,6 +252,7 @@ def scenarios() -> list[tuple[str, Callable[[ExitStack, int], int], int, float]]
         ("hostile", hostile_with(), 150, 3.0),
         ("hostile-no-stall", hostile_with(stall=False, deep_levels=1000), 80, 3.0),
         ("load", plain(lambda: hostile.load_site(1234)), 2000, 5.0),
+        ("sitegen", bench_site, 5000, 5.0),
     ]
 
 
@@ -298,7 +309,9 @@ def main() -> int:
         return compare(*args.compare)
     if not args.root or not args.out:
         ap.error("--root and --out are needed (or --compare BEFORE AFTER)")
-    sys.path.insert(0, str(args.root.resolve()))
+    global _ROOT
+    _ROOT = args.root.resolve()
+    sys.path.insert(0, str(_ROOT))
     n = write_listing(args.out, args.port)
     print(f"{n} answers written to {args.out}")
     return 0

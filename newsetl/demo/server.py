@@ -33,7 +33,7 @@ import gzip
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -346,7 +346,7 @@ class _Handler(BaseHTTPRequestHandler):
                     etag, lastmod = res.etag, res.last_modified
                     headers["ETag"] = etag
                     headers["Last-Modified"] = lastmod
-                    if _not_modified(self.headers, etag, res.modified):
+                    if not_modified(self.headers, etag, res.modified):
                         status, body = 304, b""
                 want_gzip = site.gzip if res.gzip is None else res.gzip
                 if (
@@ -372,21 +372,34 @@ class _Handler(BaseHTTPRequestHandler):
                 client=self.client_address[0],
             )
         )
-        self.send_response(status)
-        if status != 304:
-            self.send_header("Content-Type", ctype)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", "0" if status == 304 else str(len(body)))
-        self.end_headers()
-        if sent:
-            try:
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+        write_answer(self, status, ctype, headers.items(), body, sent)
 
 
-def _not_modified(req_headers: Any, etag: str, modified: float) -> bool:
+def write_answer(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    ctype: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    sent: int,
+) -> None:
+    """Send status, headers (Content-Type unless 304, Content-Length) and ``sent`` body bytes."""
+    handler.send_response(status)
+    if status != 304:
+        handler.send_header("Content-Type", ctype)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", "0" if status == 304 else str(len(body)))
+    handler.end_headers()
+    if sent:
+        try:
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def not_modified(req_headers: Any, etag: str, modified: float) -> bool:
+    """Whether a conditional request may get a 304 for a body of ``etag``, changed at ``modified``."""
     inm = req_headers.get("If-None-Match")
     if inm is not None:  # RFC 9110: If-None-Match wins over If-Modified-Since
         tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
@@ -403,10 +416,11 @@ def _not_modified(req_headers: Any, etag: str, modified: float) -> bool:
     return False
 
 
-class _HTTPServer(ThreadingHTTPServer):
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threaded server that does not print a traceback when a client hangs up."""
+
     daemon_threads = True
     allow_reuse_address = True
-    owner: SiteServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up mid-answer (a crawler cancelling an oversized or slow
@@ -417,6 +431,10 @@ class _HTTPServer(ThreadingHTTPServer):
         if isinstance(exc, ConnectionError | TimeoutError):
             return
         super().handle_error(request, client_address)
+
+
+class _HTTPServer(QuietHTTPServer):
+    owner: SiteServer
 
 
 class SiteServer:
