@@ -53,14 +53,10 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from newsetl.demo.server import QuietHTTPServer, not_modified, write_answer
+from newsetl.demo.server import HTML, RSS, TEXT, XML, QuietHTTPServer, not_modified, write_answer
 
 __all__ = ["BenchServer", "NewsSiteGenerator", "Page", "RequestLog"]
 
-HTML = "text/html; charset=utf-8"
-XML = "application/xml; charset=utf-8"
-RSS = "application/rss+xml; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
 
 FUNCTION_WORDS = (
     "the the the the of of of and and and to to to a a in in is was that for on it with "

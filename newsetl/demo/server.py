@@ -52,6 +52,9 @@ __all__ = [
 ]
 
 HTML = "text/html; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+RSS = "application/rss+xml; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
 _LOGGED_HEADERS = (
     "User-Agent",
     "Accept",

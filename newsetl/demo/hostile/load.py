@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from newsetl.demo.hostile.pages import XML, DynamicSite, article_page, prose, urlset
-from newsetl.demo.server import Resource, Site
+from newsetl.demo.hostile.pages import DynamicSite, article_page, prose, urlset
+from newsetl.demo.server import XML, Resource, Site
 
 # ---------------------------------------------------------------------------------------
 # The load site

@@ -10,8 +10,6 @@ from typing import Any
 
 from newsetl.demo.server import Resource, Site
 
-XML = "application/xml; charset=utf-8"
-RSS = "application/rss+xml; charset=utf-8"
 MB = 1024 * 1024
 
 # Text

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 from newsetl.demo.hostile.pages import (
     MB,
-    RSS,
-    XML,
     DynamicSite,
     article_page,
     paragraphs,
@@ -18,7 +16,7 @@ from newsetl.demo.hostile.pages import (
     urlset,
 )
 from newsetl.demo.hostile.raw import GzipBomb, Huge, LyingLength, Stall
-from newsetl.demo.server import Resource, Site, redirect
+from newsetl.demo.server import RSS, XML, Resource, Site, redirect
 
 # ---------------------------------------------------------------------------------------
 # The hostile site

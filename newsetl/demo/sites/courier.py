@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from newsetl.demo.server import Resource, Site, redirect
+from newsetl.demo.server import TEXT, XML, Resource, Site, redirect
 from newsetl.demo.sites.model import (
-    TEXT,
-    XML,
     Post,
     esc,
     jsonld,

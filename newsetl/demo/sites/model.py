@@ -16,11 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from newsetl.demo.server import Site
-
-XML = "application/xml; charset=utf-8"
-RSS = "application/rss+xml; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
+from newsetl.demo.server import HTML, Resource, Site
 
 # A 1x1 transparent GIF, served for every image path.
 GIF = (
@@ -109,6 +105,14 @@ def post_path(site: Site | str, post: Post) -> str:
     name = site if isinstance(site, str) else site.name
     pattern = _PERMALINKS.get(name) or "/post/{slug}"
     return pattern.format(slug=post.slug, published=post.published)
+
+
+class Pages(dict[str, Resource]):
+    """What a build function returns: the resources of a site, by path."""
+
+    def put(self, path: str, body: str, ctype: str = HTML, when: datetime | None = None) -> None:
+        """A text resource at ``path``, last modified ``when`` (None: now)."""
+        self[path] = Resource(body, content_type=ctype, last_modified=when)
 
 
 # -- changing a served site --------------------------------------------------------------

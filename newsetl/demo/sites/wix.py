@@ -6,12 +6,10 @@ import math
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape as xml_escape
 
-from newsetl.demo.server import HTML, Resource, Site
+from newsetl.demo.server import RSS, TEXT, XML, Resource, Site
 from newsetl.demo.sites.model import (
     GIF,
-    RSS,
-    TEXT,
-    XML,
+    Pages,
     Post,
     chunks,
     esc,
@@ -347,10 +345,8 @@ def _wix_pager(base: str, n: int, total: int) -> tuple[str, str]:
 def build(site: Site, base: str) -> dict[str, Resource]:
     posts = newest_first(site.data["posts"])
     size = site.data.get("page_size", 2)
-    out: dict[str, Resource] = {}
-
-    def put(path: str, body: str, ctype: str = HTML, when: datetime | None = None) -> None:
-        out[path] = Resource(body, content_type=ctype, last_modified=when)
+    out = Pages()
+    put = out.put
 
     # Home: hero + latest posts.
     newest = "\n".join(_wix_card(base, p) for p in posts[:3])

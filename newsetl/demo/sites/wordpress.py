@@ -8,12 +8,10 @@ from email.utils import format_datetime
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from newsetl.demo.server import HTML, Resource, Site, redirect
+from newsetl.demo.server import RSS, TEXT, XML, Resource, Site, redirect
 from newsetl.demo.sites.model import (
     GIF,
-    RSS,
-    TEXT,
-    XML,
+    Pages,
     Post,
     chunks,
     esc,
@@ -457,10 +455,8 @@ def _wp_static_page(base: str, posts: list[Post], path: str, title: str, paras: 
 def build(site: Site, base: str) -> dict[str, Resource]:
     posts = newest_first(site.data["posts"])
     size = site.data.get("page_size", 3)
-    out: dict[str, Resource] = {}
-
-    def put(path: str, body: str, ctype: str = HTML, when: datetime | None = None) -> None:
-        out[path] = Resource(body, content_type=ctype, last_modified=when)
+    out = Pages()
+    put = out.put
 
     pages = chunks(posts, size)
     for n, chunk in enumerate(pages, start=1):
