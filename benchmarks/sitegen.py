@@ -49,16 +49,14 @@ import time
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from newsetl.demo.server import HTML, RSS, TEXT, XML, QuietHTTPServer, not_modified, write_answer
 
 __all__ = ["BenchServer", "NewsSiteGenerator", "Page", "RequestLog"]
 
-HTML = "text/html; charset=utf-8"
-XML = "application/xml; charset=utf-8"
-RSS = "application/rss+xml; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
 
 FUNCTION_WORDS = (
     "the the the the of of of and and and to to to a a in in is was that for on it with "
@@ -1153,7 +1151,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, ctype, body = 200, page.content_type, page.body
             headers.append(("ETag", page.etag))
             headers.append(("Last-Modified", formatdate(page.modified, usegmt=True)))
-            if _not_modified(self.headers, page):
+            if not_modified(self.headers, page.etag, page.modified):
                 status, body = 304, b""
             elif page.gz is not None and "gzip" in (self.headers.get("Accept-Encoding") or ""):
                 body = page.gz
@@ -1161,47 +1159,14 @@ class _Handler(BaseHTTPRequestHandler):
                 headers.append(("Vary", "Accept-Encoding"))
         sent = 0 if head or status == 304 else len(body)
         self.server.log.add(Request(self.command, target, status, sent, arrived))
-        self.send_response(status)
-        if status != 304:
-            self.send_header("Content-Type", ctype)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", "0" if status == 304 else str(len(body)))
-        self.end_headers()
-        if sent:
-            try:
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+        write_answer(self, status, ctype, headers, body, sent)
 
 
-def _not_modified(req_headers: Any, page: Page) -> bool:
-    inm = req_headers.get("If-None-Match")
-    if inm is not None:
-        return page.etag in {t.strip().removeprefix("W/") for t in inm.split(",")} or inm == "*"
-    ims = req_headers.get("If-Modified-Since")
-    if ims:
-        try:
-            return page.modified <= parsedate_to_datetime(ims).timestamp()
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(QuietHTTPServer):
     request_queue_size = 128
     pages: dict[str, Page]
     log: RequestLog
     base_url: str
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
 
 
 class BenchServer:

@@ -23,7 +23,7 @@ seconds before the answer; ETag + Last-Modified on every 200 and a 304 to a matc
 If-None-Match (checked first) or If-Modified-Since; gzip when the client accepts it and
 the site or resource allows it. Unknown paths get the site's 404 page.
 
-``python -m newsetl.demo.server`` serves the demo sites until Ctrl-C.
+``python -m newsetl.demo`` serves the demo sites until Ctrl-C. This module knows no site.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import gzip
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,9 +41,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-__all__ = ["RequestRecord", "Resource", "Site", "SiteServer", "redirect", "serve"]
+__all__ = [
+    "RequestRecord",
+    "Resource",
+    "Site",
+    "SiteServer",
+    "redirect",
+    "serve",
+    "wait_for_ctrl_c",
+]
 
 HTML = "text/html; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+RSS = "application/rss+xml; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
 _LOGGED_HEADERS = (
     "User-Agent",
     "Accept",
@@ -338,7 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
                     etag, lastmod = res.etag, res.last_modified
                     headers["ETag"] = etag
                     headers["Last-Modified"] = lastmod
-                    if _not_modified(self.headers, etag, res.modified):
+                    if not_modified(self.headers, etag, res.modified):
                         status, body = 304, b""
                 want_gzip = site.gzip if res.gzip is None else res.gzip
                 if (
@@ -364,21 +375,34 @@ class _Handler(BaseHTTPRequestHandler):
                 client=self.client_address[0],
             )
         )
-        self.send_response(status)
-        if status != 304:
-            self.send_header("Content-Type", ctype)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", "0" if status == 304 else str(len(body)))
-        self.end_headers()
-        if sent:
-            try:
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+        write_answer(self, status, ctype, headers.items(), body, sent)
 
 
-def _not_modified(req_headers: Any, etag: str, modified: float) -> bool:
+def write_answer(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    ctype: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    sent: int,
+) -> None:
+    """Send status, headers (Content-Type unless 304, Content-Length) and ``sent`` body bytes."""
+    handler.send_response(status)
+    if status != 304:
+        handler.send_header("Content-Type", ctype)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", "0" if status == 304 else str(len(body)))
+    handler.end_headers()
+    if sent:
+        try:
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def not_modified(req_headers: Any, etag: str, modified: float) -> bool:
+    """Whether a conditional request may get a 304 for a body of ``etag``, changed at ``modified``."""
     inm = req_headers.get("If-None-Match")
     if inm is not None:  # RFC 9110: If-None-Match wins over If-Modified-Since
         tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
@@ -395,10 +419,11 @@ def _not_modified(req_headers: Any, etag: str, modified: float) -> bool:
     return False
 
 
-class _HTTPServer(ThreadingHTTPServer):
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threaded server that does not print a traceback when a client hangs up."""
+
     daemon_threads = True
     allow_reuse_address = True
-    owner: SiteServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up mid-answer (a crawler cancelling an oversized or slow
@@ -409,6 +434,10 @@ class _HTTPServer(ThreadingHTTPServer):
         if isinstance(exc, ConnectionError | TimeoutError):
             return
         super().handle_error(request, client_address)
+
+
+class _HTTPServer(QuietHTTPServer):
+    owner: SiteServer
 
 
 class SiteServer:
@@ -515,20 +544,11 @@ def serve(*sites: Site) -> Iterator[list[SiteServer]]:
         yield [stack.enter_context(SiteServer(site)) for site in sites]
 
 
-def main() -> None:
-    from newsetl.demo.sites import demo_sites, error_site
-
-    sites = [*demo_sites(), error_site()]
-    with serve(*sites) as servers:
-        for srv in servers:
-            print(f"{srv.site.name:>8}  {srv.url}/", flush=True)
-        print("Serving; press Ctrl-C to stop.", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()
+def wait_for_ctrl_c() -> None:
+    """Say so and block until Ctrl-C (the servers answer from their own threads)."""
+    print("Serving; press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -11,11 +12,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from newsetl.demo import content
 from newsetl.demo.server import Resource, Site, SiteServer, serve
 from newsetl.demo.sites import (
     DUPLICATES,
@@ -30,8 +31,11 @@ from newsetl.demo.sites import (
     news_site,
     wix_blog,
 )
+from newsetl.demo.sites.model import site_config
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+SEED = site_config("wix")["posts"][0]  # the seed story, as the site file has it
+REPUBLISHED = site_config("news")["posts"][0]["republished"]  # the news site's edit of it
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -239,7 +243,7 @@ def test_every_internal_link_resolves(servers: dict[str, SiteServer], name: str)
 def test_wix_post_markup(servers: dict[str, SiteServer]) -> None:
     srv = servers["wix"]
     truth = EXPECTED["wix"]
-    seed_path = next(p for p, a in truth["articles"].items() if a["title"] == content.SEED_TITLE)
+    seed_path = next(p for p, a in truth["articles"].items() if a["title"] == SEED["title"])
     html = fetch(srv.url + seed_path)[2].decode()
     for marker in (
         "top of page",
@@ -261,7 +265,7 @@ def test_wix_post_markup(servers: dict[str, SiteServer]) -> None:
     assert "Though the unrest was triggered by a fuel price rise," in html
     art = truth["articles"][seed_path]
     assert art["published_at"] == "2022-01-06T03:15:00+00:00"
-    assert art["paragraphs"] == content.SEED_PARAGRAPHS
+    assert art["paragraphs"] == SEED["paragraphs"]
     ld = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     assert json.loads(ld)["@type"] == "BlogPosting"
     listing = fetch(srv.url + "/blog")[2].decode()
@@ -281,9 +285,9 @@ def test_news_republication_and_amp(servers: dict[str, SiteServer]) -> None:
     art = truth["articles"][dup[1]]
     seed = EXPECTED["wix"]["articles"][orig[1]]
     assert art["title"] != seed["title"] and art["authors"] != seed["authors"]
-    assert content.NEWS_SEED_CUT in seed["paragraphs"]
-    assert content.NEWS_SEED_CUT not in art["paragraphs"]
-    assert content.NEWS_SEED_ADDED in art["paragraphs"]
+    assert REPUBLISHED["cut"] in seed["paragraphs"]
+    assert REPUBLISHED["cut"] not in art["paragraphs"]
+    assert REPUBLISHED["added"] in art["paragraphs"]
     assert art["paragraphs"][-1].startswith("(Reporting by")
     html = fetch(srv.url + dup[1])[2].decode()
     amp_path = dup[1] + "amp/"
@@ -343,3 +347,18 @@ def test_demo_sites_and_truth_shape() -> None:
             assert art["title"] and art["authors"] and art["language"]
     langs = {a["language"] for a in EXPECTED["wix"]["articles"].values()}
     assert langs == {"en", "de", "fr"}
+
+
+def test_site_files_are_package_data_and_the_server_knows_no_site() -> None:
+    from importlib.resources import files
+
+    import newsetl.demo.server
+
+    folder = files("newsetl.demo.sites")
+    for name in ("wix", "news", "errors"):
+        assert folder.joinpath(f"{name}.toml").is_file(), name
+    assert [p.slug for p in wix_blog().data["posts"]] == [
+        p["slug"] for p in site_config("wix")["posts"]
+    ]
+    source = Path(newsetl.demo.server.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(from|import) newsetl\.demo\.(sites|hostile)", source, re.M)
