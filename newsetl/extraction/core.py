@@ -34,8 +34,8 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from newsetl.discover.classify import text_units
 from newsetl.dates import day_first, split_offset
+from newsetl.discover.classify import text_units
 from newsetl.extraction.blocks import (
     blocks_link_density,
     choose_blocks,
