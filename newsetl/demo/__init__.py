@@ -4,6 +4,11 @@
 ``wix_blog()``, ``news_site()`` and ``error_site()`` build the sites; ``EXPECTED`` holds
 what a correct crawl and extraction should find on each. Pure standard library plus this
 package: no Scrapy, no Prefect.
+
+Layout, data to server: ``sites/*.toml`` (the sites' content) -> ``sites/model.py`` (posts,
+shared helpers) -> ``sites/wix.py``, ``wordpress.py``, ``courier.py`` (the pages) ->
+``server.py`` (serves any :class:`Site`; knows no site). ``hostile/`` holds the hostile and
+load sites and the ``/proc`` probes. ``python -m newsetl.demo`` serves the demo sites.
 """
 
 __all__ = [
