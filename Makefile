@@ -55,6 +55,7 @@ test-fast: setup ## the suite without the slow end-to-end tests
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .

@@ -348,7 +348,10 @@ def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
     latest: dict[str, dict[str, Any]] = {}
     not_articles: set[str] = set()
     cols = KNOWN_COLUMNS
-    data = {c: pages.column(c).to_pylist() if c in pages.column_names else None for c in cols}
+    data: dict[str, list[Any]] = {
+        c: pages.column(c).to_pylist() if c in pages.column_names else [None] * pages.num_rows
+        for c in cols
+    }
     n = pages.num_rows
     for i in range(n):
         if data["kind"][i] != "page":

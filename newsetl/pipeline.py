@@ -602,8 +602,8 @@ def start_failures(pages: list[FetchedPage]) -> tuple[int, list[dict[str, str]]]
             and (200 <= p.status < 300 or p.status == 304)
         ):
             worked.add(start)
-        own = p.kind != "robots" and p.discovered_via == "start" and p.depth == 0
-        if own and (starts[start] is None or p.url == start):
+        at_start = p.kind != "robots" and p.discovered_via == "start" and p.depth == 0
+        if at_start and (starts[start] is None or p.url == start):
             starts[start] = p
     failures = []
     for start, own in starts.items():

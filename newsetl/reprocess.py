@@ -107,7 +107,7 @@ def reprocess(
             f"no page archive under {ds.root / 'archive'}: only runs of newsetl 0.1 and later "
             "keep one; scrape again to build it"
         )
-    kwargs = {} if threshold is None else {"threshold": threshold}
+    kwargs: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
     with ds.lock():
         old = ds.read("articles", columns=["article_id", "content_hash", "source"])
         old_dups = ds.read("duplicates", columns=["article_id", "source"])

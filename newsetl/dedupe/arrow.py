@@ -9,7 +9,7 @@ to duplicate a kept article); the hashing parameters are in the schema metadata 
 from __future__ import annotations
 
 import json
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import numpy as np
 import pyarrow as pa
@@ -42,6 +42,14 @@ class ArrowPersistence:
     _alias_urls: Strings
     _alias_hashes: Strings
     _loaded: tuple[int, int]
+
+    if TYPE_CHECKING:  # defined by DedupeIndex, which this class is a half of
+
+        def _add_alias(
+            self, article_id: str, canonical_url: str, chash: str | None, row: int
+        ) -> None: ...
+
+        def _index_pending(self, *, lazy: bool = False) -> None: ...
 
     def _params(self) -> dict[str, int]:
         return {
@@ -97,7 +105,7 @@ class ArrowPersistence:
         reps = self._reps[r0 : self._n].tolist()
         duplicate_of = [None if r == row else ids[r] for row, r in enumerate(reps, r0)]
         alias_ids = self._alias_ids.since(a0)
-        duplicate_of += [ids[self._by_id[a]] for a in alias_ids]
+        duplicate_of += [ids[self._by_id[cast(str, a)]] for a in alias_ids]
         table = pa.Table.from_pydict(  # not pa.table(): that imports pandas (0.4 s)
             {
                 "article_id": pa.array(self._ids.since(r0) + alias_ids, type=pa.string()),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -427,13 +427,14 @@ class DedupeIndex(ArrowPersistence):
             computed = self.fingerprint_many([candidates[i].text for i in missing], workers)
             for i, fp in zip(missing, computed, strict=True):
                 fps[i] = fp
-        for fp in fps:
+        done = cast(list[Fingerprint], fps)  # every one filled in above
+        for fp in done:
             if fp.signature.shape != (self.num_perm,):
                 raise ValueError(
                     "candidate fingerprint has the wrong signature size: compute it with "
                     "this index's fingerprint()"
                 )
-        return fps  # type: ignore[return-value]
+        return done
 
     def _link_through_batch(
         self,
@@ -521,7 +522,7 @@ class DedupeIndex(ArrowPersistence):
         if kind is None:
             return Decision(cand.article_id, True, None, None, None, cand.article_id), row
         assert rep is not None
-        rep_id = self._ids[rep]
+        rep_id = cast(str, self._ids[rep])  # a stored row always has its id
         similarity = None if sim is None else round(sim, 4)
         return Decision(cand.article_id, False, kind, rep_id, similarity, rep_id), row
 

@@ -26,10 +26,10 @@ _log = logging.getLogger(__name__)
 class StoredIndex(NamedTuple):
     """What a run decides against: everything stored in a dataset."""
 
-    index: DedupeIndex  # every stored article (and the copies linked to them)
+    dedupe_index: DedupeIndex  # every stored article (and the copies linked to them)
     known: dict[str, str]  # content hash of each stored article and recorded duplicate
     revisions: dict[str, int]  # latest revision of each stored article
-    rebuilt: bool  # the stored index was not usable: the commit replaces it with ``index``
+    rebuilt: bool  # the stored index was not usable: the commit replaces it with ``dedupe_index``
 
 
 def load_index(
@@ -45,7 +45,7 @@ def load_index(
     """
     table = ds.read_index()
     stored = ds.read("articles", columns=["article_id", "content_hash", "revision"])
-    kwargs = {} if threshold is None else {"threshold": threshold}
+    kwargs: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
     index = None
     if table is not None:
         kept = table.filter(pc.is_null(table["duplicate_of"]))

@@ -232,7 +232,7 @@ def _extract(
         jsonld_types=jsonld_types(jsonld),
         og_type=metas.get("og:type") or None,
         paragraph_count=len(paragraphs),
-        link_density=link_density,
+        link_density=link_density or 0.0,  # slim_tree gives None only with no cuts: set above
         content_link_density=content_density,
         content_headline_links=content_headlines,
         dated_items=len({stamp.strip()[:10] for stamp in walker.times if stamp.strip()}),

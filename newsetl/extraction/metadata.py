@@ -498,7 +498,9 @@ def _htmldate() -> Any:
         except Exception:  # noqa: BLE001 - keep htmldate's own parser if this fails
             pass
         else:
-            extractors.get_external_parser = lambda: _dateparser_for(tuple(_page_languages))
+            extractors.get_external_parser = lambda: _dateparser_for(  # type: ignore[assignment]
+                tuple(_page_languages)
+            )
     return find_date
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bs4 import BeautifulSoup
-from bs4.builder import LXMLTreeBuilder
+from bs4.builder import LXMLTreeBuilder  # type: ignore[attr-defined]  # set when lxml is installed
 from lxml import etree as lxml_etree
 
 from newsetl.extraction.selectors import (
@@ -605,7 +605,7 @@ class _HtmlBuilder(LXMLTreeBuilder):
         if nsmap or len(self.nsmaps) > 1:
             super().start(tag, attrib, nsmap or {})
             return
-        self.soup.handle_starttag(  # type: ignore[union-attr]
+        self.soup.handle_starttag(
             tag, None, None, dict(attrib), namespaces=self.active_namespace_prefixes[-1]
         )
 
@@ -613,7 +613,7 @@ class _HtmlBuilder(LXMLTreeBuilder):
         if len(self.nsmaps) > 1:
             super().end(tag)
             return
-        self.soup.handle_endtag(tag)  # type: ignore[union-attr]
+        self.soup.handle_endtag(tag)
 
 
 def make_soup(html: str) -> BeautifulSoup:

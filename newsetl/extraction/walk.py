@@ -139,7 +139,7 @@ class Walker:
         if cls or ident:
             value = f"{cls or ''} {ident or ''}" if cls and ident else (cls or ident)
             if not isinstance(value, str):
-                value = " ".join(value)
+                value = " ".join(value or ())
             if attr_verdict(value) < 0:
                 if not self.strict and name in BLOCK_TAGS and not COMMENTISH.search(value):
                     self.pending_negative = True  # entered, but remembered as boilerplate

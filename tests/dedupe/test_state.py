@@ -62,7 +62,7 @@ def commit(ds: Dataset, run_id: str, stored: dedupe.StoredIndex, outcome) -> Non
                 "duplicates": table(outcome.duplicates, DUPLICATES_SCHEMA, ("source",)),
             },
             index_rows=index_rows_to_commit(
-                stored.index,
+                stored.dedupe_index,
                 rebuilt=stored.rebuilt,
                 added=bool(outcome.kept or outcome.duplicates),
             ),
@@ -72,7 +72,9 @@ def commit(ds: Dataset, run_id: str, stored: dedupe.StoredIndex, outcome) -> Non
 
 def decide(ds: Dataset, articles: list[dict]) -> tuple[dedupe.StoredIndex, object]:
     stored = load_index(ds)
-    return stored, pipeline.deduplicate(articles, stored.index, stored.known, stored.revisions)
+    return stored, pipeline.deduplicate(
+        articles, stored.dedupe_index, stored.known, stored.revisions
+    )
 
 
 def test_a_stored_index_in_step_is_trusted_and_a_damaged_one_rebuilt(tmp_path, caplog) -> None:
@@ -82,13 +84,17 @@ def test_a_stored_index_in_step_is_trusted_and_a_damaged_one_rebuilt(tmp_path, c
     assert stored.rebuilt  # nothing stored yet: a new index, written whole
     commit(ds, "r1", stored, outcome)
     again = load_index(ds)
-    assert not again.rebuilt and "a" in again.index and again.known == {"a": content_hash(STORY)}
+    assert (
+        not again.rebuilt
+        and "a" in again.dedupe_index
+        and again.known == {"a": content_hash(STORY)}
+    )
     assert again.revisions == {"a": 1}
     for path in (tmp_path / "_index").glob("*.parquet"):
         path.write_bytes(b"PAR1 damaged")
     caplog.set_level(logging.WARNING)
     rebuilt = load_index(ds)
-    assert rebuilt.rebuilt and "a" in rebuilt.index
+    assert rebuilt.rebuilt and "a" in rebuilt.dedupe_index
     assert "rebuilding it from 1 stored article(s)" in caplog.text
 
 

@@ -194,7 +194,7 @@ class HostileServer(SiteServer):
         if self._httpd is None:
             self.stopping.clear()
             self._httpd = _server._HTTPServer((self.host, self._requested_port), _HostileHandler)
-            self._httpd.owner = self  # type: ignore[assignment]
+            self._httpd.owner = self
             self.site.bind(self.url)
         return self
 
