@@ -44,7 +44,6 @@ from newsetl.discover.documents import (
     parse_text_sitemap,
     read_feed,
     read_sitemap,
-    sniff,
     split_content_type,
 )
 from newsetl.discover.links import url_shape
@@ -53,6 +52,7 @@ from newsetl.urls import clean_url, known_key, origin, url_key
 
 from .expand import PRIO_INDEX, PRIO_LINK, PRIO_START, DiscoveryMixin
 from .incremental import KnownUrl, parse_date, read_known
+from .payloads import sniff_payload
 from .records import RecordingMixin, _now, reason_for
 
 # ---------------------------------------------------------------------------------------
@@ -510,7 +510,7 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
             # A gzip payload (sitemap.xml.gz, or a page served as raw gzip) may expand no
             # further than the response itself could have been.
             limit = meta.get("download_maxsize") or self.page_maxsize
-            doc, body = sniff(rec.content_type, response.body, limit=limit)
+            doc, body = sniff_payload(rec.content_type, response.body, limit=limit)
         kind = meta["nl_kind"]
         if doc == "too_large":
             rec.reason = FetchFate.TOO_LARGE

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from newsetl.archive import ARCHIVE_NAME
-from newsetl.discover.documents import robots_sitemaps, split_content_type
+from newsetl.discover.documents import split_content_type
 from newsetl.models import FetchedPage, FetchFate, is_error_reason
 from newsetl.urls import url_key
 
 from .middlewares import BudgetExhausted, RobotsDisallowed, Superseded
+from .payloads import robots_sitemaps
 
 if TYPE_CHECKING:
     from scrapy.http import Request, Response

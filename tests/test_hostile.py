@@ -29,8 +29,9 @@ from newsetl.demo.hostile import (
     landing_site,
 )
 from newsetl.demo.server import SiteServer
-from newsetl.discover.documents import read_feed, read_sitemap, sniff
+from newsetl.discover.documents import read_feed, read_sitemap
 from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, SKIP_REASONS, FetchedPage
+from spiders.payloads import sniff_payload
 from tests.conftest import ROOT, newsetl_cmd
 
 GB = 1024**3
@@ -120,9 +121,9 @@ def test_gzip_payload_is_capped_at_the_limit() -> None:
     the response size limit is reported as too large, not inflated."""
     payload = GzipBomb(expanded=128 * MB).payload()
     assert len(payload) < 200_000
-    assert sniff("text/html", payload, limit=PAGE_LIMIT) == ("too_large", b"")
-    assert sniff("application/x-gzip", payload, limit=50 * MB) == ("too_large", b"")
-    assert sniff("application/x-gzip", payload, limit=200 * MB)[0] == "html"
+    assert sniff_payload("text/html", payload, limit=PAGE_LIMIT) == ("too_large", b"")
+    assert sniff_payload("application/x-gzip", payload, limit=50 * MB) == ("too_large", b"")
+    assert sniff_payload("application/x-gzip", payload, limit=200 * MB)[0] == "html"
 
 
 def test_crawl_settings_open_no_listening_socket() -> None:

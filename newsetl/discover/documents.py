@@ -3,16 +3,13 @@ sitemap, feed or robots.txt lists. Pure functions of bytes, no Scrapy: the spide
 (``spiders.news``) feeds them responses.
 
 Problems with a document are :class:`newsetl.models.FetchFate` discovery fates
-(``malformed_xml``, ``xml_bomb``, ...); a gzip bomb is ``too_large``.
+(``malformed_xml``, ``xml_bomb``, ...). Gzip payloads and robots.txt's ``Sitemap:``
+lines are read by Scrapy's own utilities in the spider layer (``spiders.payloads``).
 """
 
 from __future__ import annotations
 
-import gzip
-import io
 import re
-import struct
-import zlib
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -52,27 +49,6 @@ def split_content_type(header: str | bytes | None) -> tuple[str | None, str | No
     return mime, (match.group(1) if match else None)
 
 
-def gunzip(body: bytes, limit: int = MAX_GUNZIP) -> bytes | None:
-    """As much as a gzip payload gives, read in 64 KiB steps (a damaged or cut archive
-    keeps what came before the damage); None when ``body`` is not gzip at all. Raises
-    ValueError once the output passes ``limit`` bytes (a gzip bomb), before holding more."""
-    out = bytearray()
-    with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-        while True:
-            try:
-                chunk = stream.read1(65536)
-            except (OSError, EOFError, zlib.error, struct.error):
-                if out:
-                    break  # the part before the damage
-                return None
-            if not chunk:
-                break
-            out += chunk
-            if limit and len(out) > limit:
-                raise ValueError(f"gzip payload expands beyond {limit} bytes")
-    return bytes(out)
-
-
 def root_element(body: bytes) -> str | None:
     """Local name (lower case) of the first element in a markup document, skipping the
     XML declaration, processing instructions, comments and the doctype."""
@@ -103,22 +79,15 @@ def root_element(body: bytes) -> str | None:
         return name.rsplit(":", 1)[-1]
 
 
-def sniff(content_type: str | None, body: bytes, limit: int = MAX_GUNZIP) -> tuple[str, bytes]:
+def sniff(content_type: str | None, body: bytes) -> tuple[str, bytes]:
     """Decide from the response (not the URL) what a document is.
 
     Returns (kind, body) where kind is ``html``, ``urlset``, ``sitemapindex``, ``rss``,
-    ``atom``, ``rdf``, ``text`` (plain text) or ``other``; body is gunzipped when the
-    payload was a gzip file (``sitemap.xml.gz``). A gzip payload that expands beyond
-    ``limit`` bytes (a gzip bomb) gives ``("too_large", b"")``.
+    ``atom``, ``rdf``, ``text`` (plain text) or ``other``. ``body`` is the payload as
+    decoded from any gzip (``spiders.payloads.sniff_payload`` does that with Scrapy's
+    gunzip; pass ``content_type=None`` then: the header described the archive).
     """
     mime = (content_type or "").lower()
-    if body[:2] == b"\x1f\x8b":
-        try:
-            unzipped = gunzip(body, limit)
-        except ValueError:  # it expands beyond the limit
-            return FetchFate.TOO_LARGE, b""
-        if unzipped is not None:
-            body, mime = unzipped, ""  # the header described the archive, not its content
     xmlish = mime in XML_TYPES or mime.endswith("+xml")
     if mime and not (
         mime in HTML_TYPES or xmlish or mime.startswith("text/") or mime in GZIP_TYPES
@@ -319,22 +288,6 @@ def _feed_entries_of(root: etree._Element, base_url: str) -> list[Entry]:
                 )
             )
     return entries
-
-
-def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
-    """URLs from the ``Sitemap:`` lines of a robots.txt, the first 512 KiB of it only;
-    relative ones resolved against ``base_url``, lines that are not UTF-8 skipped."""
-    found = []
-    for line in io.BytesIO(body[: 512 * 1024]):
-        if line.lstrip()[:8].lower() != b"sitemap:":
-            continue
-        try:
-            value = line.partition(b":")[2].strip().decode()
-        except UnicodeDecodeError:
-            continue
-        if value.strip():
-            found.append(urljoin(base_url, value.split()[0]))
-    return found
 
 
 # Sitemap file names: posts first, taxonomy and static pages last.

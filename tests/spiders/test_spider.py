@@ -19,10 +19,11 @@ import pytest
 
 from newsetl.demo.server import Resource, SiteServer
 from newsetl.demo.sites import EXPECTED, error_site, news_site, wix_blog
-from newsetl.discover.documents import parse_feed, parse_sitemap, robots_sitemaps, sniff
+from newsetl.discover.documents import parse_feed, parse_sitemap, sniff
 from newsetl.discover.links import analyse_html
 from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, FetchedPage
 from spiders.middlewares import retry_after_seconds
+from spiders.payloads import robots_sitemaps, sniff_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -282,7 +283,9 @@ def test_bad_arguments_exit_2(tmp_path: Path, args: list[str]) -> None:
 def test_sniff_decides_from_content() -> None:
     xml = b'<?xml version="1.0"?>\n<!-- c --><urlset xmlns="x"><url><loc>/a</loc></url></urlset>'
     assert sniff("text/html", xml)[0] == "urlset"
-    assert sniff("application/octet-stream", gzip.compress(xml)) == ("urlset", xml)
+    assert sniff_payload("application/octet-stream", gzip.compress(xml)) == ("urlset", xml)
+    assert sniff_payload("text/xml", gzip.compress(xml), limit=10) == ("too_large", b"")
+    assert sniff_payload("text/xml", xml) == sniff("text/xml", xml)
     assert sniff("text/xml", b"<sitemapindex/>")[0] == "sitemapindex"
     assert sniff("application/xml", b"<rss version='2.0'><channel/></rss>")[0] == "rss"
     assert sniff(None, b'<feed xmlns="http://www.w3.org/2005/Atom"/>')[0] == "atom"
