@@ -1,10 +1,17 @@
-"""The one date parser: strings and text lines -> datetimes, as the page wrote them."""
+"""The one date module: strings and text lines -> datetimes.
+
+Two kinds of input. A page's own dates, in any format and language (``parse_date_local``,
+``parse_date``, ``find_date_in_text``), read as the page wrote them. And machine dates:
+sitemap ``lastmod``, feed dates and the ISO 8601 values newsetl itself writes
+(``parse_listed_date``, ``parse_iso_utc``, ``iso_offset_minutes``), read strictly.
+"""
 
 from __future__ import annotations
 
 import re
 import warnings
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2}\b")
@@ -230,3 +237,43 @@ def split_offset(dt: datetime | None) -> tuple[datetime | None, int | None]:
     offset = dt.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else None
     return dt.astimezone(UTC), minutes
+
+
+# -- machine dates ---------------------------------------------------------------------------
+def parse_listed_date(value: Any) -> datetime | None:
+    """A sitemap lastmod (W3C datetime, possibly date only), an ISO 8601 feed date or an
+    RFC 822 date as timezone-aware UTC; naive values are taken as UTC. None if unparsable."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    when: datetime | None = None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def parse_iso_utc(value: str | None) -> datetime | None:
+    """An ISO 8601 value (as newsetl writes them) as aware UTC; naive ones taken as UTC."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def iso_offset_minutes(value: str | None) -> int | None:
+    """The UTC offset in minutes an ISO 8601 value carries; None when it has none."""
+    try:
+        offset = datetime.fromisoformat((value or "").replace("Z", "+00:00")).utcoffset()
+    except ValueError:
+        return None
+    return None if offset is None else int(offset.total_seconds() // 60)

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from newsetl import crawldir, dedupe, interrupt, urls
+from newsetl.dates import iso_offset_minutes, parse_iso_utc
 from newsetl.discover import classify
 from newsetl.faults import crash_point
 from newsetl.models import FetchedPage, FetchFate, is_skip_reason
@@ -53,25 +54,6 @@ class Extraction:
     fates: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # page index -> fate
     # page index -> the article decision's evidence (JSON), for every page weighed
     evidence: dict[int, str] = field(default_factory=dict)
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def _offset_of(value: str | None) -> int | None:
-    """The UTC offset in minutes an ISO 8601 value carries; None when it has none."""
-    try:
-        offset = datetime.fromisoformat((value or "").replace("Z", "+00:00")).utcoffset()
-    except ValueError:
-        return None
-    return None if offset is None else int(offset.total_seconds() // 60)
 
 
 def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any] | None:
@@ -191,10 +173,10 @@ def _take_output(
     offset_min = out.get("published_utc_offset_min")
     if published is None and page.listed_published:
         published, offset_min = (
-            _parse_time(page.listed_published),
-            _offset_of(page.listed_published),
+            parse_iso_utc(page.listed_published),
+            iso_offset_minutes(page.listed_published),
         )
-    fetched = _parse_time(page.fetched_at) or datetime.now(UTC)
+    fetched = parse_iso_utc(page.fetched_at) or datetime.now(UTC)
     month = (published or fetched).strftime("%Y-%m")
     result.articles.append(
         {
@@ -514,7 +496,7 @@ def build_tables(
         fates[r["_page"]] = ("revised", r["article_id"])
     page_rows = []
     for i, p in enumerate(pages):
-        fetched = _parse_time(p.fetched_at) or datetime.now(UTC)
+        fetched = parse_iso_utc(p.fetched_at) or datetime.now(UTC)
         fate, aid = fates.get(i, ("unknown", None))
         source = source_for if isinstance(source_for, str) else _source_of(p.url, source_for)
         page_rows.append(
@@ -533,7 +515,7 @@ def build_tables(
                 "article_id": aid,
                 "etag": p.etag,
                 "last_modified": p.last_modified,
-                "listed_date": _parse_time(p.listed_date),
+                "listed_date": parse_iso_utc(p.listed_date),
                 "run_id": run_id,
                 "source": source,
                 "date": fetched.strftime("%Y-%m-%d"),

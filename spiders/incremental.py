@@ -22,15 +22,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from newsetl import crawldir
+from newsetl.dates import parse_listed_date
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KnownUrl", "newer", "parse_date", "read_known"]
+__all__ = ["KnownUrl", "newer", "read_known"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -74,25 +74,6 @@ class KnownUrl:
         return headers
 
 
-def parse_date(value: Any) -> datetime | None:
-    """A sitemap lastmod (W3C datetime, possibly date only), an ISO 8601 feed date or an
-    RFC 822 date as timezone-aware UTC; naive values are taken as UTC. None if unparsable."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    when: datetime | None = None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
-
-
 def newer(listed: datetime | None, fetched_at: datetime | None) -> bool:
     """Whether a listing's date says the page changed after we fetched it. Without a
     listed date: no. Without a fetch time (an old known file): yes, if a date is listed
@@ -132,8 +113,8 @@ def read_known(path: str | Path, key: Callable[[str], str]) -> tuple[dict[str, K
             is_article=data.get("is_article") is True,
             etag=_text(data, "etag"),
             last_modified=_text(data, "last_modified"),
-            fetched_at=parse_date(_text(data, "fetched_at")),
-            listed=parse_date(_text(data, "listed_date")),
+            fetched_at=parse_listed_date(_text(data, "fetched_at")),
+            listed=parse_listed_date(_text(data, "listed_date")),
         )
     if bad:
         logger.warning("known file %s: %d unusable lines skipped", path, bad)

@@ -37,6 +37,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from newsetl.crawldir import CrawlWriter, write_stats
+from newsetl.dates import parse_listed_date
 from newsetl.discover.documents import (
     GZIP_TYPES,
     HTML_TYPES,
@@ -51,7 +52,7 @@ from newsetl.models import FetchedPage, FetchFate
 from newsetl.urls import clean_url, known_key, origin, url_key
 
 from .expand import PRIO_INDEX, PRIO_LINK, PRIO_START, DiscoveryMixin
-from .incremental import KnownUrl, parse_date, read_known
+from .incremental import KnownUrl, read_known
 from .payloads import sniff_payload
 from .records import RecordingMixin, _now, reason_for
 
@@ -297,7 +298,7 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
                 if value and not merged.get(name):
                     merged[name] = value
             for name in ("lastmod", "listed_published"):
-                when = parse_date(evidence.get(name))
+                when = parse_listed_date(evidence.get(name))
                 if when is not None and (
                     key not in self.listed_dates or when > self.listed_dates[key]
                 ):

@@ -19,11 +19,12 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newsetl.archive import ARCHIVE_NAME, ArchivedPage, iter_archived_pages
+from newsetl.dates import parse_listed_date as parse_date
 from newsetl.demo.server import Resource, SiteServer
 from newsetl.demo.sites import EXPECTED, Post, add_post, edit_post, wix_blog
 from newsetl.models import FetchedPage
 from newsetl.urls import clean_url, url_key
-from spiders.incremental import newer, parse_date, read_known
+from spiders.incremental import newer, read_known
 
 from .test_spider import by_path, crawl, path_of
 
