@@ -56,6 +56,10 @@ ARTICLE_TYPE_NAMES = (
     "Recipe",
 )
 CRAWLER_ARTICLE_TYPES = ARTICLE_TYPE_NAMES[:12]
+# Where the extractor looks for an article's metadata among a page's JSON-LD nodes it
+# is more lenient: any type whose name contains one of these (``ScholarlyArticle``,
+# ``LiveBlogPosting``, a site's own ``ArticlePage``).
+ARTICLE_TYPE_HINTS = ("article", "posting", "report", "blog")
 ARTICLE_TYPES = frozenset(name.lower() for name in ARTICLE_TYPE_NAMES)
 NON_ARTICLE_TYPES = frozenset(
     {

@@ -17,6 +17,7 @@ from bs4 import Tag
 from lxml import etree as lxml_etree
 
 from newsetl.dates import find_date_in_text, parse_date, parse_date_local
+from newsetl.discover.classify import ARTICLE_TYPE_HINTS
 from newsetl.extraction.prepass import ANY_TAG, LxTag
 from newsetl.extraction.selectors import COMMENTISH
 from newsetl.extraction.walk import Walker
@@ -44,8 +45,6 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:•·»/｜]+\s+|\s+::\s+|\s*[｜
 _CJK_SEPARATORS = re.compile(r"\s*[｜：ㅣ|]\s*")
 
 _LANG = re.compile(r"^([a-z]{2,3})(?:$|[-_])", re.IGNORECASE)
-
-ARTICLE_TYPE_HINTS = ("article", "posting", "report", "blog")
 
 
 def find_jsonld(html: str) -> list[Any]:
