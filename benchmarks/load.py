@@ -16,7 +16,7 @@ WARC archive on unless ``--no-archive``). Printed:
 * peak resident memory (VmRSS summed over the crawl process and its children, sampled
   every 0.1 s from /proc) and the crawl's own counts.
 
-``run_load`` is the same as a function (used by ``tests/test_hostile.py``).
+``run_load`` is the same as a function (used by ``tests/demo/test_hostile.py``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python benchmarks/workpool.py [--defaults] [--repeat N] [--keep DIR]
 
-Runs the scenario of ``tests/test_workpool.py`` (server on 127.0.0.1 with its own
+Runs the scenario of ``tests/flows/test_workpool.py`` (server on 127.0.0.1 with its own
 PREFECT_HOME, ``work-pool create``, ``prefect --no-prompt deploy --all`` of three sources
 with ``concurrency_limit: 1 / ENQUEUE``, two ``prefect worker start`` children, two runs of
 each source) against the demo sites, and prints the figures: server start, pool create and
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from newsetl.demo.server import SiteServer  # noqa: E402
 from newsetl.demo.sites import news_site, wix_blog  # noqa: E402
-from tests.test_workpool import run_figures, run_scenario  # noqa: E402
+from tests.flows.test_workpool import run_figures, run_scenario  # noqa: E402
 
 
 def main() -> int:

@@ -3,7 +3,7 @@ gzip level, pages.jsonl readable while the crawl runs, the end mark, start-up im
 
 A small listing-only site (no sitemap, no feed: listings are the only way to articles),
 served on 127.0.0.1; the runner as a child process with ``--no-delay``
-(``tests.test_spider.crawl``).
+(``tests.spiders.test_spider.crawl``).
 """
 
 from __future__ import annotations

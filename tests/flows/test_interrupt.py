@@ -23,8 +23,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.cli.test_cli import _processes_with_env
 from tests.conftest import ROOT, newsetl_cmd
-from tests.test_cli import _processes_with_env
 
 pytestmark = pytest.mark.slow
 

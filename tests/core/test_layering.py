@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "newsetl"
 # The command line (newsetl/cli/) is the one part of the package that starts flows and crawlers.
 COMMAND_LINE = CORE / "cli"

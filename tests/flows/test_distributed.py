@@ -21,7 +21,7 @@ import pytest
 
 from newsetl.demo.server import Resource, Site, SiteServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 N_ARTICLES = 2000
 PER_PAGE = 25
 PER_SITEMAP = 500

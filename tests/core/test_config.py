@@ -9,7 +9,7 @@ import pytest
 
 from newsetl.config import ConfigError, load_sources, parse_duration, select_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write(tmp_path: Path, body: str) -> Path:
