@@ -6,6 +6,7 @@ import json
 import os
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -267,7 +268,7 @@ def test_foreign_and_damaged_files_are_moved_aside_with_a_warning(tmp_path, capl
     folder = tmp_path / "articles" / "source=site-a" / "month=2022-01"
     (folder / "notes.csv").write_text("a,b\n1,2\n")
     truncated = folder / "part-r0-0000.parquet"
-    truncated.write_bytes(open(good, "rb").read()[:100])
+    truncated.write_bytes(Path(good).read_bytes()[:100])
     with pytest.raises(Exception):  # noqa: B017 - what a user's reader meets unprotected
         pd.read_parquet(tmp_path / "articles")
     with ds.lock():
