@@ -170,15 +170,9 @@ def _find_desc(el: etree._Element, name: str) -> etree._Element | None:
     return None
 
 
-def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry]]:
-    """Entries of a ``<urlset>`` or ``<sitemapindex>``; returns (root kind, entries)."""
-    kind, entries, _ = read_sitemap(body, base_url)
-    return kind, entries
-
-
 def read_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry], str | None]:
-    """Like :func:`parse_sitemap`, plus what was wrong with the XML (see ``_xml_parse``;
-    ``malformed_xml`` also when errors left no entry at all)."""
+    """Entries of a ``<urlset>`` or ``<sitemapindex>``: (root kind, entries, what was wrong
+    with the XML: see ``_xml_parse``; ``malformed_xml`` also when errors left no entry)."""
     root, problem, fatal = _xml_parse(body)
     if root is None:
         return "urlset", [], problem
@@ -229,13 +223,9 @@ def _to_iso(value: str | None) -> str | None:
         return value
 
 
-def parse_feed(body: bytes, base_url: str) -> list[Entry]:
-    """Items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
-    return read_feed(body, base_url)[0]
-
-
 def read_feed(body: bytes, base_url: str) -> tuple[list[Entry], str | None]:
-    """Like :func:`parse_feed`, plus what was wrong with the XML (see ``read_sitemap``)."""
+    """Items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, and what was wrong with the XML
+    (see ``read_sitemap``)."""
     root, problem, fatal = _xml_parse(body)
     if root is None:
         return [], problem

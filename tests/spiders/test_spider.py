@@ -19,7 +19,7 @@ import pytest
 
 from newsetl.demo.server import Resource, SiteServer
 from newsetl.demo.sites import EXPECTED, error_site, news_site, wix_blog
-from newsetl.discover.documents import parse_feed, parse_sitemap, sniff
+from newsetl.discover.documents import read_feed, read_sitemap, sniff
 from newsetl.discover.links import analyse_html
 from newsetl.models import DISCOVERY_KINDS, PAGE_KINDS, FetchedPage
 from spiders.middlewares import retry_after_seconds
@@ -298,18 +298,18 @@ def test_parsers() -> None:
     rss = b"""<rss><channel><item><title>T</title><link>/p/one</link>
         <pubDate>Mon, 05 Feb 2024 10:00:00 GMT</pubDate></item>
         <item><guid isPermaLink="true">http://h/p/two</guid></item></channel></rss>"""
-    items = parse_feed(rss, "http://h/feed")
+    items = read_feed(rss, "http://h/feed")[0]
     assert [e.url for e in items] == ["http://h/p/one", "http://h/p/two"]
     assert items[0].title == "T" and items[0].published == "2024-02-05T10:00:00+00:00"
     atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>A</title>
         <link rel="alternate" href="http://h/a"/><published>2024-01-01T00:00:00Z</published>
         </entry></feed>"""
-    assert parse_feed(atom, "http://h/")[0].url == "http://h/a"
+    assert read_feed(atom, "http://h/")[0][0].url == "http://h/a"
     news = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
         xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>http://h/x</loc>
         <lastmod>2024-01-02</lastmod><news:news><news:publication_date>2024-01-01
         </news:publication_date><news:title>X</news:title></news:news></url></urlset>"""
-    kind, entries = parse_sitemap(news, "http://h/s.xml")
+    kind, entries, _ = read_sitemap(news, "http://h/s.xml")
     assert kind == "urlset" and entries[0].lastmod == "2024-01-02"
     assert entries[0].published == "2024-01-01" and entries[0].title == "X"
     robots = b"User-agent: *\nDisallow: /x\nSitemap: /s1.xml\nsitemap:http://h/s2.xml\n"
