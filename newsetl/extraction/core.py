@@ -102,6 +102,7 @@ def _html_tag(soup: BeautifulSoup) -> Tag | None:
 def _extract(
     html: str | bytes, url: str | None, encoding_hint: str | None, content_language: str | None
 ) -> Extracted:
+    given = html  # the caller's object: kept without a copy, for htmldate (below)
     if isinstance(html, bytes | bytearray):
         html = decode_html(bytes(html), encoding_hint)
     elif not isinstance(html, str):
@@ -211,7 +212,10 @@ def _extract(
     local = find_published(article_ld, metas, walker, day_first(language))
     if local is None and text_units(text) >= 50:
         # (a page with less text is no article to store: not worth htmldate's time)
-        local = date_by_htmldate(walker, url, language)
+        # htmldate reads the page as served (attributes, scripts and comments included),
+        # not the slimmed tree: decoded again from the caller's bytes, never kept twice.
+        page = decode_html(bytes(given), encoding_hint) if not isinstance(given, str) else given
+        local = date_by_htmldate(page, url, language)
     authors = find_authors(article_ld, metas, walker)
     published_at, offset_min = split_offset(local)
     return Extracted(

@@ -503,19 +503,10 @@ def _htmldate() -> Any:
     return find_date
 
 
-def date_by_htmldate(
-    walker: Walker, url: str | None, language: str | None = None
-) -> datetime | None:
-    """htmldate's guess at the publication day, for a page whose markup and bylines gave
-    none: it reads the URL, the visible text and many more date patterns and languages
-    (a naive midnight: it gives the day, no time or offset)."""
-    if walker.cuts is not None:
-        walker.cuts.restore_all()
-        doc = walker.cuts.html()
-    elif walker.soup is not None:
-        doc = str(walker.soup)
-    else:
-        return None
+def date_by_htmldate(doc: str, url: str | None, language: str | None = None) -> datetime | None:
+    """htmldate's guess at the publication day of the page ``doc`` (its HTML as served),
+    for a page whose markup and bylines gave none: it reads the URL, the visible text and
+    many more date patterns and languages (a naive midnight: the day, no time or offset)."""
     find_date = _htmldate()
     if find_date is None:  # pragma: no cover - a declared dependency
         return None

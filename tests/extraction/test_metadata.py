@@ -157,3 +157,25 @@ def test_metadata_devset_dates() -> None:
 )
 def test_titles(title, site, h1, expected) -> None:
     assert metadata.clean_title(title, site, h1) == expected
+
+
+def test_a_date_only_in_attributes_is_read_from_the_page_as_served():
+    """A blog post whose day is in no text, meta tag or JSON-LD, only in markup the
+    extractor slims away (a data attribute, an upload path): htmldate, the fallback, is
+    given the page as served, so it still finds the day."""
+    para = "<p>" + " ".join(f"Point {i} about the river bridge and its budget." for i in range(12))
+    para += "</p>"
+    pages = {
+        "data attribute": f"<article data-published='2021-03-04'><h1>Bridge</h1>{para * 3}</article>",
+        "upload path": (
+            f"<article><h1>Bridge</h1><img src='/wp-content/uploads/2021/03/04/a.jpg'>"
+            f"{para * 3}</article>"
+        ),
+    }
+    for kind, body in pages.items():
+        html = f"<html><head><title>Bridge</title></head><body>{body}</body></html>"
+        for given in (html, html.encode()):
+            ex = extract_article(given, "https://blog.example.org/bridge")
+            assert ex.published_at is not None, kind
+            assert ex.published_at.date().isoformat() == "2021-03-04", kind
+            assert "Point 3 about the river bridge" in ex.text
