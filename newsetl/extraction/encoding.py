@@ -103,6 +103,15 @@ def _is_multibyte_utf8(body: bytes) -> bool:
     return True
 
 
+def _decodes(body: bytes, codec: str) -> bool:
+    """Whether ``body`` decodes in ``codec`` without an error."""
+    try:
+        body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
 def _detect(body: bytes) -> str | None:
     """Guess an encoding with charset-normalizer (on a prefix, for speed)."""
     try:
@@ -154,6 +163,10 @@ def decode_html(body: bytes, header_charset: str | None = None) -> str:
     if declared:
         if declared in _SINGLE_BYTE_LATIN and _is_multibyte_utf8(body):
             return _decode(body, "utf-8")  # the declaration is wrong; decoding it would garble
+        if declared != "utf-8" and _is_multibyte_utf8(body) and not _decodes(body, declared):
+            # A legacy multi-byte declaration (GB2312, Shift_JIS, EUC-KR...) left behind by
+            # a move to UTF-8: the bytes are valid UTF-8 and invalid in the declared charset.
+            return _decode(body, "utf-8")
         if declared == "utf-8":
             try:
                 return body.decode("utf-8").replace("\x00", "")

@@ -69,6 +69,28 @@ class TestDecodeHtml:
         body = "<p>“smart quotes” – dash</p>".encode("cp1252")
         assert "“smart quotes” – dash" in decode_html(body, "ISO-8859-1")
 
+    def test_stale_multibyte_declaration_on_a_utf8_page(self) -> None:
+        """A site moved to UTF-8 whose template still says GB2312 / EUC-KR / Shift_JIS:
+        bytes valid as UTF-8 and invalid in the declared charset are read as UTF-8."""
+        for charset, words in (
+            ("GB2312", "促进航天技术更好惠及人民"),
+            ("euc-kr", "코로나19 극복 성금 기탁"),
+            # (a few UTF-8 characters can happen to be valid Shift_JIS: a real page has more)
+            (
+                "Shift_JIS",
+                "東京都の新しい図書館が開館した。多くの市民が訪れ、子どもたちは絵本を手に"
+                "取って読んでいた。館長は「地域の知の拠点にしたい」と話した。",
+            ),
+        ):
+            page = (
+                f'<html><head><meta charset="{charset}"></head><body><p>{words}</p></body></html>'
+            )
+            assert words in decode_html(page.encode("utf-8"))
+            assert words in decode_html(page.encode("utf-8"), charset)  # header too
+            # A page really in that charset is still read in it.
+            real = page.encode(charset)
+            assert words in decode_html(real)
+
     def test_bom_beats_header(self) -> None:
         body = b"\xef\xbb\xbf<p>na\xc3\xafve</p>"
         assert decode_html(body, "iso-8859-1") == "<p>naïve</p>"
