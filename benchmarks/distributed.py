@@ -98,8 +98,8 @@ def run(
         if redis_url:
             cmd += ["--redis-url", redis_url, "--frontier", name]
         cmd.append(server.url + "/")
-        log = open(work / f"{name}-w{i}.log", "wb")  # noqa: SIM115
-        procs.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log), out))
+        with open(work / f"{name}-w{i}.log", "wb") as log:  # the child keeps its own copy
+            procs.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log), out))
     cpu = 0.0
     for proc, _ in procs:
         _, status, usage = os.wait4(proc.pid, 0)

@@ -148,6 +148,8 @@ def run_load(
                 proc.wait()
         wall = time.time() - started
         reader.join(timeout=5)
+        if proc.stderr is not None:
+            proc.stderr.close()
         times = sorted(
             r.time for r in srv.requests if r.path == "/" or r.path.startswith(_HTML_PREFIXES)
         )
