@@ -216,7 +216,7 @@ def _extract(
         # not the slimmed tree: decoded again from the caller's bytes, never kept twice.
         page = decode_html(bytes(given), encoding_hint) if not isinstance(given, str) else given
         local = date_by_htmldate(page, url, language)
-    authors = find_authors(article_ld, metas, walker)
+    authors = find_authors(article_ld, metas, walker, url)
     published_at, offset_min = split_offset(local)
     return Extracted(
         url=url,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from bs4 import Tag
 from lxml import etree as lxml_etree
@@ -21,6 +21,7 @@ from newsetl.discover.classify import ARTICLE_TYPE_HINTS
 from newsetl.extraction.prepass import ANY_TAG, LxTag
 from newsetl.extraction.selectors import COMMENTISH
 from newsetl.extraction.walk import Walker
+from newsetl.urls import registrable_domain
 
 _JSONLD = re.compile(
     r"<script\b[^>]*?type\s*=\s*[\"']?application/ld\+json[^>]*>(.*?)</script\s*>",
@@ -586,22 +587,82 @@ def page_extras(
 _SCHEME_START = re.compile(r"^(?:https?:)?//", re.I)
 
 
-def find_authors(article_ld: dict[str, Any], metas: dict[str, str], walker: Walker) -> list[str]:
-    found = clean_authors(jsonld_authors(article_ld)) if article_ld else []
-    if found:
-        return found
-    for key in _AUTHOR_META_KEYS:
-        value = metas.get(key)
-        if value:
-            found = clean_authors([value])
-            if found:
+_NAME_PARTICLES = frozenset("van von der den de da di du le la del della bin al ibn ter".split())
+
+
+def _person_like(name: str) -> bool:
+    """A person's name as bylines write it: two to four words, each capitalised (but for
+    particles such as "van" or "de"), letters only (and ' . -)."""
+    words = name.split()
+    if not 2 <= len(words) <= 4:
+        return False
+    for word in words:
+        if not all(c.isalpha() or c in "'’.-" for c in word):
+            return False
+        if not word[0].isupper() and word.lower() not in _NAME_PARTICLES:
+            return False
+    return True
+
+
+def _squash(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def _organisations(article_ld: dict[str, Any], metas: dict[str, str], url: str | None) -> set[str]:
+    """The publisher's names as the page gives them (JSON-LD ``publisher`` and any
+    organisation ``author``, ``og:site_name``, ``application-name``), squashed to letters
+    and digits, plus the site's own name from its host (``stern`` of www.stern.de)."""
+    names: list[str] = []
+    if article_ld:
+        names += jsonld_names(article_ld.get("publisher"))
+        authors = article_ld.get("author")
+        for node in authors if isinstance(authors, list) else [authors]:
+            if isinstance(node, dict) and "organization" in str(node.get("@type", "")).lower():
+                names += jsonld_names(node)
+    names += [metas.get("og:site_name") or "", metas.get("application-name") or ""]
+    out = {_squash(n) for n in names if n}
+    host = (urlsplit(url).hostname or "") if url else ""
+    if host:
+        out.add(_squash(registrable_domain(host).split(".")[0]))
+    return {n for n in out if len(n) >= 2}
+
+
+def _is_organisation(name: str, orgs: set[str]) -> bool:
+    squashed = _squash(name)
+    return bool(squashed) and any(squashed == o or squashed.startswith(o) for o in orgs)
+
+
+def find_authors(
+    article_ld: dict[str, Any], metas: dict[str, str], walker: Walker, url: str | None = None
+) -> list[str]:
+    """The article's authors, from the first source that names them: JSON-LD, the author
+    meta tags, author links, then bylines. A source that names only the publisher (its
+    JSON-LD ``author`` is the organisation, its ``meta author`` the site's name) gives way
+    to a later one that names a person; when none does, the publisher is the author."""
+    orgs = _organisations(article_ld, metas, url)
+    first_found: list[str] = []
+
+    def candidates() -> Iterator[list[str]]:
+        if article_ld:
+            yield clean_authors(jsonld_authors(article_ld))
+        for key in _AUTHOR_META_KEYS:
+            value = metas.get(key)
+            if value:
+                yield clean_authors([value])
+        yield clean_authors(walker.author_links)
+        if walker.soup is not None or walker.cuts is not None:
+            yield _author_from_tags(_scan_tree(walker)[1])
+
+    for found in candidates():
+        if not found:
+            continue
+        if not first_found:
+            if not all(_is_organisation(n, orgs) for n in found):
                 return found
-    found = clean_authors(walker.author_links)
-    if found:
-        return found
-    if walker.soup is not None or walker.cuts is not None:
-        return _author_from_tags(_scan_tree(walker)[1])
-    return []
+            first_found = found
+        elif all(_person_like(n) and not _is_organisation(n, orgs) for n in found):
+            return found  # a person named after the publisher was: the byline wins
+    return first_found
 
 
 def find_language(

@@ -179,3 +179,30 @@ def test_a_date_only_in_attributes_is_read_from_the_page_as_served():
             assert ex.published_at is not None, kind
             assert ex.published_at.date().isoformat() == "2021-03-04", kind
             assert "Point 3 about the river bridge" in ex.text
+
+
+def test_the_publisher_as_author_gives_way_to_a_person():
+    """JSON-LD names the publisher as the author (a common template default); the page's
+    author meta tag names a person: the person is the author. With no person anywhere,
+    the publisher stays (a desk or agency byline is an author too)."""
+    para = "<p>" + " ".join(f"Point {i} about the river bridge and its budget." for i in range(12))
+    para += "</p>"
+
+    def page(meta_author: str | None) -> str:
+        ld = (
+            '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Bridge",'
+            ' "author": {"@type": "Organization", "name": "Harbour Times"},'
+            ' "publisher": {"@type": "Organization", "name": "Harbour Times"}}'
+        )
+        meta = f'<meta name="author" content="{meta_author}">' if meta_author else ""
+        return (
+            f"<html><head><title>Bridge</title>{meta}"
+            f'<script type="application/ld+json">{ld}</script></head>'
+            f"<body><article><h1>Bridge</h1>{para * 3}</article></body></html>"
+        )
+
+    url = "https://www.harbourtimes.example/2024/05/bridge"
+    assert extract_article(page("Ada Lovelace"), url).authors == ["Ada Lovelace"]
+    assert extract_article(page(None), url).authors == ["Harbour Times"]
+    # A meta tag that is the site's name again is no person either.
+    assert extract_article(page("harbourtimes"), url).authors == ["Harbour Times"]
