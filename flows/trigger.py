@@ -23,7 +23,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-FLOW_NAME = "newsetl-scrape"
+from newsetl.status import FLOW_NAME
+
 # Answers worth another try: the server is busy or restarting, or a proxy timed out.
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 REQUEST_TIMEOUT_S = 10.0

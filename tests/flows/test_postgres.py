@@ -14,7 +14,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from flows.env import free_port
 from tests.conftest import ROOT, newsetl_cmd
 
 pytestmark = pytest.mark.slow
@@ -38,12 +38,6 @@ def _pg_bin(name: str) -> str | None:
         return found
     versions = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return versions[-1] if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +58,7 @@ def postgres_url():
     home = Path(tempfile.mkdtemp(prefix="newsetl-pg-"))
     if as_user:
         os.chown(home, owner.pw_uid, owner.pw_gid)
-    port = _free_port()
+    port = free_port()
     data, sock = home / "data", home
     run = lambda *cmd: subprocess.run(  # noqa: E731
         [*as_user, *cmd], capture_output=True, text=True, timeout=120, check=True
