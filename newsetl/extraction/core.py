@@ -43,13 +43,12 @@ from newsetl.extraction.blocks import (
     drop_repeats,
     headline_links,
 )
+from newsetl.extraction.bylines import find_authors
 from newsetl.extraction.encoding import decode_html
 from newsetl.extraction.metadata import (
     LD_MARKUP,
     PUBLISHED_META_KEYS,
-    clean_title,
     date_by_htmldate,
-    find_authors,
     find_jsonld,
     find_language,
     find_published,
@@ -67,6 +66,7 @@ from newsetl.extraction.prepass import (
     slim_tree,
     strip_non_content,
 )
+from newsetl.extraction.titles import find_title
 from newsetl.extraction.walk import BR, Walker
 from newsetl.models import Extracted
 
@@ -144,15 +144,7 @@ def _extract(
     metas = meta_map(walker.metas)
 
     site_name = metas.get("og:site_name")
-    h1 = walker.h1s[0] if walker.h1s else None
-    raw_title = (
-        metas.get("og:title")
-        or (article_ld.get("headline") if isinstance(article_ld.get("headline"), str) else None)
-        or h1
-        or walker.title
-        or metas.get("twitter:title")
-    )
-    title = clean_title(raw_title, site_name, h1)
+    title = find_title(article_ld, metas, walker)
 
     chosen = choose_blocks(walker.blocks, walker)
     description = metas.get("og:description") or metas.get("description")

@@ -7,11 +7,11 @@ import html as html_lib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from bs4 import Tag
 from lxml import etree as lxml_etree
@@ -21,7 +21,6 @@ from newsetl.discover.classify import ARTICLE_TYPE_HINTS
 from newsetl.extraction.prepass import ANY_TAG, LxTag
 from newsetl.extraction.selectors import COMMENTISH
 from newsetl.extraction.walk import Walker
-from newsetl.urls import registrable_domain
 
 _JSONLD = re.compile(
     r"<script\b[^>]*?type\s*=\s*[\"']?application/ld\+json[^>]*>(.*?)</script\s*>",
@@ -29,21 +28,6 @@ _JSONLD = re.compile(
 )
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
-_URLISH = re.compile(r"^(?:https?:|www\.|/)|\.(?:com|org|net|html?)(?:/|$)|@", re.IGNORECASE)
-_BY_PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|reported|words|story|text|photos?)\s+)?(?:by|von|par|por|door)\b[:\s]*",
-    re.IGNORECASE,
-)
-_AUTHOR_SPLIT = re.compile(r"\s+(?:and|&|und|et|y)\s+|\s*[;|/]\s*|,\s+(?=\S+\s+\S+)", re.IGNORECASE)
-_AUTHOR_TAIL = re.compile(
-    r"\s*(?:[,|\-–—]\s*)?(?:\b(?:staff writer|contributor|correspondent|reporter|editor|"
-    r"for\s+\w+.*|updated.*|published.*|posted.*|on\s+\w+\s+\d.*)|"
-    r"\d{1,2}[:/.]\d{2}.*)$",
-    re.IGNORECASE,
-)
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:•·»/｜]+\s+|\s+::\s+|\s*[｜ㅣ]\s*")
-# Full-width separators that CJK titles write without spaces: "見出し：サイト名"
-_CJK_SEPARATORS = re.compile(r"\s*[｜：ㅣ|]\s*")
 
 _LANG = re.compile(r"^([a-z]{2,3})(?:$|[-_])", re.IGNORECASE)
 
@@ -135,34 +119,6 @@ def jsonld_authors(node: dict[str, Any]) -> list[str]:
     return list(jsonld_names(value))
 
 
-def clean_authors(raw: Iterable[str]) -> list[str]:
-    """Normalise author strings: drop "By", URLs, e-mails, roles; split "A and B"; dedupe."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for item in raw:
-        if not item:
-            continue
-        text = " ".join(item.split())
-        if _URLISH.search(text) and len(text.split()) == 1:
-            continue
-        text = _BY_PREFIX.sub("", text)
-        for part in _AUTHOR_SPLIT.split(text):
-            name = _BY_PREFIX.sub("", part).strip(" ,.:;|-–—()[]\"'")
-            name = _AUTHOR_TAIL.sub("", name).strip(" ,.:;|-–—()[]\"'")
-            if not name or _URLISH.search(name) or any(c.isdigit() for c in name):
-                continue
-            words = name.split()
-            if len(words) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
-                continue
-            if name.lower() in {"admin", "staff", "editor", "unknown", "anonymous", "author"}:
-                continue
-            key = name.lower()
-            if key not in seen:
-                seen.add(key)
-                out.append(name)
-    return out
-
-
 def normalize_language(value: str | None) -> str | None:
     """``en-US`` / ``en_GB`` / ``EN`` -> ``en``; None when it is not a language tag."""
     if not value:
@@ -215,48 +171,6 @@ def detect_language(text: str) -> str | None:
     return normalize_language(lang)
 
 
-def clean_title(
-    title: str | None, site_name: str | None = None, h1: str | None = None
-) -> str | None:
-    """Strip a " | Site Name" style suffix (or prefix) from a page title."""
-    if not title:
-        return None
-    title = " ".join(title.split())
-    if not title:
-        return None
-    if h1:
-        h1 = " ".join(h1.split())
-        if h1.lower() == title.lower():
-            return title  # the page's own headline: any " - " in it is part of the title
-        if h1 and h1 != title and h1 in title and len(h1.split()) >= 2:
-            before = title[: title.index(h1)].rstrip()
-            if before.endswith((":", "：")) and len(before.split()) <= 8:
-                return title  # "Kicker: headline": the topic line belongs to the title
-            return h1
-    site = (site_name or "").strip()
-    if site and not title.isascii():
-        parts = _CJK_SEPARATORS.split(title)
-        if len(parts) >= 2 and parts[-1].strip() == site:
-            head = re.sub(r"[\s｜：ㅣ|]+$", "", title[: title.rfind(parts[-1])])
-            return head or title
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
-        return title
-    site = (site_name or "").strip().lower()
-    if site:
-        if parts[-1].strip().lower() == site:
-            return title[: title.rfind(parts[-1])].rstrip(" |-–—:•·»/")
-        if parts[0].strip().lower() == site:
-            return title[len(parts[0]) :].lstrip(" |-–—:•·»/")
-    # No site name known: drop a short last (or first) part when the rest is longer.
-    first, last = parts[0], parts[-1]
-    if len(last.split()) <= 4 and len(first.split()) > len(last.split()) + 1:
-        return title[: title.rfind(last)].rstrip(" |-–—:•·»/")
-    if len(first.split()) <= 3 and len(last.split()) > len(first.split()) + 2 and len(parts) == 2:
-        return last
-    return title
-
-
 PUBLISHED_META_KEYS = (
     "article:published_time",
     "og:article:published_time",
@@ -306,16 +220,6 @@ _DATE_META_KEYS = (
     "datemodified",
     "last-modified",
 )
-_AUTHOR_META_KEYS = (
-    "author",
-    "article:author",
-    "parsely-author",
-    "sailthru.author",
-    "dc.creator",
-    "byl",
-)
-
-
 _DATE_ATTRS = ("datetime", "content", "title", "data-timestamp", "data-date")
 _DATE_CLASS = re.compile(r"date|time|published|posted", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|byline|creator", re.IGNORECASE)
@@ -390,22 +294,6 @@ def _date_from_tags(tags: list[Any], dayfirst: bool | None = None) -> datetime |
             if dt:
                 return dt
     return None
-
-
-def _author_from_tags(tags: list[Any]) -> list[str]:
-    for tag in tags:
-        attrs = tag.attrs
-        inner = tag.find(attrs={"itemprop": "name"}) if tag.name != "a" else None
-        content = attrs.get("content")
-        if inner is None and isinstance(content, str) and content.strip():
-            text = content
-        else:
-            text = (inner or tag).get_text(" ", strip=True)
-        if text and len(text) < 120:
-            found = clean_authors([text])
-            if found:
-                return found
-    return []
 
 
 def find_published(
@@ -585,84 +473,6 @@ def page_extras(
 
 
 _SCHEME_START = re.compile(r"^(?:https?:)?//", re.I)
-
-
-_NAME_PARTICLES = frozenset("van von der den de da di du le la del della bin al ibn ter".split())
-
-
-def _person_like(name: str) -> bool:
-    """A person's name as bylines write it: two to four words, each capitalised (but for
-    particles such as "van" or "de"), letters only (and ' . -)."""
-    words = name.split()
-    if not 2 <= len(words) <= 4:
-        return False
-    for word in words:
-        if not all(c.isalpha() or c in "'’.-" for c in word):
-            return False
-        if not word[0].isupper() and word.lower() not in _NAME_PARTICLES:
-            return False
-    return True
-
-
-def _squash(name: str) -> str:
-    return "".join(c for c in name.lower() if c.isalnum())
-
-
-def _organisations(article_ld: dict[str, Any], metas: dict[str, str], url: str | None) -> set[str]:
-    """The publisher's names as the page gives them (JSON-LD ``publisher`` and any
-    organisation ``author``, ``og:site_name``, ``application-name``), squashed to letters
-    and digits, plus the site's own name from its host (``stern`` of www.stern.de)."""
-    names: list[str] = []
-    if article_ld:
-        names += jsonld_names(article_ld.get("publisher"))
-        authors = article_ld.get("author")
-        for node in authors if isinstance(authors, list) else [authors]:
-            if isinstance(node, dict) and "organization" in str(node.get("@type", "")).lower():
-                names += jsonld_names(node)
-    names += [metas.get("og:site_name") or "", metas.get("application-name") or ""]
-    out = {_squash(n) for n in names if n}
-    host = (urlsplit(url).hostname or "") if url else ""
-    if host:
-        out.add(_squash(registrable_domain(host).split(".")[0]))
-    return {n for n in out if len(n) >= 2}
-
-
-def _is_organisation(name: str, orgs: set[str]) -> bool:
-    squashed = _squash(name)
-    return bool(squashed) and any(squashed == o or squashed.startswith(o) for o in orgs)
-
-
-def find_authors(
-    article_ld: dict[str, Any], metas: dict[str, str], walker: Walker, url: str | None = None
-) -> list[str]:
-    """The article's authors, from the first source that names them: JSON-LD, the author
-    meta tags, author links, then bylines. A source that names only the publisher (its
-    JSON-LD ``author`` is the organisation, its ``meta author`` the site's name) gives way
-    to a later one that names a person; when none does, the publisher is the author."""
-    orgs = _organisations(article_ld, metas, url)
-    first_found: list[str] = []
-
-    def candidates() -> Iterator[list[str]]:
-        if article_ld:
-            yield clean_authors(jsonld_authors(article_ld))
-        for key in _AUTHOR_META_KEYS:
-            value = metas.get(key)
-            if value:
-                yield clean_authors([value])
-        yield clean_authors(walker.author_links)
-        if walker.soup is not None or walker.cuts is not None:
-            yield _author_from_tags(_scan_tree(walker)[1])
-
-    for found in candidates():
-        if not found:
-            continue
-        if not first_found:
-            if not all(_is_organisation(n, orgs) for n in found):
-                return found
-            first_found = found
-        elif all(_person_like(n) and not _is_organisation(n, orgs) for n in found):
-            return found  # a person named after the publisher was: the byline wins
-    return first_found
 
 
 def find_language(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsetl import dates
-from newsetl.extraction import extract_article, metadata
+from newsetl.extraction import extract_article
 
 ROOT = Path(__file__).resolve().parents[2]
 METADATA = Path(os.environ.get("NEWSETL_SHARED", ROOT.parent / "shared")) / "metadata-devset"
@@ -132,33 +132,6 @@ def test_metadata_devset_dates() -> None:
     assert blogs >= 0.86  # 0.884 measured (0.723 before dates were read in the page's order)
 
 
-# Titles (the same module reads them).
-@pytest.mark.parametrize(
-    ("title", "site", "h1", "expected"),
-    [
-        # a kicker before a colon belongs to the title, even when the <h1> lacks it
-        (
-            "Nationaler Veteranentag: Orden fürs Morden",
-            None,
-            "Orden fürs Morden",
-            "Nationaler Veteranentag: Orden fürs Morden",
-        ),
-        # a site name after a separator does not
-        ("Orden fürs Morden | junge Welt", "junge Welt", "Orden fürs Morden", "Orden fürs Morden"),
-        # full-width separators without spaces, as CJK titles write them
-        (
-            "宮崎県で震度5弱 気象庁：朝日新聞デジタル",
-            "朝日新聞デジタル",
-            None,
-            "宮崎県で震度5弱 気象庁",
-        ),
-        ("大激震！協賛企業｜日刊ゲンダイDIGITAL", "日刊ゲンダイDIGITAL", None, "大激震！協賛企業"),
-    ],
-)
-def test_titles(title, site, h1, expected) -> None:
-    assert metadata.clean_title(title, site, h1) == expected
-
-
 def test_a_date_only_in_attributes_is_read_from_the_page_as_served():
     """A blog post whose day is in no text, meta tag or JSON-LD, only in markup the
     extractor slims away (a data attribute, an upload path): htmldate, the fallback, is
@@ -179,30 +152,3 @@ def test_a_date_only_in_attributes_is_read_from_the_page_as_served():
             assert ex.published_at is not None, kind
             assert ex.published_at.date().isoformat() == "2021-03-04", kind
             assert "Point 3 about the river bridge" in ex.text
-
-
-def test_the_publisher_as_author_gives_way_to_a_person():
-    """JSON-LD names the publisher as the author (a common template default); the page's
-    author meta tag names a person: the person is the author. With no person anywhere,
-    the publisher stays (a desk or agency byline is an author too)."""
-    para = "<p>" + " ".join(f"Point {i} about the river bridge and its budget." for i in range(12))
-    para += "</p>"
-
-    def page(meta_author: str | None) -> str:
-        ld = (
-            '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Bridge",'
-            ' "author": {"@type": "Organization", "name": "Harbour Times"},'
-            ' "publisher": {"@type": "Organization", "name": "Harbour Times"}}'
-        )
-        meta = f'<meta name="author" content="{meta_author}">' if meta_author else ""
-        return (
-            f"<html><head><title>Bridge</title>{meta}"
-            f'<script type="application/ld+json">{ld}</script></head>'
-            f"<body><article><h1>Bridge</h1>{para * 3}</article></body></html>"
-        )
-
-    url = "https://www.harbourtimes.example/2024/05/bridge"
-    assert extract_article(page("Ada Lovelace"), url).authors == ["Ada Lovelace"]
-    assert extract_article(page(None), url).authors == ["Harbour Times"]
-    # A meta tag that is the site's name again is no person either.
-    assert extract_article(page("harbourtimes"), url).authors == ["Harbour Times"]

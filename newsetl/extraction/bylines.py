@@ -1,0 +1,158 @@
+"""The article's authors: JSON-LD, author meta tags, author links and bylines, cleaned
+into one name per person (or agency), the publisher giving way to a person."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from newsetl.extraction.metadata import _scan_tree, jsonld_authors, jsonld_names
+from newsetl.extraction.walk import Walker
+from newsetl.urls import registrable_domain
+
+_URLISH = re.compile(r"^(?:https?:|www\.|/)|\.(?:com|org|net|html?)(?:/|$)|@", re.IGNORECASE)
+_BY_PREFIX = re.compile(
+    r"^\s*(?:(?:written|posted|reported|words|story|text|photos?)\s+)?(?:by|von|par|por|door)\b[:\s]*",
+    re.IGNORECASE,
+)
+_AUTHOR_SPLIT = re.compile(r"\s+(?:and|&|und|et|y)\s+|\s*[;|/]\s*|,\s+(?=\S+\s+\S+)", re.IGNORECASE)
+_AUTHOR_TAIL = re.compile(
+    r"\s*(?:[,|\-–—]\s*)?(?:\b(?:staff writer|contributor|correspondent|reporter|editor|"
+    r"for\s+\w+.*|updated.*|published.*|posted.*|on\s+\w+\s+\d.*)|"
+    r"\d{1,2}[:/.]\d{2}.*)$",
+    re.IGNORECASE,
+)
+
+
+def clean_authors(raw: Iterable[str]) -> list[str]:
+    """Normalise author strings: drop "By", URLs, e-mails, roles; split "A and B"; dedupe."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in raw:
+        if not item:
+            continue
+        text = " ".join(item.split())
+        if _URLISH.search(text) and len(text.split()) == 1:
+            continue
+        text = _BY_PREFIX.sub("", text)
+        for part in _AUTHOR_SPLIT.split(text):
+            name = _BY_PREFIX.sub("", part).strip(" ,.:;|-–—()[]\"'")
+            name = _AUTHOR_TAIL.sub("", name).strip(" ,.:;|-–—()[]\"'")
+            if not name or _URLISH.search(name) or any(c.isdigit() for c in name):
+                continue
+            words = name.split()
+            if len(words) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
+                continue
+            if name.lower() in {"admin", "staff", "editor", "unknown", "anonymous", "author"}:
+                continue
+            key = name.lower()
+            if key not in seen:
+                seen.add(key)
+                out.append(name)
+    return out
+
+
+_AUTHOR_META_KEYS = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "byl",
+)
+
+
+def _author_from_tags(tags: list[Any]) -> list[str]:
+    for tag in tags:
+        attrs = tag.attrs
+        inner = tag.find(attrs={"itemprop": "name"}) if tag.name != "a" else None
+        content = attrs.get("content")
+        if inner is None and isinstance(content, str) and content.strip():
+            text = content
+        else:
+            text = (inner or tag).get_text(" ", strip=True)
+        if text and len(text) < 120:
+            found = clean_authors([text])
+            if found:
+                return found
+    return []
+
+
+_NAME_PARTICLES = frozenset("van von der den de da di du le la del della bin al ibn ter".split())
+
+
+def _person_like(name: str) -> bool:
+    """A person's name as bylines write it: two to four words, each capitalised (but for
+    particles such as "van" or "de"), letters only (and ' . -)."""
+    words = name.split()
+    if not 2 <= len(words) <= 4:
+        return False
+    for word in words:
+        if not all(c.isalpha() or c in "'’.-" for c in word):
+            return False
+        if not word[0].isupper() and word.lower() not in _NAME_PARTICLES:
+            return False
+    return True
+
+
+def _squash(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def _organisations(article_ld: dict[str, Any], metas: dict[str, str], url: str | None) -> set[str]:
+    """The publisher's names as the page gives them (JSON-LD ``publisher`` and any
+    organisation ``author``, ``og:site_name``, ``application-name``), squashed to letters
+    and digits, plus the site's own name from its host (``stern`` of www.stern.de)."""
+    names: list[str] = []
+    if article_ld:
+        names += jsonld_names(article_ld.get("publisher"))
+        authors = article_ld.get("author")
+        for node in authors if isinstance(authors, list) else [authors]:
+            if isinstance(node, dict) and "organization" in str(node.get("@type", "")).lower():
+                names += jsonld_names(node)
+    names += [metas.get("og:site_name") or "", metas.get("application-name") or ""]
+    out = {_squash(n) for n in names if n}
+    host = (urlsplit(url).hostname or "") if url else ""
+    if host:
+        out.add(_squash(registrable_domain(host).split(".")[0]))
+    return {n for n in out if len(n) >= 2}
+
+
+def _is_organisation(name: str, orgs: set[str]) -> bool:
+    squashed = _squash(name)
+    return bool(squashed) and any(squashed == o or squashed.startswith(o) for o in orgs)
+
+
+def find_authors(
+    article_ld: dict[str, Any], metas: dict[str, str], walker: Walker, url: str | None = None
+) -> list[str]:
+    """The article's authors, from the first source that names them: JSON-LD, the author
+    meta tags, author links, then bylines. A source that names only the publisher (its
+    JSON-LD ``author`` is the organisation, its ``meta author`` the site's name) gives way
+    to a later one that names a person; when none does, the publisher is the author."""
+    orgs = _organisations(article_ld, metas, url)
+    first_found: list[str] = []
+
+    def candidates() -> Iterator[list[str]]:
+        if article_ld:
+            yield clean_authors(jsonld_authors(article_ld))
+        for key in _AUTHOR_META_KEYS:
+            value = metas.get(key)
+            if value:
+                yield clean_authors([value])
+        yield clean_authors(walker.author_links)
+        if walker.soup is not None or walker.cuts is not None:
+            yield _author_from_tags(_scan_tree(walker)[1])
+
+    for found in candidates():
+        if not found:
+            continue
+        if not first_found:
+            if not all(_is_organisation(n, orgs) for n in found):
+                return found
+            first_found = found
+        elif all(_person_like(n) and not _is_organisation(n, orgs) for n in found):
+            return found  # a person named after the publisher was: the byline wins
+    return first_found
