@@ -3,7 +3,10 @@ the ``<h1>``, ``<title>``) weighed against each other, and a site name cut off."
 
 from __future__ import annotations
 
+import html as html_lib
 import re
+import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from newsetl.extraction.walk import Walker
@@ -55,15 +58,84 @@ def clean_title(
     return title
 
 
+_QUOTE_FOLD = str.maketrans("‘’‚‛`´“”„‟«»‹›–—‐‑−", "''''''\"\"\"\"\"\"''-----")
+_SEGMENT_TAIL = re.compile(r"^\s*(?:[|\-–—:•·»/｜ㅣ]+|::)\s*\S")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
+
+
+def _text(value: Any) -> str | None:
+    """A title source as one line of text (JSON-LD strings may carry HTML entities)."""
+    if not isinstance(value, str):
+        return None
+    if _ENTITY.search(value):
+        value = html_lib.unescape(value)
+    return " ".join(value.split()) or None
+
+
+def _key(title: str) -> str:
+    """A title for comparison: NFKC, case-folded, quotes and dashes unified, without the
+    punctuation or ellipsis it may end with."""
+    folded = unicodedata.normalize("NFKC", title).casefold().translate(_QUOTE_FOLD)
+    return folded.strip(" \"'.,;:!?-…")
+
+
+def _agree(a: str, b: str) -> bool:
+    """The same headline, or one is the other plus a segment after a separator (the
+    ``<title>``'s " | Site Name")."""
+    ka, kb = _key(a), _key(b)
+    if ka == kb:
+        return True
+    short, long_ = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
+    if len(short) < 8:
+        return False
+    if long_.startswith(short):
+        return _SEGMENT_TAIL.match(long_[len(short) :]) is not None
+    if long_.endswith(short):
+        return _SEGMENT_TAIL.match(long_[: -len(short)][::-1]) is not None
+    return False
+
+
+def _squash(text: str) -> str:
+    """Letters and digits only, case-folded: text compared across markup and spacing."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+
+
+def choose_title(
+    og: str | None,
+    headline: str | None,
+    h1: str | None,
+    page_title: str | None,
+    page_text: Callable[[], str] = str,
+) -> str | None:
+    """The headline among the page's title sources.
+
+    ``og:title`` first, as most pages' own headline, but not where it is a separate social
+    headline: one that differs from both the JSON-LD ``headline`` and the ``<h1>`` while
+    those two agree, and that the page does not show anywhere (``page_text``: the page's
+    text squashed to letters and digits, asked only then). Then the headline, the
+    ``<h1>``, the ``<title>``.
+    """
+    if og and headline and h1 and _agree(headline, h1):
+        if not _agree(og, headline) and not _agree(og, h1):
+            squashed = _squash(og)
+            if squashed and squashed not in page_text():
+                return headline
+    return og or headline or h1 or page_title
+
+
 def find_title(article_ld: dict[str, Any], metas: dict[str, str], walker: Walker) -> str | None:
     """The article's headline from the page's title sources, its site name cut off."""
-    h1 = walker.h1s[0] if walker.h1s else None
-    headline = article_ld.get("headline")
-    raw_title = (
-        metas.get("og:title")
-        or (headline if isinstance(headline, str) else None)
-        or h1
-        or walker.title
-        or metas.get("twitter:title")
+    h1 = _text(walker.h1s[0]) if walker.h1s else None
+    soup = walker.soup
+
+    def page_text() -> str:
+        return _squash(soup.get_text("")) if soup is not None else ""
+
+    raw = choose_title(
+        _text(metas.get("og:title")),
+        _text(article_ld.get("headline")),
+        h1,
+        _text(walker.title) or _text(metas.get("twitter:title")),
+        page_text,
     )
-    return clean_title(raw_title, metas.get("og:site_name"), h1)
+    return clean_title(raw, metas.get("og:site_name"), h1)

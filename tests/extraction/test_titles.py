@@ -3,9 +3,11 @@ site name."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from newsetl.extraction import titles
+from newsetl.extraction import extract_article, titles
 
 
 @pytest.mark.parametrize(
@@ -32,3 +34,36 @@ from newsetl.extraction import titles
 )
 def test_titles(title, site, h1, expected) -> None:
     assert titles.clean_title(title, site, h1) == expected
+
+
+_PARA = "<p>" + " ".join(f"Point {i} about the harbour ferry and its timetable." for i in range(12))
+_PARA += "</p>"
+
+
+def _page(og: str, headline: str, h1: str, extra: str = "") -> str:
+    ld = json.dumps(
+        {"@context": "https://schema.org", "@type": "NewsArticle", "headline": headline}
+    )
+    return (
+        f'<html lang="en"><head><title>{h1} | Harbour Times</title>'
+        f'<meta property="og:title" content="{og}">'
+        '<meta property="og:site_name" content="Harbour Times">'
+        f'<script type="application/ld+json">{ld}</script></head>'
+        f"<body><article><h1>{h1}</h1>{extra}{_PARA * 3}</article></body></html>"
+    )
+
+
+def test_a_social_headline_gives_way_to_the_pages_own():
+    """``og:title`` written for sharing ("You won't believe ..."), shown nowhere on the page,
+    while the JSON-LD headline and the <h1> agree: the page's own headline is the title."""
+    social = "You will not believe what the ferry did next"
+    real = "Ferry timetable cut to two crossings a day from June"
+    url = "https://harbourtimes.example/2024/05/ferry"
+    assert extract_article(_page(social, real, real), url).title == real
+    # The <h1> and JSON-LD agree though JSON-LD adds an ellipsis.
+    assert extract_article(_page(social, real + "...", real), url).title == real
+    # Shown on the page (the headline the reader sees, above a hidden <h1>): it stays.
+    shown = f"<div class='headline'>{social}</div>"
+    assert extract_article(_page(social, real, real, shown), url).title == social
+    # The <h1> agrees with og:title: og:title stays, whatever JSON-LD says.
+    assert extract_article(_page(social, real, social), url).title == social
