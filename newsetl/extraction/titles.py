@@ -17,9 +17,17 @@ _CJK_SEPARATORS = re.compile(r"\s*[｜：ㅣ|]\s*")
 
 
 def clean_title(
-    title: str | None, site_name: str | None = None, h1: str | None = None
+    title: str | None,
+    site_name: str | None = None,
+    h1: str | None = None,
+    headline: str | None = None,
 ) -> str | None:
-    """Strip a " | Site Name" style suffix (or prefix) from a page title."""
+    """Strip a " | Site Name" style suffix (or prefix) from a page title.
+
+    With no site name to go by, a short last (or first) segment is taken for one, but not
+    where the ``<h1>`` or the JSON-LD ``headline`` (another of the page's headlines) has
+    it too: "... - here's how to check" is a subtitle, no site says that of itself.
+    """
     if not title:
         return None
     title = " ".join(title.split())
@@ -50,11 +58,19 @@ def clean_title(
         if parts[0].strip().lower() == site:
             return title[len(parts[0]) :].lstrip(" |-–—:•·»/")
     # No site name known: drop a short last (or first) part when the rest is longer.
+    others = [_squash(t) for t in (h1, headline) if t and _key(t) != _key(title)]
+
+    def is_headline_text(part: str) -> bool:
+        squashed = _squash(part)
+        return bool(squashed) and any(squashed in other for other in others)
+
     first, last = parts[0], parts[-1]
     if len(last.split()) <= 4 and len(first.split()) > len(last.split()) + 1:
-        return title[: title.rfind(last)].rstrip(" |-–—:•·»/")
-    if len(first.split()) <= 3 and len(last.split()) > len(first.split()) + 2 and len(parts) == 2:
-        return last
+        if not is_headline_text(last):
+            return title[: title.rfind(last)].rstrip(" |-–—:•·»/")
+    elif len(first.split()) <= 3 and len(last.split()) > len(first.split()) + 2 and len(parts) == 2:
+        if not is_headline_text(first):
+            return last
     return title
 
 
@@ -131,11 +147,12 @@ def find_title(article_ld: dict[str, Any], metas: dict[str, str], walker: Walker
     def page_text() -> str:
         return _squash(soup.get_text("")) if soup is not None else ""
 
+    headline = _text(article_ld.get("headline"))
     raw = choose_title(
         _text(metas.get("og:title")),
-        _text(article_ld.get("headline")),
+        headline,
         h1,
         _text(walker.title) or _text(metas.get("twitter:title")),
         page_text,
     )
-    return clean_title(raw, metas.get("og:site_name"), h1)
+    return clean_title(raw, metas.get("og:site_name"), h1, headline)

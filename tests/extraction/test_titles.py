@@ -30,10 +30,27 @@ from newsetl.extraction import extract_article, titles
             "宮崎県で震度5弱 気象庁",
         ),
         ("大激震！協賛企業｜日刊ゲンダイDIGITAL", "日刊ゲンダイDIGITAL", None, "大激震！協賛企業"),
+        # a short last segment is taken for the site's name when nothing says otherwise
+        ("Ferry fares rise again - Harbour Times", None, None, "Ferry fares rise again"),
+        # but not where the <h1> has it too: then it is a subtitle
+        (
+            "Your old ferry ticket could be worth a fortune - here's how to check",
+            None,
+            "Your old ferry ticket could be worth a fortune - here's how to check yours",
+            "Your old ferry ticket could be worth a fortune - here's how to check",
+        ),
     ],
 )
 def test_titles(title, site, h1, expected) -> None:
     assert titles.clean_title(title, site, h1) == expected
+
+
+def test_a_subtitle_in_the_jsonld_headline_is_kept():
+    """The JSON-LD headline ends with the same segment as og:title: a subtitle, not a site."""
+    title = "Olympics: tears for the pole vaulter - then came the twist"
+    headline = "Tears for the home favourite - then came the twist"
+    assert titles.clean_title(title, "Harbour Times", None, headline) == title
+    assert titles.clean_title(title, "Harbour Times") == "Olympics: tears for the pole vaulter"
 
 
 _PARA = "<p>" + " ".join(f"Point {i} about the harbour ferry and its timetable." for i in range(12))
