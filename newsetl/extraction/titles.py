@@ -37,6 +37,8 @@ def clean_title(
         h1 = " ".join(h1.split())
         if h1.lower() == title.lower():
             return title  # the page's own headline: any " - " in it is part of the title
+        if h1.translate(_QUOTE_FOLD) == title.translate(_QUOTE_FOLD):
+            return h1  # the same with typographic quotes or dashes: as the page shows it
         if h1 and h1 != title and h1 in title and len(h1.split()) >= 2:
             before = title[: title.index(h1)].rstrip()
             if before.endswith((":", "：")) and len(before.split()) <= 8:

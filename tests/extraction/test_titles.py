@@ -30,6 +30,13 @@ from newsetl.extraction import extract_article, titles
             "宮崎県で震度5弱 気象庁",
         ),
         ("大激震！協賛企業｜日刊ゲンダイDIGITAL", "日刊ゲンダイDIGITAL", None, "大激震！協賛企業"),
+        # the <h1> says the same with typographic quotes and dashes: as the page shows it
+        (
+            "Ferry 'too slow' - says the mayor's office",
+            None,
+            "Ferry ‘too slow’ – says the mayor’s office",
+            "Ferry ‘too slow’ – says the mayor’s office",
+        ),
         # a short last segment is taken for the site's name when nothing says otherwise
         ("Ferry fares rise again - Harbour Times", None, None, "Ferry fares rise again"),
         # but not where the <h1> has it too: then it is a subtitle
