@@ -17,17 +17,63 @@ _BY_PREFIX = re.compile(
     r"^\s*(?:(?:written|posted|reported|words|story|text|photos?)\s+)?(?:by|von|par|por|door)\b[:\s]*",
     re.IGNORECASE,
 )
-_AUTHOR_SPLIT = re.compile(r"\s+(?:and|&|und|et|y)\s+|\s*[;|/]\s*|,\s+(?=\S+\s+\S+)", re.IGNORECASE)
-_AUTHOR_TAIL = re.compile(
-    r"\s*(?:[,|\-–—]\s*)?(?:\b(?:staff writer|contributor|correspondent|reporter|editor|"
-    r"for\s+\w+.*|updated.*|published.*|posted.*|on\s+\w+\s+\d.*)|"
+_AUTHOR_SPLIT = re.compile(r"\s+(?:and|&|und|et|y)\s+|\s*[;|/]\s*", re.IGNORECASE)
+_LEADING_AND = re.compile(r"^(?:and|&|und|et|y)\s+", re.IGNORECASE)
+# A role after the name: "Anna Berg, Staff Writer", "Anna Berg Reporter".
+_ROLE_TAIL = re.compile(
+    r"\s*(?P<sep>[,|\-–—]\s*)?\b(?:staff writer|contributor|correspondent|reporter|editor)$",
+    re.IGNORECASE,
+)
+_TIME_TAIL = re.compile(
+    r"\s*(?:[,|\-–—]\s*)?(?:\b(?:for\s+\w+.*|updated.*|published.*|posted.*|on\s+\w+\s+\d.*)|"
     r"\d{1,2}[:/.]\d{2}.*)$",
     re.IGNORECASE,
 )
+_STRIP = " ,.:;|-–—()[]\"'"
 
 
-def clean_authors(raw: Iterable[str]) -> list[str]:
-    """Normalise author strings: drop "By", URLs, e-mails, roles; split "A and B"; dedupe."""
+_DEGREES = frozenset("ma ms msc md phd mba mph rn ba bs bsc dds dvm jd llm esq".split())
+_SUFFIXES = frozenset("jr sr ii iii iv".split())
+
+
+def _is_given_name(word: str) -> bool:
+    """A capitalised word in lower case after its first letter ("Rachel", not "AFP")."""
+    return word[:1].isupper() and any(c.islower() for c in word) and word.isalpha()
+
+
+def _comma_names(part: str, last_first: bool) -> list[str]:
+    """One byline segment's names at its commas: "Brazil, Rachel" is one name written
+    last name first; "Jörg Soldwisch, dpa" and "Lea Wagner, Nairobi" are two entries.
+    ``last_first``: the source writes every name so ("Castelvecchi, Davide Maria")."""
+    pieces: list[str] = []
+    for piece in (p.strip() for p in part.split(",")):
+        letters = piece.replace(".", "").lower()
+        if letters in _SUFFIXES and pieces:
+            pieces[-1] += f", {piece}"  # "Martin Luther King, Jr."
+        elif piece and letters not in _DEGREES:  # "Brenda Goodman, MA"
+            pieces.append(piece)
+    if len(pieces) == 2:
+        last, first = pieces
+        one_each = len(last.split()) == 1 and len(first.split()) == 1
+        if (one_each or last_first) and all(_is_given_name(w) for w in first.split()):
+            if last[:1].isupper() and len(last.split()) == 1:
+                return [f"{first} {last}"]
+    return pieces
+
+
+def _strip_role(name: str) -> str:
+    """The name without a trailing role, where it follows a separator or what is left is
+    a person's name (nothing, for a role alone): "Guardian staff reporter" names a desk."""
+    match = _ROLE_TAIL.search(name)
+    if match is None:
+        return name
+    rest = name[: match.start()].strip(_STRIP)
+    return rest if not rest or match.group("sep") or _person_like(rest) else name
+
+
+def clean_authors(raw: Iterable[str], last_first: bool = False) -> list[str]:
+    """Normalise author strings: drop "By", URLs, e-mails, roles; split "A and B" and
+    "A, dpa"; turn "Last, First" around; dedupe."""
     out: list[str] = []
     seen: set[str] = set()
     for item in raw:
@@ -37,20 +83,22 @@ def clean_authors(raw: Iterable[str]) -> list[str]:
         if _URLISH.search(text) and len(text.split()) == 1:
             continue
         text = _BY_PREFIX.sub("", text)
-        for part in _AUTHOR_SPLIT.split(text):
-            name = _BY_PREFIX.sub("", part).strip(" ,.:;|-–—()[]\"'")
-            name = _AUTHOR_TAIL.sub("", name).strip(" ,.:;|-–—()[]\"'")
-            if not name or _URLISH.search(name) or any(c.isdigit() for c in name):
-                continue
-            words = name.split()
-            if len(words) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
-                continue
-            if name.lower() in {"admin", "staff", "editor", "unknown", "anonymous", "author"}:
-                continue
-            key = name.lower()
-            if key not in seen:
-                seen.add(key)
-                out.append(name)
+        for segment in _AUTHOR_SPLIT.split(text):
+            segment = _LEADING_AND.sub("", _BY_PREFIX.sub("", segment).strip(_STRIP))
+            for part in _comma_names(segment, last_first):
+                name = _BY_PREFIX.sub("", part).strip(_STRIP)
+                name = _strip_role(_TIME_TAIL.sub("", name).strip(_STRIP)).strip(_STRIP)
+                if not name or _URLISH.search(name) or any(c.isdigit() for c in name):
+                    continue
+                words = name.split()
+                if len(words) > 5 or len(name) > 60 or not any(c.isalpha() for c in name):
+                    continue
+                if name.lower() in {"admin", "staff", "editor", "unknown", "anonymous", "author"}:
+                    continue
+                key = name.lower()
+                if key not in seen:
+                    seen.add(key)
+                    out.append(name)
     return out
 
 
@@ -60,8 +108,24 @@ _AUTHOR_META_KEYS = (
     "parsely-author",
     "sailthru.author",
     "dc.creator",
+    "citation_author",
     "byl",
 )
+# Library-catalogue tags: one tag per author, each written "Last, First".
+_LAST_FIRST_KEYS = frozenset(("dc.creator", "citation_author"))
+
+
+def _meta_values(metas: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Every value of each author meta tag, in page order (a tag may repeat, one per author)."""
+    out: dict[str, list[str]] = {}
+    for attrs in metas:
+        content = attrs.get("content")
+        key = attrs.get("name") or attrs.get("property")
+        if isinstance(content, str) and isinstance(key, str):
+            key = key.strip().lower()
+            if key in _AUTHOR_META_KEYS and content.strip():
+                out.setdefault(key, []).append(content)
+    return out
 
 
 def _author_from_tags(tags: list[Any]) -> list[str]:
@@ -138,10 +202,10 @@ def find_authors(
     def candidates() -> Iterator[list[str]]:
         if article_ld:
             yield clean_authors(jsonld_authors(article_ld))
+        tags = _meta_values(walker.metas)
         for key in _AUTHOR_META_KEYS:
-            value = metas.get(key)
-            if value:
-                yield clean_authors([value])
+            if key in tags:
+                yield clean_authors(tags[key], key in _LAST_FIRST_KEYS)
         yield clean_authors(walker.author_links)
         if walker.soup is not None or walker.cuts is not None:
             yield _author_from_tags(_scan_tree(walker)[1])

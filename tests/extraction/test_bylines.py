@@ -3,7 +3,9 @@ the publisher gives way to a person."""
 
 from __future__ import annotations
 
-from newsetl.extraction import extract_article
+import pytest
+
+from newsetl.extraction import bylines, extract_article
 
 
 def test_the_publisher_as_author_gives_way_to_a_person():
@@ -31,3 +33,40 @@ def test_the_publisher_as_author_gives_way_to_a_person():
     assert extract_article(page(None), url).authors == ["Harbour Times"]
     # A meta tag that is the site's name again is no person either.
     assert extract_article(page("harbourtimes"), url).authors == ["Harbour Times"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # a desk or agency after a full name is an entry of its own
+        ("Hanna Berg und Olaf Lind, dpa", ["Hanna Berg", "Olaf Lind", "dpa"]),
+        ("By Mia Torres and Sam Okoro, CNN", ["Mia Torres", "Sam Okoro", "CNN"]),
+        ("and Sam Okoro, CNN", ["Sam Okoro", "CNN"]),  # the rest of a byline split in two
+        ("Von Pia Roth, Kiel", ["Pia Roth", "Kiel"]),
+        # one name written last name first
+        ("Okoro, Samuel", ["Samuel Okoro"]),
+        # degrees are no names; a role after a separator is dropped, a desk's name is kept
+        ("Hanna Berg, MA", ["Hanna Berg"]),
+        ("By Hanna Berg, PhD, and Olaf Lind", ["Hanna Berg", "Olaf Lind"]),
+        ("By Hanna Berg, Staff Writer", ["Hanna Berg"]),
+        ("Hanna Berg Reporter", ["Hanna Berg"]),
+        ("Harbour staff reporter", ["Harbour staff reporter"]),
+    ],
+)
+def test_byline_names(raw: str, expected: list[str]) -> None:
+    assert bylines.clean_authors([raw]) == expected
+
+
+def test_one_catalogue_tag_per_author():
+    """``citation_author`` / ``dc.creator``, one tag per author, each "Last, First Middle"."""
+    metas = "".join(
+        f'<meta name="citation_author" content="{name}">'
+        for name in ("Okoro, Samuel", "Lind, Olaf Peter", "Berg, Hanna")
+    )
+    para = "<p>" + " ".join(f"Point {i} about the river bridge and its budget." for i in range(12))
+    html = (
+        f"<html><head><title>Bridge</title>{metas}</head>"
+        f"<body><article><h1>Bridge</h1>{para}</p></article></body></html>"
+    )
+    authors = extract_article(html, "https://journal.example/articles/1").authors
+    assert authors == ["Samuel Okoro", "Olaf Peter Lind", "Hanna Berg"]
