@@ -85,7 +85,9 @@ def clean_authors(raw: Iterable[str], last_first: bool = False) -> list[str]:
         text = _BY_PREFIX.sub("", text)
         for segment in _AUTHOR_SPLIT.split(text):
             segment = _LEADING_AND.sub("", _BY_PREFIX.sub("", segment).strip(_STRIP))
-            for part in _comma_names(segment, last_first):
+            for i, part in enumerate(_comma_names(segment, last_first)):
+                if i and _ROLE_TAIL.search(part):
+                    continue  # "Linda Carroll, TODAY contributor": the person's role
                 name = _BY_PREFIX.sub("", part).strip(_STRIP)
                 name = _strip_role(_TIME_TAIL.sub("", name).strip(_STRIP)).strip(_STRIP)
                 if not name or _URLISH.search(name) or any(c.isdigit() for c in name):
@@ -217,6 +219,10 @@ def find_authors(
             if not all(_is_organisation(n, orgs) for n in found):
                 return found
             first_found = found
-        elif all(_person_like(n) and not _is_organisation(n, orgs) for n in found):
-            return found  # a person named after the publisher was: the byline wins
+        elif any(_person_like(n) for n in found) and not any(
+            _is_organisation(n, orgs) for n in found
+        ):
+            # A person named after the publisher was: the byline wins, with what it
+            # names beside the person ("Seb Dumitru, Lille").
+            return found
     return first_found

@@ -33,6 +33,11 @@ def test_the_publisher_as_author_gives_way_to_a_person():
     assert extract_article(page(None), url).authors == ["Harbour Times"]
     # A meta tag that is the site's name again is no person either.
     assert extract_article(page("harbourtimes"), url).authors == ["Harbour Times"]
+    # A byline naming a person and the place of writing: both, as the byline writes them.
+    byline = page(None).replace(
+        "<h1>Bridge</h1>", '<h1>Bridge</h1><p class="byline">Von Pia Roth, Kiel</p>'
+    )
+    assert extract_article(byline, url).authors == ["Pia Roth", "Kiel"]
 
 
 @pytest.mark.parametrize(
@@ -51,6 +56,7 @@ def test_the_publisher_as_author_gives_way_to_a_person():
         ("By Hanna Berg, Staff Writer", ["Hanna Berg"]),
         ("Hanna Berg Reporter", ["Hanna Berg"]),
         ("Harbour staff reporter", ["Harbour staff reporter"]),
+        ("By Pia Roth, Harbour Times contributor", ["Pia Roth"]),  # the person's role
     ],
 )
 def test_byline_names(raw: str, expected: list[str]) -> None:
