@@ -17,8 +17,9 @@ _BY_PREFIX = re.compile(
     r"^\s*(?:(?:written|posted|reported|words|story|text|photos?)\s+)?(?:by|von|par|por|door)\b[:\s]*",
     re.IGNORECASE,
 )
-_AUTHOR_SPLIT = re.compile(r"\s+(?:and|&|und|et|y)\s+|\s*[;|/]\s*", re.IGNORECASE)
-_LEADING_AND = re.compile(r"^(?:and|&|und|et|y)\s+", re.IGNORECASE)
+_CONJUNCTIONS = r"(?:and|&|und|et|y|og|och|en|e|ve)"  # en, de, fr, es, da/no, sv, nl, it/pt, tr
+_AUTHOR_SPLIT = re.compile(rf"\s+{_CONJUNCTIONS}\s+|\s*[;|/]\s*", re.IGNORECASE)
+_LEADING_AND = re.compile(rf"^{_CONJUNCTIONS}\s+", re.IGNORECASE)
 # A role after the name: "Anna Berg, Staff Writer", "Anna Berg Reporter".
 _ROLE_TAIL = re.compile(
     r"\s*(?P<sep>[,|\-–—]\s*)?\b(?:staff writer|contributor|correspondent|reporter|editor)$",
@@ -130,8 +131,15 @@ def _meta_values(metas: list[dict[str, Any]]) -> dict[str, list[str]]:
     return out
 
 
+_PHOTO_CREDIT = re.compile(r"^\W*(?:fotos?|photos?|bild|image|picture|credit)\s*[:©]", re.I)
+
+
 def _author_from_tags(tags: list[Any]) -> list[str]:
+    """The names in the first author or byline element that names anyone; photo credits
+    ("Foto: Anna Berg", a ``<figcaption class="author">``) are no bylines."""
     for tag in tags:
+        if tag.name == "figcaption":
+            continue
         attrs = tag.attrs
         inner = tag.find(attrs={"itemprop": "name"}) if tag.name != "a" else None
         content = attrs.get("content")
@@ -139,7 +147,7 @@ def _author_from_tags(tags: list[Any]) -> list[str]:
             text = content
         else:
             text = (inner or tag).get_text(" ", strip=True)
-        if text and len(text) < 120:
+        if text and len(text) < 120 and not _PHOTO_CREDIT.match(text):
             found = clean_authors([text])
             if found:
                 return found

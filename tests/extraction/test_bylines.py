@@ -48,6 +48,15 @@ def test_the_publisher_as_author_gives_way_to_a_person():
         ("By Mia Torres and Sam Okoro, CNN", ["Mia Torres", "Sam Okoro", "CNN"]),
         ("and Sam Okoro, CNN", ["Sam Okoro", "CNN"]),  # the rest of a byline split in two
         ("Von Pia Roth, Kiel", ["Pia Roth", "Kiel"]),
+        # "and" in other languages: Danish/Norwegian, Swedish, Dutch, Italian, Turkish
+        (
+            "Karen Holm Nielsen og Aputsiaq Lynge-Berthelsen",
+            ["Karen Holm Nielsen", "Aputsiaq Lynge-Berthelsen"],
+        ),
+        ("Lars Ek och Eva Lind", ["Lars Ek", "Eva Lind"]),
+        ("Joost Bakker en Eva de Wit", ["Joost Bakker", "Eva de Wit"]),
+        ("Marco Rossi e Giulia Neri", ["Marco Rossi", "Giulia Neri"]),
+        ("Ayşe Kaya ve Mehmet Demir", ["Ayşe Kaya", "Mehmet Demir"]),
         # one name written last name first
         ("Okoro, Samuel", ["Samuel Okoro"]),
         # degrees are no names; a role after a separator is dropped, a desk's name is kept
@@ -76,3 +85,16 @@ def test_one_catalogue_tag_per_author():
     )
     authors = extract_article(html, "https://journal.example/articles/1").authors
     assert authors == ["Samuel Okoro", "Olaf Peter Lind", "Hanna Berg"]
+
+
+def test_a_photo_credit_is_no_byline():
+    """A caption credit marked up as "author" comes before the byline: the byline counts."""
+    para = "<p>" + " ".join(f"Point {i} about the river bridge and its budget." for i in range(12))
+    html = (
+        "<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>"
+        '<figure><img src="/a.jpg"><figcaption class="author">Foto: Ole Dam</figcaption></figure>'
+        '<span class="author">Foto: Ole Dam/Scanpix</span>'
+        f'<div class="byline">Karen Holm og Ane Lund</div>{para}</p></article></body></html>'
+    )
+    authors = extract_article(html, "https://news.example/2025/04/bridge").authors
+    assert authors == ["Karen Holm", "Ane Lund"]
