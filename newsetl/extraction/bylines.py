@@ -199,6 +199,25 @@ def _is_organisation(name: str, orgs: set[str]) -> bool:
     return bool(squashed) and any(squashed == o or squashed.startswith(o) for o in orgs)
 
 
+def _confirmed_by_byline(values: list[str], walker: Walker) -> list[str]:
+    """Meta author values that the cleaning refused (a digit: "Reporter 5") but that a
+    byline on the page names as they are ("By Reporter 5"): two sources make it a name."""
+    wanted = {_squash(v): " ".join(v.split()) for v in values if any(c.isdigit() for c in v)}
+    wanted.pop("", None)
+    if not wanted:
+        return []
+    tags = list(walker.bylines[:10])
+    if walker.soup is not None or walker.cuts is not None:
+        tags += _scan_tree(walker)[1]
+    for tag in tags:
+        text = tag.get_text(" ", strip=True)
+        if len(text) < 120:
+            name = wanted.get(_squash(_BY_PREFIX.sub("", text)))
+            if name and not _URLISH.search(name):
+                return [name]
+    return []
+
+
 def find_authors(
     article_ld: dict[str, Any], metas: dict[str, str], walker: Walker, url: str | None = None
 ) -> list[str]:
@@ -215,7 +234,8 @@ def find_authors(
         tags = _meta_values(walker.metas)
         for key in _AUTHOR_META_KEYS:
             if key in tags:
-                yield clean_authors(tags[key], key in _LAST_FIRST_KEYS)
+                found = clean_authors(tags[key], key in _LAST_FIRST_KEYS)
+                yield found or _confirmed_by_byline(tags[key], walker)
         yield clean_authors(walker.author_links)
         if walker.soup is not None or walker.cuts is not None:
             yield _author_from_tags(_scan_tree(walker)[1])

@@ -98,3 +98,20 @@ def test_a_photo_credit_is_no_byline():
     )
     authors = extract_article(html, "https://news.example/2025/04/bridge").authors
     assert authors == ["Karen Holm", "Ane Lund"]
+
+
+def test_a_name_with_a_digit_confirmed_by_the_byline():
+    """A meta author with a digit ("Reporter 5") is refused alone (digits are dates and
+    counts more often than names), kept where the byline names it as it is."""
+    para = "<p>" + " ".join(f"Point {i} about the river bridge and its budget." for i in range(12))
+
+    def page(byline: str) -> str:
+        return (
+            '<html><head><title>Bridge</title><meta name="author" content="Reporter 5"></head>'
+            f'<body><article><h1>Bridge</h1><p class="byline">{byline}</p>{para}</p>'
+            "</article></body></html>"
+        )
+
+    url = "https://news.example/2025/04/bridge"
+    assert extract_article(page("By Reporter 5"), url).authors == ["Reporter 5"]
+    assert extract_article(page("Updated 5 hours ago"), url).authors == []
