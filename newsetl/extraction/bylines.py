@@ -199,6 +199,33 @@ def _is_organisation(name: str, orgs: set[str]) -> bool:
     return bool(squashed) and any(squashed == o or squashed.startswith(o) for o in orgs)
 
 
+# A CJK byline line: "(责编：牛镛、岳弘彬)", "作者：山田太郎", "문화부 홍길동 기자".
+_CJK = r"[\u3040-\u30ff\u4e00-\u9fff]"
+_CJK_NAME = rf"{_CJK}{{1,4}}(?: {_CJK}{{1,4}})?"  # "山田太郎", "山田 太郎"
+_CJK_LABELLED = re.compile(
+    r"^[(（\[【]?\s*(?:作者|记者|記者|责编|责任编辑|編集|编辑|撰文|文|筆者)\s*[：:]\s*"
+    rf"(?P<names>{_CJK_NAME}(?:\s*[、，,／/]\s*{_CJK_NAME})*)\s*[)）\]】]?$"
+)
+_KOREAN_REPORTER = re.compile(r"(?:^|[\s=)])(?P<names>[가-힣]{2,4})\s*기자(?:$|[\s=])")
+_CJK_NAME_SEP = re.compile(r"\s*[、，,／/]\s*")
+
+
+def _cjk_byline(blocks: list[Any]) -> list[str]:
+    """Names from a short CJK byline line among the page's text blocks."""
+    for block in blocks:
+        text = block.text.strip()
+        if len(text) > 60:
+            continue
+        match = _CJK_LABELLED.match(text)
+        if match:
+            return [n for n in _CJK_NAME_SEP.split(match.group("names")) if n]
+        if "기자" in text:
+            names = [m.group("names") for m in _KOREAN_REPORTER.finditer(text)]
+            if names:
+                return names
+    return []
+
+
 def _confirmed_by_byline(values: list[str], walker: Walker) -> list[str]:
     """Meta author values that the cleaning refused (a digit: "Reporter 5") but that a
     byline on the page names as they are ("By Reporter 5"): two sources make it a name."""
@@ -239,6 +266,7 @@ def find_authors(
         yield clean_authors(walker.author_links)
         if walker.soup is not None or walker.cuts is not None:
             yield _author_from_tags(_scan_tree(walker)[1])
+        yield _cjk_byline(walker.blocks)
 
     for found in candidates():
         if not found:

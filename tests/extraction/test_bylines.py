@@ -115,3 +115,21 @@ def test_a_name_with_a_digit_confirmed_by_the_byline():
     url = "https://news.example/2025/04/bridge"
     assert extract_article(page("By Reporter 5"), url).authors == ["Reporter 5"]
     assert extract_article(page("Updated 5 hours ago"), url).authors == []
+
+
+@pytest.mark.parametrize(
+    ("line", "lang", "expected"),
+    [
+        ("(责编：王小明、李华)", "zh", ["王小明", "李华"]),
+        ("作者：山田 太郎", "ja", ["山田 太郎"]),
+        ("(서울=한빛뉴스) 김민준 기자 =", "ko", ["김민준"]),
+    ],
+)
+def test_cjk_bylines(line: str, lang: str, expected: list[str]) -> None:
+    """A CJK byline is a short labelled line ("责编：", "作者：") or a name before "기자"."""
+    para = "<p>" + "港口的渡轮时刻表今天再次调整，居民和商户对此表示关切。" * 8 + "</p>"
+    html = (
+        f'<html lang="{lang}"><head><meta charset="utf-8"><title>渡轮</title></head><body>'
+        f"<article><h1>渡轮</h1>{para}{para}<div class='edit'>{line}</div></article></body></html>"
+    )
+    assert extract_article(html, "https://news.example/2025/04/ferry.html").authors == expected
