@@ -144,7 +144,7 @@ def _extract(
     metas = meta_map(walker.metas)
 
     site_name = metas.get("og:site_name")
-    title = find_title(article_ld, metas, walker)
+    title = find_title(article_ld, metas, walker, url)
 
     chosen = choose_blocks(walker.blocks, walker)
     description = metas.get("og:description") or metas.get("description")

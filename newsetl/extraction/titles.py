@@ -8,8 +8,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+from newsetl.extraction.metadata import jsonld_names
 from newsetl.extraction.walk import Walker
+from newsetl.urls import registrable_domain
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:•·»/｜]+\s+|\s+::\s+|\s*[｜ㅣ]\s*")
 # Full-width separators that CJK titles write without spaces: "見出し：サイト名"
@@ -21,13 +24,24 @@ def clean_title(
     site_name: str | None = None,
     h1: str | None = None,
     headline: str | None = None,
+    site_keys: frozenset[str] = frozenset(),
 ) -> str | None:
     """Strip a " | Site Name" style suffix (or prefix) from a page title.
 
     With no site name to go by, a short last (or first) segment is taken for one, but not
     where the ``<h1>`` or the JSON-LD ``headline`` (another of the page's headlines) has
     it too: "... - here's how to check" is a subtitle, no site says that of itself.
+    ``site_keys``: the site's names (its publisher, its domain), squashed by ``_squash``:
+    a segment that is one of them, or starts or ends with one, is the site's name.
     """
+
+    def is_site(part: str) -> bool:
+        squashed = _squash(part)
+        return bool(squashed) and any(
+            squashed == k or (len(k) >= 4 and (squashed.startswith(k) or squashed.endswith(k)))
+            for k in site_keys
+        )
+
     if not title:
         return None
     title = " ".join(title.split())
@@ -45,9 +59,9 @@ def clean_title(
                 return title  # "Kicker: headline": the topic line belongs to the title
             return h1
     site = (site_name or "").strip()
-    if site and not title.isascii():
+    if (site or site_keys) and not title.isascii():
         parts = _CJK_SEPARATORS.split(title)
-        if len(parts) >= 2 and parts[-1].strip() == site:
+        if len(parts) >= 2 and (parts[-1].strip() == site or is_site(parts[-1])):
             head = re.sub(r"[\s｜：ㅣ|]+$", "", title[: title.rfind(parts[-1])])
             return head or title
     parts = _TITLE_SEPARATORS.split(title)
@@ -59,6 +73,10 @@ def clean_title(
             return title[: title.rfind(parts[-1])].rstrip(" |-–—:•·»/")
         if parts[0].strip().lower() == site:
             return title[len(parts[0]) :].lstrip(" |-–—:•·»/")
+    if len(parts[-1].split()) <= 6 and is_site(parts[-1]):
+        return title[: title.rfind(parts[-1])].rstrip(" |-–—:•·»/")
+    if len(parts) == 2 and len(parts[0].split()) <= 6 and is_site(parts[0]):
+        return title[len(parts[0]) :].lstrip(" |-–—:•·»/")
     # No site name known: drop a short last (or first) part when the rest is longer.
     others = [_squash(t) for t in (h1, headline) if t and _key(t) != _key(title)]
 
@@ -141,7 +159,20 @@ def choose_title(
     return og or headline or h1 or page_title
 
 
-def find_title(article_ld: dict[str, Any], metas: dict[str, str], walker: Walker) -> str | None:
+def site_keys(article_ld: dict[str, Any], metas: dict[str, str], url: str | None) -> frozenset[str]:
+    """The site's names, squashed: ``og:site_name``, ``application-name``, the JSON-LD
+    ``publisher``, and the name in its host (``harbourtimes`` of www.harbourtimes.com)."""
+    names = [metas.get("og:site_name") or "", metas.get("application-name") or ""]
+    names += jsonld_names(article_ld.get("publisher")) if article_ld else []
+    host = (urlsplit(url).hostname or "") if url else ""
+    if host:
+        names.append(registrable_domain(host).split(".")[0])
+    return frozenset(k for k in map(_squash, names) if len(k) >= 2)
+
+
+def find_title(
+    article_ld: dict[str, Any], metas: dict[str, str], walker: Walker, url: str | None = None
+) -> str | None:
     """The article's headline from the page's title sources, its site name cut off."""
     h1 = _text(walker.h1s[0]) if walker.h1s else None
     soup = walker.soup
@@ -157,4 +188,5 @@ def find_title(article_ld: dict[str, Any], metas: dict[str, str], walker: Walker
         _text(walker.title) or _text(metas.get("twitter:title")),
         page_text,
     )
-    return clean_title(raw, metas.get("og:site_name"), h1, headline)
+    keys = site_keys(article_ld, metas, url)
+    return clean_title(raw, metas.get("og:site_name"), h1, headline, keys)

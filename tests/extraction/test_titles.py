@@ -91,3 +91,28 @@ def test_a_social_headline_gives_way_to_the_pages_own():
     assert extract_article(_page(social, real, real, shown), url).title == social
     # The <h1> agrees with og:title: og:title stays, whatever JSON-LD says.
     assert extract_article(_page(social, real, social), url).title == social
+
+
+@pytest.mark.parametrize(
+    ("title", "keys", "expected"),
+    [
+        # the site's name from its domain, after a separator the word count does not cut
+        ("Ferry halted » Harbour Times", {"harbourtimes"}, "Ferry halted"),
+        ("Harbour Times | Ferry halted", {"harbourtimes"}, "Ferry halted"),
+        ("Weekly report 14. - 20. January - HT", {"ht"}, "Weekly report 14. - 20. January"),
+        # full-width separators, the site's name from the JSON-LD publisher
+        ("港の渡し船が運休｜港新聞", {"港新聞"}, "港の渡し船が運休"),
+        ("항구 여객선 운항 중단ㅣ한빛일보", {"한빛일보"}, "항구 여객선 운항 중단"),
+        # a segment that is no site name stays
+        ("Ferry halted » what comes next", {"harbourtimes"}, "Ferry halted » what comes next"),
+    ],
+)
+def test_site_name_from_the_sites_names(title, keys, expected) -> None:
+    assert titles.clean_title(title, None, None, None, frozenset(keys)) == expected
+
+
+def test_site_keys_read_the_page():
+    ld = {"publisher": {"@type": "Organization", "name": "港新聞"}}
+    metas = {"og:site_name": "Harbour Times"}
+    keys = titles.site_keys(ld, metas, "https://www.harbour-times.co.uk/a")
+    assert keys == {"港新聞", "harbourtimes"}
