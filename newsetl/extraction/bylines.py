@@ -123,11 +123,13 @@ def _meta_values(metas: list[dict[str, Any]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for attrs in metas:
         content = attrs.get("content")
-        key = attrs.get("name") or attrs.get("property")
-        if isinstance(content, str) and isinstance(key, str):
-            key = key.strip().lower()
-            if key in _AUTHOR_META_KEYS and content.strip():
-                out.setdefault(key, []).append(content)
+        if not isinstance(content, str) or not content.strip():
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = attrs.get(attr)
+            if isinstance(key, str) and key.strip().lower() in _AUTHOR_META_KEYS:
+                out.setdefault(key.strip().lower(), []).append(content)
+                break
     return out
 
 
@@ -275,10 +277,10 @@ def find_authors(
             if not all(_is_organisation(n, orgs) for n in found):
                 return found
             first_found = found
-        elif any(_person_like(n) for n in found) and not any(
+        elif 2 * sum(map(_person_like, found)) >= len(found) and not any(
             _is_organisation(n, orgs) for n in found
         ):
             # A person named after the publisher was: the byline wins, with what it
-            # names beside the person ("Seb Dumitru, Lille").
+            # names beside the person ("Seb Dumitru, Lille"), if mostly people.
             return found
     return first_found

@@ -38,6 +38,14 @@ def test_the_publisher_as_author_gives_way_to_a_person():
         "<h1>Bridge</h1>", '<h1>Bridge</h1><p class="byline">Von Pia Roth, Kiel</p>'
     )
     assert extract_article(byline, url).authors == ["Pia Roth", "Kiel"]
+    # A person's description after commas is no list of authors: the publisher stays.
+    bio = byline.replace(
+        "Von Pia Roth, Kiel", "Pia Roth, deutsche Journalistin, Kolumnistin, Autorin"
+    )
+    assert extract_article(bio, url).authors == ["Harbour Times"]
+    # An itemprop meta tag names the author as well as a name= one.
+    item = page(None).replace("<title>", '<meta itemprop="author" content="Pia Roth"><title>')
+    assert extract_article(item, url).authors == ["Pia Roth"]
 
 
 @pytest.mark.parametrize(
