@@ -24,8 +24,11 @@ STEP = 3
 # of the sample (a rate near 90 % on 40 pages moves by ~5 points, on 163 pages by ~2.5).
 MINIMUM = {
     "fundus": {
-        "title_exact": 0.950 - 0.05,
-        "author_f1": 0.882 - 0.05,
+        # titles: 0.950 when the gate was set, 0.925 since og:title gives way to the page's
+        # own headline (on all 120 pages 86.7 -> 92.5 %; this sample holds 2 of the 2 pages
+        # it made worse and 1 of the 6 it mended): the floor stays where it was.
+        "title_exact": 0.925 - 0.025,
+        "author_f1": 0.923 - 0.03,
         "date_day": 1.000 - 0.03,
         "lang": 0.975 - 0.03,
         "body_f1": 0.958 - 0.02,
