@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from newsetl.extraction.metadata import _scan_tree, jsonld_authors, jsonld_names
+from newsetl.extraction.titles import site_keys, squash
 from newsetl.extraction.walk import Walker
-from newsetl.urls import registrable_domain
 
 _URLISH = re.compile(r"^(?:https?:|www\.|/)|\.(?:com|org|net|html?)(?:/|$)|@", re.IGNORECASE)
 _BY_PREFIX = re.compile(
@@ -173,31 +172,20 @@ def _person_like(name: str) -> bool:
     return True
 
 
-def _squash(name: str) -> str:
-    return "".join(c for c in name.lower() if c.isalnum())
-
-
 def _organisations(article_ld: dict[str, Any], metas: dict[str, str], url: str | None) -> set[str]:
-    """The publisher's names as the page gives them (JSON-LD ``publisher`` and any
-    organisation ``author``, ``og:site_name``, ``application-name``), squashed to letters
-    and digits, plus the site's own name from its host (``stern`` of www.stern.de)."""
-    names: list[str] = []
-    if article_ld:
-        names += jsonld_names(article_ld.get("publisher"))
-        authors = article_ld.get("author")
-        for node in authors if isinstance(authors, list) else [authors]:
-            if isinstance(node, dict) and "organization" in str(node.get("@type", "")).lower():
-                names += jsonld_names(node)
-    names += [metas.get("og:site_name") or "", metas.get("application-name") or ""]
-    out = {_squash(n) for n in names if n}
-    host = (urlsplit(url).hostname or "") if url else ""
-    if host:
-        out.add(_squash(registrable_domain(host).split(".")[0]))
-    return {n for n in out if len(n) >= 2}
+    """The publisher's names as the page gives them (``titles.site_keys``: JSON-LD
+    ``publisher``, ``og:site_name``, ``application-name``, the name in the host) plus any
+    organisation ``author``, squashed to letters and digits."""
+    out = set(site_keys(article_ld, metas, url))
+    authors = article_ld.get("author") if article_ld else None
+    for node in authors if isinstance(authors, list) else [authors]:
+        if isinstance(node, dict) and "organization" in str(node.get("@type", "")).lower():
+            out.update(k for k in map(squash, jsonld_names(node)) if len(k) >= 2)
+    return out
 
 
 def _is_organisation(name: str, orgs: set[str]) -> bool:
-    squashed = _squash(name)
+    squashed = squash(name)
     return bool(squashed) and any(squashed == o or squashed.startswith(o) for o in orgs)
 
 
@@ -231,7 +219,7 @@ def _cjk_byline(blocks: list[Any]) -> list[str]:
 def _confirmed_by_byline(values: list[str], walker: Walker) -> list[str]:
     """Meta author values that the cleaning refused (a digit: "Reporter 5") but that a
     byline on the page names as they are ("By Reporter 5"): two sources make it a name."""
-    wanted = {_squash(v): " ".join(v.split()) for v in values if any(c.isdigit() for c in v)}
+    wanted = {squash(v): " ".join(v.split()) for v in values if any(c.isdigit() for c in v)}
     wanted.pop("", None)
     if not wanted:
         return []
@@ -241,7 +229,7 @@ def _confirmed_by_byline(values: list[str], walker: Walker) -> list[str]:
     for tag in tags:
         text = tag.get_text(" ", strip=True)
         if len(text) < 120:
-            name = wanted.get(_squash(_BY_PREFIX.sub("", text)))
+            name = wanted.get(squash(_BY_PREFIX.sub("", text)))
             if name and not _URLISH.search(name):
                 return [name]
     return []

@@ -31,12 +31,12 @@ def clean_title(
     With no site name to go by, a short last (or first) segment is taken for one, but not
     where the ``<h1>`` or the JSON-LD ``headline`` (another of the page's headlines) has
     it too: "... - here's how to check" is a subtitle, no site says that of itself.
-    ``site_keys``: the site's names (its publisher, its domain), squashed by ``_squash``:
+    ``site_keys``: the site's names (its publisher, its domain), squashed by ``squash``:
     a segment that is one of them, or starts or ends with one, is the site's name.
     """
 
     def is_site(part: str) -> bool:
-        squashed = _squash(part)
+        squashed = squash(part)
         return bool(squashed) and any(
             squashed == k or (len(k) >= 4 and (squashed.startswith(k) or squashed.endswith(k)))
             for k in site_keys
@@ -78,10 +78,10 @@ def clean_title(
     if len(parts) == 2 and len(parts[0].split()) <= 6 and is_site(parts[0]):
         return title[len(parts[0]) :].lstrip(" |-–—:•·»/")
     # No site name known: drop a short last (or first) part when the rest is longer.
-    others = [_squash(t) for t in (h1, headline) if t and _key(t) != _key(title)]
+    others = [squash(t) for t in (h1, headline) if t and _key(t) != _key(title)]
 
     def is_headline_text(part: str) -> bool:
-        squashed = _squash(part)
+        squashed = squash(part)
         return bool(squashed) and any(squashed in other for other in others)
 
     first, last = parts[0], parts[-1]
@@ -131,7 +131,7 @@ def _agree(a: str, b: str) -> bool:
     return False
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
     """Letters and digits only, case-folded: text compared across markup and spacing."""
     return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
 
@@ -153,7 +153,7 @@ def choose_title(
     """
     if og and headline and h1 and _agree(headline, h1):
         if not _agree(og, headline) and not _agree(og, h1):
-            squashed = _squash(og)
+            squashed = squash(og)
             if squashed and squashed not in page_text():
                 return headline
     return og or headline or h1 or page_title
@@ -167,7 +167,7 @@ def site_keys(article_ld: dict[str, Any], metas: dict[str, str], url: str | None
     host = (urlsplit(url).hostname or "") if url else ""
     if host:
         names.append(registrable_domain(host).split(".")[0])
-    return frozenset(k for k in map(_squash, names) if len(k) >= 2)
+    return frozenset(k for k in map(squash, names) if len(k) >= 2)
 
 
 def find_title(
@@ -178,7 +178,7 @@ def find_title(
     soup = walker.soup
 
     def page_text() -> str:
-        return _squash(soup.get_text("")) if soup is not None else ""
+        return squash(soup.get_text("")) if soup is not None else ""
 
     headline = _text(article_ld.get("headline"))
     raw = choose_title(
