@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -246,6 +247,12 @@ def find_date_in_text(text: str, dayfirst: bool | None = None) -> datetime | Non
     date line ("Do 25.04.24 | 14:07 Uhr", "21. Jan 2022 // Name", "1. Februar 2022",
     "2024年4月25日 14時07分"), with its time of day and zone when they follow; as the page
     wrote it (see :func:`parse_date_local`)."""
+    return next((dt for dt, _ in find_dates_in_text(text, dayfirst)), None)
+
+
+def find_dates_in_text(text: str, dayfirst: bool | None = None) -> Iterator[tuple[datetime, int]]:
+    """Each full calendar date in ``text`` (see :func:`find_date_in_text`) with the
+    position where it starts."""
     for match in _TEXT_DATE.finditer(text):
         chunk = match.group("date")
         if match.group("cy"):
@@ -265,7 +272,65 @@ def find_date_in_text(text: str, dayfirst: bool | None = None) -> datetime | Non
             if minutes is not None:
                 dt = dt.replace(tzinfo=timezone(timedelta(minutes=minutes)))
         if dt is not None:
-            return dt
+            yield dt, match.start()
+
+
+# "vor 3 Stunden", "2 hours ago", "il y a 5 minutes", "hace 2 días", "3 часа назад" ...
+_UNITS = {
+    "minute": ("minute", "min", "minuto", "minut", "минут", "dakika", "分", "분"),
+    "hour": ("hour", "hr", "stunde", "std", "heure", "hora", "ora", "uur", "godzin", "час", "saat")
+    + ("時間", "小时", "小時", "시간"),
+    "day": ("day", "tag", "jour", "día", "dia", "giorn", "dag", "dni", "dzień", "дн", "день")
+    + ("gün", "日", "天", "일"),
+    "week": ("week", "woche", "semaine", "semana", "settiman", "tydzień", "недел", "hafta"),
+}
+_UNIT_WORD = "|".join(sorted((re.escape(w) for ws in _UNITS.values() for w in ws), key=len)[::-1])
+_RELATIVE = re.compile(
+    r"(?:\b(?:vor|il y a|hace|há|ha|fa|geleden|temu)\s+)?(?P<n>\d{1,3}|an?|one|einer?m?)\s*"
+    rf"(?P<unit>{_UNIT_WORD})(?:(?![前전])\w)*\.?\s*(?P<ago>ago|fa|geleden|temu|назад|önce|前|전)?",
+    re.IGNORECASE,
+)
+_RELATIVE_LEAD = re.compile(r"\b(?:vor|il y a|hace|há)\s+$", re.IGNORECASE)
+_DAY_WORDS = {
+    "today": 0, "heute": 0, "aujourd'hui": 0, "hoy": 0, "oggi": 0, "hoje": 0, "vandaag": 0,
+    "dzisiaj": 0, "сегодня": 0, "bugün": 0, "今日": 0, "今天": 0, "오늘": 0,
+    "yesterday": 1, "gestern": 1, "hier": 1, "ayer": 1, "ieri": 1, "ontem": 1, "gisteren": 1,
+    "wczoraj": 1, "вчера": 1, "dün": 1, "昨日": 1, "昨天": 1, "어제": 1,
+}  # fmt: skip
+_DAY_WORD = re.compile(
+    r"(?<!\w)(" + "|".join(map(re.escape, _DAY_WORDS)) + r")(?!\w)"
+    r"(?:[\s,]*(?:um|at|à|a las|alle|om|в)?\s*(?P<time>[0-2]?\d[:.h][0-5]\d))?",
+    re.IGNORECASE,
+)
+
+
+def find_relative_date(text: str, reference: datetime) -> datetime | None:
+    """The moment a relative date in a short line means, counted back from ``reference``
+    (the fetch time): "vor 3 Stunden", "2 hours ago", "il y a 5 min", "gestern um 14:07",
+    "yesterday". A count back is aware like ``reference``; a day word gives the naive day
+    (and wall clock), the page's zone being unknown. None when the line has none."""
+    m = _DAY_WORD.search(text)
+    # a day word alone or with a time: "hier" is also German "here", "today" a headline word
+    if m and (m.group("time") or not re.sub(r"\W", "", text.replace(m.group(1), ""))):
+        # a day (and a wall clock) in the page's zone, which is not known: naive
+        day = (reference - timedelta(days=_DAY_WORDS[m.group(1).lower()])).replace(tzinfo=None)
+        day = day.replace(hour=0, minute=0, second=0, microsecond=0)
+        if m.group("time"):
+            hour, minute = map(int, re.split(r"[:.h]", m.group("time")))
+            if hour < 24:
+                return day.replace(hour=hour, minute=minute)
+        return day
+    for m in _RELATIVE.finditer(text):
+        lead = _RELATIVE_LEAD.search(text[: m.start()]) or m.group(0).lower().startswith(
+            ("vor", "il y a", "hace", "há")
+        )
+        if not (lead or m.group("ago")):
+            continue  # "3 Min. Lesedauer" is no date
+        count = m.group("n").lower()
+        n = int(count) if count.isdigit() else 1
+        word = m.group("unit").lower()
+        unit = next(u for u, words in _UNITS.items() if any(word.startswith(w) for w in words))
+        return reference - timedelta(**{unit + "s": n})
     return None
 
 

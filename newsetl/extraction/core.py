@@ -35,7 +35,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from newsetl.dates import day_first, split_offset
+from newsetl.dates import split_offset
 from newsetl.discover.classify import text_units
 from newsetl.extraction.blocks import (
     blocks_link_density,
@@ -66,7 +66,7 @@ from newsetl.extraction.prepass import (
     slim_tree,
     strip_non_content,
 )
-from newsetl.extraction.published import date_by_htmldate, find_published
+from newsetl.extraction.published import date_by_htmldate, find_published, page_day_first
 from newsetl.extraction.walk import BR, Walker
 from newsetl.models import Extracted
 
@@ -214,7 +214,10 @@ def _extract(
     is_amp = html_tag is not None and ("amp" in html_tag.attrs or "⚡" in html_tag.attrs)
     extras = page_extras(article_ld, metas, walker, url)
     language = find_language(html_tag, metas, content_language, text)
-    local = find_published(jsonld, article_ld, metas, walker, url, day_first(language), fetched_at)
+    attrs = html_tag.attrs if html_tag is not None else {}
+    declared = (attrs.get("lang"), attrs.get("xml:lang"), metas.get("og:locale"), content_language)
+    dayfirst = page_day_first(language, declared)
+    local = find_published(jsonld, article_ld, metas, walker, url, dayfirst, fetched_at, title)
     if local is None and text_units(text) >= 50:
         # (a page with less text is no article to store: not worth htmldate's time)
         # htmldate reads the page as served (attributes, scripts and comments included),

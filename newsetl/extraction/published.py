@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -23,7 +23,9 @@ from typing import Any
 
 from newsetl.dates import (
     date_from_url,
-    find_date_in_text,
+    day_first,
+    find_dates_in_text,
+    find_relative_date,
     parse_date_local,
 )
 from newsetl.extraction.metadata import _scan_tree, iter_jsonld_nodes
@@ -49,12 +51,14 @@ _PUBLISHED_KEYS = (
     "dcterms.created",
 )
 # ... keys that often carry the day a CMS last touched the page ...
-_LOOSE_KEYS = ("date", "dc.date", "dcterms.date", "sailthru.date", "uploaddate")
+_LOOSE_KEYS = ("date", "dc.date", "dcterms.date", "sailthru.date")
 # ... and the modification date, taken only when nothing else gives one.
 _MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "last-modified")
 
 # Ranks: lower is more often the publication date.
-LD, META, MARKED, TIME, BYLINE, HEADLINE, LOOSE, ELEMENT, URL, MODIFIED = range(10)
+LD, META, OTHER_LD, MARKED, TIME, BYLINE, HEADLINE, LOOSE, ELEMENT, RELATIVE, URL, MODIFIED = range(
+    12
+)
 
 _DATE_ATTRS = ("datetime", "content", "title", "data-timestamp", "data-date")
 # date elements of teasers, cards, comments and page chrome: other articles' dates
@@ -92,23 +96,45 @@ def _is_ours(tag: Any) -> bool:
     return not any(_NOT_OURS.search(_marks(attrs)) for attrs in chain if attrs)
 
 
-def _tag_dates(tags: list[Any], dayfirst: bool | None, first_only: bool) -> list[datetime]:
-    """Dates of date elements: machine attributes first, then their text."""
-    out: list[datetime] = []
+# a label saying the date that follows is the last change, not the publication
+_UPDATE_LABEL = re.compile(
+    r"(?:updated|update|modified|aktualisiert|geändert|mis à jour|modifié|actualizado|"
+    r"actualización|aggiornat[oa]|bijgewerkt|atualizado|обновлено|güncellen\w*|更新)"
+    r"\W{0,3}(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def line_date(text: str, dayfirst: bool | None) -> tuple[datetime | None, bool]:
+    """The first date of a visible line that is not labelled as an update, and whether
+    the line gave only update dates ("Updated May 6, 2019" -> that date, True)."""
+    first: datetime | None = None
+    for dt, start in find_dates_in_text(text, dayfirst):
+        if not _UPDATE_LABEL.search(text[max(0, start - 40) : start]):
+            return dt, False
+        first = first or dt
+    return first, first is not None
+
+
+def _tag_dates(tags: list[Any], dayfirst: bool | None, limit: int) -> list[tuple[datetime, bool]]:
+    """Dates of date elements (machine attributes first, then their text), each with
+    whether the element's text labels it an update."""
+    out: list[tuple[datetime, bool]] = []
     for tag in tags:
+        text = tag.get_text(" ", strip=True)
+        text = text if len(text) < 200 else ""
+        from_text, is_update = line_date(text, dayfirst) if text else (None, False)
         for attr in _DATE_ATTRS:
             stamp = tag.attrs.get(attr)
             if isinstance(stamp, str):
                 dt = parse_date_local(stamp, dayfirst)
                 if dt:
-                    out.append(dt)
+                    out.append((dt, is_update))
                     break
         else:
-            text = tag.get_text(" ", strip=True)
-            dt = find_date_in_text(text, dayfirst) if text and len(text) < 200 else None
-            if dt:
-                out.append(dt)
-        if out and first_only:
+            if from_text:
+                out.append((from_text, is_update))
+        if len(out) >= limit:
             break
     return out
 
@@ -151,20 +177,31 @@ _AFTER_LINES, _BEFORE_LINES = 12, 3  # a byline or date line sits this close to 
 def _headline(walker: Walker, title: str | None) -> Any:
     """The page's headline element: the first ``<h1>`` of two words or more, half of them
     in the title (a site logo in an ``<h1>`` is not the headline); the first ``<h1>``
-    when no title is known; None when there is none."""
+    when no title is known; on a page without ``<h1>``, an ``<h2>`` three quarters of
+    whose words are in the title; None when there is none."""
+    text_of: Callable[[Any], str]
     if walker.cuts is not None:
-        h1s: Iterable[Any] = walker.cuts.root.iter("h1")
+        h1s: list[Any] = list(islice(walker.cuts.root.iter("h1"), 10))
+        h2s: Iterable[Any] = walker.cuts.root.iter("h2")
         text_of = _lx_text
     elif walker.soup is not None:
         h1s = walker.soup.find_all("h1", limit=10)
+        h2s = walker.soup.find_all("h2", limit=20)
         text_of = _soup_text
     else:
         return None
+    seen_h1 = bool(h1s)
     want = set(_WORD.findall(f"{title or ''} {walker.title or ''}".casefold()))
     for h1 in islice(h1s, 10):
         words = _WORD.findall(text_of(h1).casefold())
         if not want or (len(words) >= 2 and 2 * sum(w in want for w in words) >= len(words)):
             return h1
+    if not want or seen_h1:
+        return None
+    for h2 in islice(h2s, 20):  # a page without an <h1>: its headline may be an <h2>
+        words = _WORD.findall(text_of(h2).casefold())
+        if len(words) >= 3 and 4 * sum(w in want for w in words) >= 3 * len(words):
+            return h2
     return None
 
 
@@ -194,16 +231,30 @@ def _headline_lines(walker: Walker, title: str | None) -> tuple[list[str], list[
     return _lines(after, _AFTER_LINES), _lines(before, _BEFORE_LINES)
 
 
-def _headline_date(walker: Walker, title: str | None, dayfirst: bool | None) -> datetime | None:
+def _headline_date(
+    walker: Walker, title: str | None, dayfirst: bool | None
+) -> tuple[datetime | None, bool]:
     """The first date in a short line next to the headline: below it (before the text
-    begins), else just above it (a kicker or date line)."""
+    begins), else just above it (a kicker or date line); and whether it is an update."""
     after, before = _headline_lines(walker, title)
     for lines in (after, before):
         for i, line in enumerate(lines):
             if len(line) > 160:
                 break  # the article text has begun
-            dt = find_date_in_text(_with_next(line, lines, i), dayfirst)
+            dt, is_update = line_date(_with_next(line, lines, i), dayfirst)
             if dt:
+                return dt, is_update
+    return None, False
+
+
+def _relative_date(walker: Walker, title: str | None, fetched_at: datetime) -> datetime | None:
+    """A relative date ("vor 3 Stunden", "yesterday") in a byline or next to the headline."""
+    after, before = _headline_lines(walker, title)
+    bylines = [tag.get_text(" ", strip=True) for tag in walker.bylines[:10]]
+    for line in (*bylines, *after[:6], *before):
+        if len(line) <= 120:
+            dt = find_relative_date(line, fetched_at)
+            if dt is not None:
                 return dt
     return None
 
@@ -232,8 +283,10 @@ def candidates(
     url: str | None,
     dayfirst: bool | None,
     title: str | None = None,
+    fetched_at: datetime | None = None,
 ) -> list[Candidate]:
-    """Every date the page gives, with the rank of its source."""
+    """Every date the page gives, with the rank of its source; relative dates ("vor 3
+    Stunden") only when the fetch time is known."""
     out: list[Candidate] = []
 
     def add(value: Any, rank: int) -> None:
@@ -244,24 +297,31 @@ def candidates(
     for value in (article_ld.get("datePublished"), article_ld.get("dateCreated")):
         add(value, LD)
     for key in _PUBLISHED_KEYS:
-        add(metas.get(key), META)
-    add(_other_ld_date(jsonld, article_ld), MARKED)
+        add(metas.get(key) or metas.get(key.replace("_", ":")), META)  # also article:published:time
+    add(_other_ld_date(jsonld, article_ld), OTHER_LD)
     can_scan = walker.soup is not None or walker.cuts is not None
-    scanned = _scan_tree(walker)[0] if can_scan else []
+    try:
+        scanned = _scan_tree(walker)[0] if can_scan else []
+    except Exception:  # noqa: BLE001 - a date heuristic must not fail the page
+        scanned, can_scan = [], False
     marked = [t for t in scanned if "datepublished" in str(t.attrs.get("itemprop") or "").lower()]
-    for dt in _tag_dates(marked, dayfirst, first_only=True):
+    for dt, _ in _tag_dates(marked, dayfirst, limit=1):
         add(dt, MARKED)
     for stamp in walker.times[:3]:
         add(stamp, TIME)
-    for dt in _tag_dates(walker.bylines[:10], dayfirst, first_only=True):
-        add(dt, BYLINE)
+    for dt, is_update in _tag_dates(walker.bylines[:10], dayfirst, limit=1):
+        add(dt, MODIFIED if is_update else BYLINE)
     if can_scan:
-        add(_headline_date(walker, title, dayfirst), HEADLINE)
+        near, is_update = _headline_date(walker, title, dayfirst)
+        add(near, MODIFIED if is_update else HEADLINE)
     for key in _LOOSE_KEYS:
         add(metas.get(key), LOOSE)
     ours = [t for t in scanned if _is_ours(t)]
-    for dt in _tag_dates(ours, dayfirst, first_only=False)[:3]:
-        add(dt, ELEMENT)
+    for dt, is_update in _tag_dates(ours, dayfirst, limit=3):
+        add(dt, MODIFIED if is_update else ELEMENT)
+    if fetched_at is not None and not any(c.rank <= ELEMENT for c in out):
+        add(_relative_date(walker, title, fetched_at), RELATIVE)
+    add(metas.get("uploaddate"), URL)  # a video's upload: the page's day when nothing else is
     add(date_from_url(url), URL)
     add(article_ld.get("dateModified"), MODIFIED)
     for key in _MODIFIED_KEYS:
@@ -293,16 +353,21 @@ def choose(found: list[Candidate], fetched_at: datetime | None = None) -> dateti
 
 
 def _agreed(found: list[Candidate], best: Candidate) -> Candidate:
-    """``best``, or the best candidate of another day that two other sources give, one of
-    them markup (meta, ``itemprop``, ``<time>``), while no second source gives ``best``'s
-    day."""
+    """``best``, or the best candidate of another day that two other sources give while
+    no second source gives ``best``'s day; one of the two must be markup (meta,
+    ``itemprop``, ``<time>``) unless ``best`` is itself a visible line."""
     days: dict[Any, set[int]] = {}
     for c in found:
         if c.rank < URL:
-            days.setdefault(_day(c.dt), set()).add(c.rank)
+            group = LD if c.rank == OTHER_LD else c.rank  # one JSON-LD graph, one source
+            days.setdefault(_day(c.dt), set()).add(group)
     if len(days.get(_day(best.dt), ())) > 1:
         return best
-    rivals = [day for day, ranks in days.items() if len(ranks) >= 2 and min(ranks) <= TIME]
+    rivals = [
+        day
+        for day, groups in days.items()
+        if len(groups) >= 2 and (min(groups) <= TIME or best.rank >= BYLINE)
+    ]
     if len(rivals) != 1:
         return best
     return next(c for c in found if _day(c.dt) == rivals[0])
@@ -347,6 +412,22 @@ def _zone(minutes: int) -> Any:
     return timezone(timedelta(minutes=minutes))
 
 
+def page_day_first(language: str | None, declared: Iterable[Any]) -> bool | None:
+    """Whether the page writes numeric dates day first (``dates.day_first``), read from the
+    fullest tag it declares for its language: ``en-GB`` (day first) where the detected
+    language is only ``en``."""
+    primary = (language or "").split("-")[0].lower()
+    for tag in declared:
+        if (
+            isinstance(tag, str)
+            and primary
+            and tag.replace("_", "-").split("-")[0].lower() == primary
+        ):
+            if "-" in tag.replace("_", "-"):
+                return day_first(tag)
+    return day_first(language)
+
+
 def find_published(
     jsonld: list[Any],
     article_ld: dict[str, Any],
@@ -359,7 +440,7 @@ def find_published(
 ) -> datetime | None:
     """The publication date as the page wrote it (aware in its own offset, or naive);
     None when the page names none (then ``date_by_htmldate`` may)."""
-    found = candidates(jsonld, article_ld, metas, walker, url, dayfirst, title)
+    found = candidates(jsonld, article_ld, metas, walker, url, dayfirst, title, fetched_at)
     return choose(found, fetched_at)
 
 
