@@ -120,7 +120,7 @@ def run(pages: list[tuple[str, bytes, str]], variant: str) -> tuple[list[dict], 
         line_date = published.line_date
         if variant.endswith("dateparser"):
             line_date = _dateparser_lines()
-        with patched(core, "day_first", _telling_language(core.day_first)):
+        with patched(published, "day_first", _telling_language(published.day_first)):
             with patched(published, "line_date", line_date):
                 for page_id, raw, url in pages:
                     ex = core.extract_article(raw, url)
