@@ -56,16 +56,22 @@ class Extraction:
     evidence: dict[int, str] = field(default_factory=dict)
 
 
-def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any] | None:
+def _extract_one(args: Job) -> dict[str, Any] | None:
     """Worker: extract one stored body (runs in a pool process or inline)."""
     from newsetl.extraction import extract_article
 
-    body_path, url, encoding_hint, content_language = args
+    body_path, url, encoding_hint, content_language, fetched = args
     try:
         body = Path(body_path).read_bytes()
     except OSError:
         return None
-    ex = extract_article(body, url, encoding_hint=encoding_hint, content_language=content_language)
+    ex = extract_article(
+        body,
+        url,
+        encoding_hint=encoding_hint,
+        content_language=content_language,
+        fetched_at=parse_iso_utc(fetched),  # "vor 3 Stunden" counts back from it
+    )
     return {
         "title": ex.title,
         "authors": list(ex.authors),
@@ -92,7 +98,7 @@ def _extract_one(args: tuple[str, str, str | None, str | None]) -> dict[str, Any
     }
 
 
-Job = tuple[str, str, str | None, str | None]
+Job = tuple[str, str, str | None, str | None, str | None]  # ... fetched_at (ISO 8601)
 
 
 def _extract_batch(jobs: list[Job]) -> list[dict[str, Any] | None]:
@@ -118,7 +124,13 @@ def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> 
         result.fates[i] = (_failed_fate(page.reason) if page.reason else "no_body", None)
         return None
     url = page.final_url or page.url
-    return (str(crawl_dir / page.body_path), url, page.encoding_hint, page.content_language)
+    return (
+        str(crawl_dir / page.body_path),
+        url,
+        page.encoding_hint,
+        page.content_language,
+        page.fetched_at,
+    )
 
 
 def decide_page(page: FetchedPage, out: dict[str, Any]) -> classify.Decision:

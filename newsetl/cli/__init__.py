@@ -182,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="output: the text only (default), JSON, JSON lines, CSV or Markdown",
     )
     e.add_argument("--jsonl", action="store_true", help="the same as --format jsonl")
+    e.add_argument(
+        "--fetched-at",
+        metavar="WHEN",
+        help="when the files were fetched, for relative dates such as '3 hours ago': "
+        "'file' (each file's modification time), 'now', or an ISO 8601 time (default: "
+        "unknown, relative dates are not read; a URL is fetched now)",
+    )
     e.set_defaults(func=cmd_extract)
 
     ex = sub.add_parser(

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newsetl.cli.common import (
@@ -17,6 +18,7 @@ from newsetl.cli.common import (
     UsageError,
     check_source,
 )
+from newsetl.dates import parse_iso_utc
 
 
 def _extract_inputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
@@ -76,12 +78,28 @@ def _read_page(source: str) -> tuple[bytes, str | None, str | None, str | None]:
     return body, None, None, None
 
 
+def _fetched_at(when: str | None, source: str, fetched_now: bool) -> datetime | None:
+    """The fetch time relative dates count back from (see ``extract --fetched-at``)."""
+    if fetched_now or when == "now":
+        return datetime.now(UTC)
+    if when == "file":
+        try:
+            return datetime.fromtimestamp(Path(source).stat().st_mtime, UTC)
+        except OSError:
+            return None
+    return parse_iso_utc(when) if when else None
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from newsetl.extraction import extract_article
     from newsetl.formats import write_records
 
     fmt = "jsonl" if args.jsonl else args.format
     inputs = _extract_inputs(args)
+    if args.fetched_at not in (None, "file", "now") and parse_iso_utc(args.fetched_at) is None:
+        raise UsageError(
+            f"--fetched-at {args.fetched_at!r}: give 'file', 'now' or an ISO 8601 time"
+        )
     failures: list[str] = []
 
     def records():  # noqa: ANN202 - a generator of dicts
@@ -93,7 +111,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 print(f"newsetl: {exc}", file=sys.stderr)
                 continue
             page_url = url or final
-            ex = extract_article(body, page_url, encoding_hint=charset, content_language=lang)
+            ex = extract_article(
+                body,
+                page_url,
+                encoding_hint=charset,
+                content_language=lang,
+                fetched_at=_fetched_at(args.fetched_at, source, bool(final)),
+            )
             yield {
                 "path": None if final else source,
                 "url": page_url or ex.canonical_url,

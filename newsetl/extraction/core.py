@@ -30,11 +30,12 @@ How the body is found, in order:
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from newsetl.dates import day_first, split_offset
+from newsetl.dates import split_offset
 from newsetl.discover.classify import text_units
 from newsetl.extraction.blocks import (
     blocks_link_density,
@@ -48,10 +49,8 @@ from newsetl.extraction.encoding import decode_html
 from newsetl.extraction.metadata import (
     LD_MARKUP,
     PUBLISHED_META_KEYS,
-    date_by_htmldate,
     find_jsonld,
     find_language,
-    find_published,
     jsonld_article,
     jsonld_types,
     markup_to_text,
@@ -66,6 +65,7 @@ from newsetl.extraction.prepass import (
     slim_tree,
     strip_non_content,
 )
+from newsetl.extraction.published import date_by_htmldate, find_published, page_day_first
 from newsetl.extraction.titles import find_title
 from newsetl.extraction.walk import BR, Walker
 from newsetl.models import Extracted
@@ -82,6 +82,7 @@ def extract_article(
     *,
     encoding_hint: str | None = None,
     content_language: str | None = None,
+    fetched_at: datetime | None = None,
 ) -> Extracted:
     """Extract the article from one HTML page.
 
@@ -89,7 +90,7 @@ def extract_article(
     separated by one blank line). Never raises: unusable input gives empty text.
     """
     try:
-        return _extract(html, url, encoding_hint, content_language)
+        return _extract(html, url, encoding_hint, content_language, fetched_at)
     except Exception:  # noqa: BLE001 - one bad page must not stop a run
         return Extracted(url=url)
 
@@ -100,7 +101,11 @@ def _html_tag(soup: BeautifulSoup) -> Tag | None:
 
 
 def _extract(
-    html: str | bytes, url: str | None, encoding_hint: str | None, content_language: str | None
+    html: str | bytes,
+    url: str | None,
+    encoding_hint: str | None,
+    content_language: str | None,
+    fetched_at: datetime | None,
 ) -> Extracted:
     given = html  # the caller's object: kept without a copy, for htmldate (below)
     if isinstance(html, bytes | bytearray):
@@ -201,7 +206,10 @@ def _extract(
     is_amp = html_tag is not None and ("amp" in html_tag.attrs or "⚡" in html_tag.attrs)
     extras = page_extras(article_ld, metas, walker, url)
     language = find_language(html_tag, metas, content_language, text)
-    local = find_published(article_ld, metas, walker, day_first(language))
+    attrs = html_tag.attrs if html_tag is not None else {}
+    declared = (attrs.get("lang"), attrs.get("xml:lang"), metas.get("og:locale"), content_language)
+    dayfirst = page_day_first(language, declared)
+    local = find_published(jsonld, article_ld, metas, walker, url, dayfirst, fetched_at, title)
     if local is None and text_units(text) >= 50:
         # (a page with less text is no article to store: not worth htmldate's time)
         # htmldate reads the page as served (attributes, scripts and comments included),

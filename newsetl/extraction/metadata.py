@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-import logging
 import re
 from collections.abc import Iterator
-from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
 from bs4 import Tag
 from lxml import etree as lxml_etree
 
-from newsetl.dates import find_date_in_text, parse_date, parse_date_local
+from newsetl.dates import parse_date
 from newsetl.discover.classify import ARTICLE_TYPE_HINTS
 from newsetl.extraction.prepass import ANY_TAG, LxTag
 from newsetl.extraction.selectors import COMMENTISH
@@ -196,31 +193,6 @@ def meta_map(metas: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-_DATE_META_KEYS = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
-    "published_time",
-    "article.published",
-    "publish-date",
-    "publish_date",
-    "publishdate",
-    "pubdate",
-    "parsely-pub-date",
-    "sailthru.date",
-    "dc.date.issued",
-    "dcterms.issued",
-    "dc.date.created",
-    "dcterms.created",
-    "dc.date",
-    "dcterms.date",
-    "date",
-    "article:modified_time",
-    "og:updated_time",
-    "datemodified",
-    "last-modified",
-)
-_DATE_ATTRS = ("datetime", "content", "title", "data-timestamp", "data-date")
 _DATE_CLASS = re.compile(r"date|time|published|posted", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|byline|creator", re.IGNORECASE)
 
@@ -277,146 +249,6 @@ def _scan_tree(walker: Walker) -> tuple[list[Any], list[Any]]:
             break
     walker.scanned = (dates, authors)
     return walker.scanned
-
-
-def _date_from_tags(tags: list[Any], dayfirst: bool | None = None) -> datetime | None:
-    for tag in tags:
-        for attr in _DATE_ATTRS:
-            stamp = tag.attrs.get(attr)
-            if isinstance(stamp, str):
-                dt = parse_date_local(stamp, dayfirst)
-                if dt:
-                    return dt
-    for tag in tags:
-        text = tag.get_text(" ", strip=True)
-        if text and len(text) < 200:
-            dt = find_date_in_text(text, dayfirst)
-            if dt:
-                return dt
-    return None
-
-
-def find_published(
-    article_ld: dict[str, Any],
-    metas: dict[str, str],
-    walker: Walker,
-    dayfirst: bool | None = None,
-) -> datetime | None:
-    """The publication date as the page wrote it (aware in its own offset, or naive).
-
-    The page's own markup first (JSON-LD, meta tags, ``<time>``), then the visible
-    byline and date elements; a modification date only when nothing else says.
-    """
-    for value in (article_ld.get("datePublished"), article_ld.get("dateCreated")):
-        dt = parse_date_local(value, dayfirst)
-        if dt:
-            return dt
-    for key in _DATE_META_KEYS[:-3]:
-        dt = parse_date_local(metas.get(key), dayfirst)
-        if dt:
-            return dt
-    for stamp in walker.times:
-        dt = parse_date_local(stamp, dayfirst)
-        if dt:
-            return dt
-    dt = _date_from_tags(walker.bylines[:10], dayfirst)
-    can_scan = walker.soup is not None or walker.cuts is not None
-    if dt:
-        if can_scan and dt.tzinfo is None and (dt.hour, dt.minute, dt.second) == (0, 0, 0):
-            # A byline's "27. Januar 2026" gives the day; a date element of the same
-            # day elsewhere on the page may give its time too.
-            scanned = _date_from_tags(_scan_tree(walker)[0], dayfirst)
-            if scanned is not None and scanned.date() == dt.date():
-                return scanned
-        return dt
-    if can_scan:
-        dt = _date_from_tags(_scan_tree(walker)[0], dayfirst)
-        if dt:
-            return dt
-    for value in (article_ld.get("dateModified"),):
-        dt = parse_date_local(value, dayfirst)
-        if dt:
-            return dt
-    for key in _DATE_META_KEYS[-3:]:
-        dt = parse_date_local(metas.get(key), dayfirst)
-        if dt:
-            return dt
-    return None
-
-
-# dateparser, which htmldate asks about date strings in words, tries each of its ~200
-# locales on every string unless told the language, compiling their patterns on first use:
-# about 4 s of CPU in every new process. It is told the page's language (and English);
-# a page whose language is unknown gets this list. On the metadata dev set as many blog
-# dates are read to the day as with every locale.
-_DATEPARSER_LANGUAGES = (
-    "en de fr es it pt nl da sv nb fi pl cs sk sl hr hu ro el ru uk bg tr id ja zh ko"
-).split()
-_DATEPARSER_SETTINGS = {  # htmldate's own (htmldate.extractors.get_external_parser)
-    "NORMALIZE": True,
-    "PARSERS": ["custom-formats", "absolute-time"],
-    "PREFER_DATES_FROM": "past",
-    "PREFER_LOCALE_DATE_ORDER": True,
-    "RETURN_AS_TIMEZONE_AWARE": False,
-    "STRICT_PARSING": True,
-}
-_page_languages: list[str] = list(_DATEPARSER_LANGUAGES)  # the page being read
-
-
-@lru_cache(maxsize=64)
-def _dateparser_for(languages: tuple[str, ...]) -> Any:
-    from dateparser import DateDataParser
-
-    return DateDataParser(languages=list(languages), settings=_DATEPARSER_SETTINGS)
-
-
-@lru_cache(maxsize=1)
-def _htmldate() -> Any:
-    """htmldate's ``find_date``, its date parser told the languages of the page being
-    read (``_page_languages``); None when htmldate is missing."""
-    try:
-        from htmldate import extractors, find_date
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    logging.getLogger("htmldate").setLevel(logging.ERROR)
-    logging.getLogger("dateparser").setLevel(logging.ERROR)
-    if hasattr(extractors, "get_external_parser"):
-        try:
-            _dateparser_for(("en",))
-        except Exception:  # noqa: BLE001 - keep htmldate's own parser if this fails
-            pass
-        else:
-            extractors.get_external_parser = lambda: _dateparser_for(  # type: ignore[assignment]
-                tuple(_page_languages)
-            )
-    return find_date
-
-
-def date_by_htmldate(doc: str, url: str | None, language: str | None = None) -> datetime | None:
-    """htmldate's guess at the publication day of the page ``doc`` (its HTML as served),
-    for a page whose markup and bylines gave none: it reads the URL, the visible text and
-    many more date patterns and languages (a naive midnight: the day, no time or offset)."""
-    find_date = _htmldate()
-    if find_date is None:  # pragma: no cover - a declared dependency
-        return None
-    lang = (language or "").split("-")[0].lower()
-    _page_languages[:] = (
-        [lang] + (["en"] if lang != "en" else [])
-        if lang in _DATEPARSER_LANGUAGES
-        else _DATEPARSER_LANGUAGES
-    )
-    try:
-        day = find_date(doc, url=url, original_date=True, extensive_search=True)
-    except Exception:  # noqa: BLE001 - a third-party heuristic must not fail a page
-        return None
-    if not day or day[4:10] == "-01-01":
-        # With nothing better htmldate answers January 1 of the copyright year: a day
-        # no page gave. No date is better than an invented one.
-        return None
-    try:
-        return datetime.strptime(day[:10], "%Y-%m-%d")
-    except ValueError:
-        return None
 
 
 def _ld_url(value: Any) -> str | None:

@@ -352,7 +352,10 @@ def _slim_attrs(el: Any) -> bool:
                 attrib = el.attrib
                 if key == "style" and HIDDEN_STYLE.search(attrib[key]):
                     attrib["hidden"] = ""
-                del attrib[key]
+                try:
+                    del attrib[key]
+                except ValueError:  # a malformed name ('<a ="x">') lxml cannot address
+                    continue
         if el.keys():
             return False
     return el.tag in _UNWRAP_BARE

@@ -213,7 +213,7 @@ def _decide_all(gen, pages, tmp_path: Path) -> list[tuple[str, str, object]]:
     for path, kind in sorted(_kinds(gen).items()):
         url = BASE + path
         body.write_bytes(pages[path].body)
-        out = _extract_one((str(body), url, None, None))
+        out = _extract_one((str(body), url, None, None, None))
         assert out is not None, path
         # Exactly the pipeline's decision (newsetl.pipeline._take_output calls it).
         page = FetchedPage(url=url, in_sitemap=url in in_sitemap, in_feed=url in in_feed)
