@@ -179,10 +179,15 @@ def _climb(
     container; the best one alone would lose the rest.
     """
     best, base, node = key, totals.get(key, 0.0), key
-    for _ in range(CLIMB_LEVELS):
+    start, levels = base, 0
+    while levels < CLIMB_LEVELS:
         parent = parents.get(node)
         if parent is None or parents.get(parent) is None:  # never the <body> itself
             break
+        # Wrappers around the chosen block alone are no levels of their own: pages that
+        # give each paragraph three nested <div>s would otherwise stop short of the body.
+        if totals.get(parent, 0.0) > start:
+            levels += 1
         node = parent
         density = links.get(node, 0) / max(1, chars.get(node, 1))
         if totals.get(node, 0.0) >= CLIMB_RATIO * base and density < 0.25:
