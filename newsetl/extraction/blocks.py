@@ -225,7 +225,10 @@ def _gather(
             chosen.append(block)
             continue
         if twins and not twins.isdisjoint(path):
-            if not negative or negative.isdisjoint(path):
+            # Below the twin only: a twin is named like the chosen container, so a name
+            # that reads as boilerplate ("article-widget") on both says nothing.
+            twin_at = next(i for i, key in enumerate(path) if key in twins)
+            if not negative or negative.isdisjoint(path[twin_at + 1 :]):
                 chosen.append(block)
             continue
         if parent_key is None or parent_key not in path:

@@ -35,3 +35,28 @@ def test_paragraphs_each_in_nested_wrappers_are_all_kept() -> None:
     for text in (short_1, LONG_1, subheading, LONG_2, short_2, LONG_3):
         assert text in result.text
     assert result.text.index(short_1) < result.text.index(LONG_3)
+
+
+def test_twin_sections_named_as_widgets_are_joined() -> None:
+    """The article's text split into sibling "widget" sections built alike (a picture
+    widget between): the name reads as boilerplate, but all text sections are kept."""
+
+    def widget(kind: str, inner: str, ident: str) -> str:
+        return (
+            f"<div id='{ident}' class='story-widget story-widget-{kind}'><div class='wrap'>"
+            f"<div class='{kind}'>{inner}</div></div></div>"
+        )
+
+    first = "".join(f"<p>{p}</p>" for p in ("The vote came late on Tuesday.", LONG_1))
+    second = "".join(f"<p>{p}</p>" for p in (LONG_2, LONG_3))
+    body = (
+        "<main><article><h1>Ferry terminal delayed again</h1><div class='story-widgets'>"
+        + widget("image", "<img src='a.jpg'><span>The site in May.</span>", "w-3f9a")
+        + widget("text", first, "w-81c2")
+        + widget("image", "<img src='b.jpg'><span>Steel beams.</span>", "w-0d4e")
+        + widget("text", second, "w-a6b7")
+        + "</div></article></main>"
+    )
+    result = extract_article(page(body))
+    for text in ("The vote came late on Tuesday.", LONG_1, LONG_2, LONG_3):
+        assert text in result.text
