@@ -86,6 +86,9 @@ class Extracted:
     modified_at: datetime | None = None  # last modification, aware UTC
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
     amp_of: str | None = None  # for an AMP page: the URL of the page it mirrors
+    # behind a subscriber wall (JSON-LD isAccessibleForFree false, a wall notice) or said
+    # to be free; None when the page says neither
+    paywalled: bool | None = None
     # Evidence
     jsonld_types: list[str] = field(default_factory=list)
     og_type: str | None = None

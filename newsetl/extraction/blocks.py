@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from newsetl.extraction.paywall import is_wall_line
 from newsetl.extraction.selectors import (
     BYLINE_LINE,
     COPYRIGHT_LINE,
@@ -290,7 +291,7 @@ def _is_meta_line(text: str, title_norm: str) -> bool:
         return True
     if n <= 25 and CREDIT_LINE.match(text):
         return True
-    if n <= 40 and COPYRIGHT_LINE.search(text):
+    if n <= 40 and (COPYRIGHT_LINE.search(text) or is_wall_line(text)):
         return True
     if title_norm and n <= 40 and _norm(text) == title_norm:
         return True
@@ -309,6 +310,7 @@ def _is_label_line(line: str) -> bool:
         (n <= 30 and CTA_LINE.match(line) is not None)
         or (n <= 25 and CREDIT_LINE.match(line) is not None)
         or (n <= 40 and COPYRIGHT_LINE.search(line) is not None)
+        or is_wall_line(line)
     )
 
 
