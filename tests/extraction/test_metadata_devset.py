@@ -27,7 +27,7 @@ MINIMUM = {
         "title_exact": 0.950 - 0.05,
         "author_f1": 0.882 - 0.05,
         "date_day": 1.000 - 0.03,
-        "lang": 0.975 - 0.03,
+        "lang": 1.000 - 0.03,
         "body_f1": 0.958 - 0.02,
     },
     "htmldate": {"date_day": 0.896 - 0.025},

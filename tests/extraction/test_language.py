@@ -1,0 +1,50 @@
+"""The page's language: the declared one, unless the text is clearly in another (a site
+template saying ``lang="en"`` over Swahili or German articles)."""
+
+from __future__ import annotations
+
+from newsetl.extraction import extract_article
+from newsetl.extraction.language import MIN_TEXT_CHARS, text_language
+from tests.extraction.test_extract import LONG_1, LONG_2, LONG_3, article, page
+
+SWAHILI = (
+    "Serikali ya kaunti imetangaza kwamba ujenzi wa soko jipya la samaki utaanza mwezi "
+    "ujao, baada ya miaka mitatu ya mazungumzo na wafanyabiashara wa eneo hilo.",
+    "Wavuvi wengi wamesema kwamba soko la zamani limekuwa dogo mno na halina maji safi ya "
+    "kutosha kwa siku za joto.",
+    "Mkuu wa kaunti aliwaambia waandishi wa habari kwamba fedha zimeshatengwa na kwamba "
+    "kazi itakamilika kabla ya mwisho wa mwaka, lakini baadhi ya wakazi wana wasiwasi "
+    "kuhusu bei za vibanda.",
+)
+GERMAN = (
+    "Der Stadtrat hat am Dienstagabend beschlossen, die alte Fähre bis zum Frühjahr "
+    "weiterfahren zu lassen, weil der neue Anleger noch immer nicht fertig ist.",
+    "Die Händler am Fischmarkt klagen seit Monaten über die Baustelle, die den Weg zu "
+    "ihren Ständen versperrt, und fordern eine Entschädigung von der Stadt.",
+)
+
+
+def test_text_in_another_language_wins_over_the_template() -> None:
+    result = extract_article(page(article(*SWAHILI)))  # <html lang="en">
+    assert result.language == "sw"
+    result = extract_article(page(article(*GERMAN), html_attrs='lang="en-GB"'))
+    assert result.language == "de"
+
+
+def test_declared_language_stands_when_the_text_agrees_or_is_short() -> None:
+    assert extract_article(page(article(LONG_1, LONG_2, LONG_3))).language == "en"
+    short = "Der Rat tagt am Dienstag."
+    assert len(short) < MIN_TEXT_CHARS
+    assert extract_article(page(article(short))).language == "en"
+
+
+def test_close_languages_and_unknown_codes_keep_the_declared_one() -> None:
+    danish = (
+        "Byrådet besluttede tirsdag aften, at den gamle færge skal sejle videre til foråret, "
+        "fordi den nye anløbsbro stadig ikke er færdig, og handlende ved fiskemarkedet "
+        "klager over byggepladsen, der spærrer vejen til deres boder."
+    )
+    assert text_language(danish, "nb") == "nb"  # Norwegian and Danish: the page decides
+    assert text_language(danish, "en") == "da"
+    # a code the model does not know (Romansh) cannot be weighed against the text
+    assert text_language(" ".join(GERMAN), "rm") == "rm"
