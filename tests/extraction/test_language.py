@@ -48,3 +48,24 @@ def test_close_languages_and_unknown_codes_keep_the_declared_one() -> None:
     assert text_language(danish, "en") == "da"
     # a code the model does not know (Romansh) cannot be weighed against the text
     assert text_language(" ".join(GERMAN), "rm") == "rm"
+
+
+def test_plain_agreement_never_loads_the_model() -> None:
+    """Running text full of the declared language's commonest words (or in the script only
+    it uses) agrees without py3langid's model, which costs seconds and ~100 MB to load."""
+    import subprocess
+    import sys
+
+    code = (
+        "from newsetl.extraction import extract_article\n"
+        "from newsetl.extraction.language import _identifier\n"
+        "from tests.extraction.test_extract import LONG_1, LONG_2, LONG_3, article, page\n"
+        "assert extract_article(page(article(LONG_1, LONG_2, LONG_3))).language == 'en'\n"
+        "ko = '시의회는 화요일 저녁 새 선착장이 아직 완공되지 않아 낡은 여객선을 봄까지 운항하기로 결정했다. ' * 4\n"
+        "assert extract_article(page(article(ko), html_attrs='lang=\"ko\"')).language == 'ko'\n"
+        "print(_identifier.cache_info().currsize)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "0"
