@@ -49,6 +49,7 @@ class FetchedPage:
     listed_as_heading: bool = False  # linked from a listing page as a heading
     listed_title: str | None = None
     listed_published: str | None = None  # ISO 8601 as found (feed pubDate, sitemap news date)
+    listed_language: str | None = None  # a Google News sitemap's <news:language>
     lastmod: str | None = None
     start_url: str | None = None
     # The newest date a sitemap or feed gave the page in this crawl (ISO 8601, UTC): the

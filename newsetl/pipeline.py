@@ -119,7 +119,10 @@ def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> 
         result.fates[i] = (_failed_fate(page.reason) if page.reason else "no_body", None)
         return None
     url = page.final_url or page.url
-    return (str(crawl_dir / page.body_path), url, page.encoding_hint, page.content_language)
+    # A Google News sitemap's language is the publisher's word too, as Content-Language is:
+    # below the page's own <html lang>, above guessing from the text.
+    language = page.content_language or page.listed_language
+    return (str(crawl_dir / page.body_path), url, page.encoding_hint, language)
 
 
 def decide_page(page: FetchedPage, out: dict[str, Any]) -> classify.Decision:
