@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 from newsetl.extraction.paywall import is_wall_line
 from newsetl.extraction.selectors import (
     BYLINE_LINE,
+    CONSENT_LINE,
     COPYRIGHT_LINE,
     CREDIT_LINE,
     CTA_LINE,
@@ -292,6 +293,8 @@ def _is_meta_line(text: str, title_norm: str) -> bool:
     if n <= 25 and CREDIT_LINE.match(text):
         return True
     if n <= 40 and (COPYRIGHT_LINE.search(text) or is_wall_line(text)):
+        return True
+    if n <= 80 and CONSENT_LINE.search(text):
         return True
     if title_norm and n <= 40 and _norm(text) == title_norm:
         return True

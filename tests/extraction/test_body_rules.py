@@ -60,3 +60,47 @@ def test_twin_sections_named_as_widgets_are_joined() -> None:
     result = extract_article(page(body))
     for text in ("The vote came late on Tuesday.", LONG_1, LONG_2, LONG_3):
         assert text in result.text
+
+
+def test_consent_boxes_of_embeds_are_no_body() -> None:
+    """A box standing in for an embedded video or post until the reader agrees to load it
+    (text only: such boxes often carry generated class names)."""
+    boxes = (
+        "We need your consent to load this YouTube video. It may set cookies of the provider.",
+        "I agree that external content from third-party providers is shown to me. Personal "
+        "data may be passed on to them.",
+        "Ich bin damit einverstanden, dass mir externe Inhalte angezeigt werden. Dabei "
+        "können personenbezogene Daten an Drittplattformen übermittelt werden.",
+        "An dieser Stelle finden Sie einen externen Inhalt, der den Artikel ergänzt. Sie "
+        "können ihn mit einem Klick anzeigen lassen.",
+    )
+    embeds = "".join(f"<div class='c1x9'><p>{box}</p><button>OK</button></div>" for box in boxes)
+    result = extract_article(page(body_with(embeds)))
+    for box in boxes:
+        assert box not in result.text
+    for text in (LONG_1, LONG_2, LONG_3):
+        assert text in result.text
+
+
+def test_up_next_and_player_lines_are_no_body() -> None:
+    extra = "<p>UP NEXT</p><p>Player wird geladen</p><p>Video player is loading.</p>"
+    result = extract_article(page(body_with(extra)))
+    assert LONG_3 in result.text
+    for line in ("UP NEXT", "Player wird geladen", "Video player is loading."):
+        assert line not in result.text
+
+
+def test_an_article_about_consent_keeps_its_text() -> None:
+    about = (
+        "The regulator said that sites must ask before they load videos from other "
+        "providers, and that a box asking readers to agree is not enough on its own."
+    )
+    result = extract_article(page(body_with(f"<p>{about}</p>")))
+    assert about in result.text
+
+
+def body_with(extra: str) -> str:
+    return (
+        "<main><article><h1>Ferry terminal delayed again</h1><div class='entry-content'>"
+        f"<p>{LONG_1}</p>{extra}<p>{LONG_2}</p><p>{LONG_3}</p></div></article></main>"
+    )
