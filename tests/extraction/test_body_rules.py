@@ -4,7 +4,7 @@ boxes, "up next" blocks. Each page here is written for the pattern it shows."""
 from __future__ import annotations
 
 from newsetl.extraction import extract_article
-from tests.extraction.test_extract import LONG_1, LONG_2, LONG_3, page
+from tests.extraction.test_extract import LONG_1, LONG_2, LONG_3, article, page
 
 
 def test_paragraphs_each_in_nested_wrappers_are_all_kept() -> None:
@@ -104,3 +104,30 @@ def body_with(extra: str) -> str:
         "<main><article><h1>Ferry terminal delayed again</h1><div class='entry-content'>"
         f"<p>{LONG_1}</p>{extra}<p>{LONG_2}</p><p>{LONG_3}</p></div></article></main>"
     )
+
+
+def test_a_header_left_open_around_the_article_is_entered() -> None:
+    """A ``<header role=banner>`` (or a "menu" wrapper) that holds the headline and the
+    article's paragraphs, as an unclosed header or a template's page wrapper does: the
+    page is not thrown away with it."""
+    for opening in ("<header role='banner' class='site-header'>", "<div class='menu-wrap'>"):
+        closing = "</header>" if opening.startswith("<header") else "</div>"
+        body = (
+            f"{opening}<nav><a href='/'>Home</a></nav><h1>Ferry terminal delayed again</h1>"
+            f"<p>{LONG_1}</p><p>{LONG_2}</p><p>{LONG_3}</p>"
+            f"<p>{LONG_1.replace('Monday', 'Friday')}</p><p>{LONG_2.replace('year', 'winter')}</p>"
+            f"{closing}"
+        )
+        result = extract_article(page(body))
+        for text in (LONG_1, LONG_2, LONG_3):
+            assert text in result.text, opening
+        assert "Home" not in result.text
+
+
+def test_a_real_site_header_is_still_cut() -> None:
+    header = (
+        "<header role='banner'><h1>Harbour Times</h1><p>News from the harbour since 1901, "
+        "every morning.</p></header>"
+    )
+    result = extract_article(page(header + article(LONG_1, LONG_2, LONG_3)))
+    assert "since 1901" not in result.text and LONG_2 in result.text
