@@ -3,6 +3,8 @@ template saying ``lang="en"`` over Swahili or German articles)."""
 
 from __future__ import annotations
 
+import pytest
+
 from newsetl.extraction import extract_article
 from newsetl.extraction.language import MIN_TEXT_CHARS, text_language
 from tests.extraction.test_extract import LONG_1, LONG_2, LONG_3, article, page
@@ -69,3 +71,32 @@ def test_plain_agreement_never_loads_the_model() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "0"
+
+
+@pytest.mark.parametrize(
+    ("html_attrs", "head", "content_language", "expected"),
+    [
+        ('lang="en-GB"', "", None, "en"),
+        ('lang="DE"', "", None, "de"),
+        ("", "", "fr-FR", "fr"),
+        ("", '<meta property="og:locale" content="es_ES">', None, "es"),
+        ("", '<meta http-equiv="content-language" content="it">', None, "it"),
+        ("", "", None, "en"),  # detected from the text
+    ],
+)
+def test_language(html_attrs: str, head: str, content_language: str | None, expected: str) -> None:
+    # Under 200 characters: too little text to outvote a declaration (see test_language.py).
+    html = page(
+        article("The ferry terminal will open in the spring, two years late."), head, html_attrs
+    )
+    assert extract_article(html, content_language=content_language).language == expected
+
+
+def test_language_detected_for_german_text() -> None:
+    text = (
+        "Die Stadtverwaltung hat am Montag mitgeteilt, dass das neue Hallenbad erst im "
+        "nächsten Frühjahr eröffnet wird, weil sich die Lieferung der Stahlträger verzögert hat."
+    )
+    assert (
+        extract_article(page(article(text, text + " Noch einmal."), html_attrs="")).language == "de"
+    )
