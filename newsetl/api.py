@@ -42,6 +42,7 @@ class Article:
     image: str | None = None  # the top image's URL
     tags: tuple[str, ...] = ()
     site_name: str | None = None
+    paywalled: bool | None = None  # behind a subscriber wall; None when the page says nothing
     jsonld_types: tuple[str, ...] = ()
     og_type: str | None = None
 
@@ -73,6 +74,7 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
         description=ex.description,
         image=ex.image,
         tags=tuple(ex.tags),
+        paywalled=ex.paywalled,
         site_name=ex.site_name,
         jsonld_types=tuple(ex.jsonld_types),
         og_type=ex.og_type,

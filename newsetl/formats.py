@@ -22,6 +22,7 @@ CSV_COLUMNS = (
     "description",
     "image",
     "tags",
+    "paywalled",
     "word_count",
     "text",
 )

@@ -49,6 +49,7 @@ class FetchedPage:
     listed_as_heading: bool = False  # linked from a listing page as a heading
     listed_title: str | None = None
     listed_published: str | None = None  # ISO 8601 as found (feed pubDate, sitemap news date)
+    listed_language: str | None = None  # a Google News sitemap's <news:language>
     lastmod: str | None = None
     start_url: str | None = None
     # The newest date a sitemap or feed gave the page in this crawl (ISO 8601, UTC): the
@@ -86,6 +87,9 @@ class Extracted:
     modified_at: datetime | None = None  # last modification, aware UTC
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
     amp_of: str | None = None  # for an AMP page: the URL of the page it mirrors
+    # behind a subscriber wall (JSON-LD isAccessibleForFree false, a wall notice) or said
+    # to be free; None when the page says neither
+    paywalled: bool | None = None
     # Evidence
     jsonld_types: list[str] = field(default_factory=list)
     og_type: str | None = None

@@ -77,6 +77,7 @@ def _extract_one(args: Job) -> dict[str, Any] | None:
         "authors": list(ex.authors),
         "published_at": ex.published_at,
         "published_utc_offset_min": ex.published_utc_offset_min,
+        "paywalled": ex.paywalled,
         "language": ex.language,
         "text": ex.text,
         "modified_at": ex.modified_at,
@@ -124,11 +125,14 @@ def _job_for(i: int, page: FetchedPage, crawl_dir: Path, result: Extraction) -> 
         result.fates[i] = (_failed_fate(page.reason) if page.reason else "no_body", None)
         return None
     url = page.final_url or page.url
+    # A Google News sitemap's language is the publisher's word too, as Content-Language is:
+    # below the page's own <html lang>, above guessing from the text.
+    language = page.content_language or page.listed_language
     return (
         str(crawl_dir / page.body_path),
         url,
         page.encoding_hint,
-        page.content_language,
+        language,
         page.fetched_at,
     )
 
@@ -208,6 +212,7 @@ def _take_output(
             "tags": out.get("tags") or [],
             "text": out["text"],
             "word_count": out["word_count"],
+            "paywalled": out.get("paywalled"),
             "content_hash": dedupe.content_hash(out["text"]),
             "cluster_id": aid,
             "fetched_at": fetched,

@@ -60,15 +60,18 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("tags", pa.list_(pa.string())),  # article:tag, news_keywords, JSON-LD keywords
         pa.field("text", pa.string()),
         pa.field("word_count", pa.int32()),
+        # behind a subscriber wall (the text may be a teaser); false when the page says it
+        # is free; null when it says neither
+        pa.field("paywalled", pa.bool_()),
         pa.field("content_hash", pa.string()),
         pa.field("cluster_id", pa.string()),
         pa.field("revision", pa.int32()),  # 1 for the first text, +1 for each changed text
         pa.field("fetched_at", TS),
         pa.field("run_id", pa.string()),
     ],
-    # version 2 added modified_at, site_name, description, image and tags (older files
-    # read with nulls there)
-    metadata={"newsetl.table": "articles", "newsetl.schema_version": "2"},
+    # version 2 added modified_at, site_name, description, image and tags, version 3
+    # paywalled (older files read with nulls there)
+    metadata={"newsetl.table": "articles", "newsetl.schema_version": "3"},
 )
 # Hive partition columns, kept out of the files themselves.
 ARTICLES_PARTITIONS = ("source", "month")
@@ -77,7 +80,7 @@ ARTICLES_PARTITIONS = ("source", "month")
 REVISIONS_SCHEMA = pa.schema(
     [f for f in ARTICLES_SCHEMA]
     + [pa.field("superseded_at", TS), pa.field("superseded_by_run", pa.string())],
-    metadata={"newsetl.table": "revisions", "newsetl.schema_version": "2"},
+    metadata={"newsetl.table": "revisions", "newsetl.schema_version": "3"},
 )
 REVISIONS_PARTITIONS = ("source", "month")
 

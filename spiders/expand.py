@@ -253,6 +253,7 @@ def _listed_evidence(flag: str, e: Entry) -> dict[str, Any]:
         "lastmod": e.lastmod,
         "listed_title": e.title,
         "listed_published": e.published,
+        "listed_language": e.language,
     }
 
 

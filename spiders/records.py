@@ -193,6 +193,7 @@ class RecordingMixin:
                 rec.listed_as_heading = rec.listed_as_heading or bool(ev.get("listed_as_heading"))
                 rec.listed_title = rec.listed_title or ev.get("listed_title")
                 rec.listed_published = rec.listed_published or ev.get("listed_published")
+                rec.listed_language = rec.listed_language or ev.get("listed_language")
                 rec.lastmod = rec.lastmod or ev.get("lastmod")
         for k in keys[:2]:
             self.pending.pop(k, None)

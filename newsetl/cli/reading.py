@@ -132,6 +132,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 "description": ex.description,
                 "image": ex.image,
                 "tags": list(ex.tags),
+                "paywalled": ex.paywalled,
                 "text": ex.text,
                 "word_count": ex.word_count,
             }

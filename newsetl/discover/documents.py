@@ -113,6 +113,7 @@ class Entry:
     lastmod: str | None = None
     title: str | None = None
     published: str | None = None
+    language: str | None = None  # a Google News sitemap's <news:language>
 
 
 def _xml_parse(body: bytes) -> tuple[etree._Element | None, str | None, bool]:
@@ -170,6 +171,11 @@ def _find_desc(el: etree._Element, name: str) -> etree._Element | None:
     return None
 
 
+def _desc_text(el: etree._Element, name: str) -> str | None:
+    found = _find_desc(el, name)
+    return " ".join((found.text or "").split()) or None if found is not None else None
+
+
 def read_sitemap(body: bytes, base_url: str) -> tuple[str, list[Entry], str | None]:
     """Entries of a ``<urlset>`` or ``<sitemapindex>``: (root kind, entries, what was wrong
     with the XML: see ``_xml_parse``; ``malformed_xml`` also when errors left no entry)."""
@@ -194,11 +200,10 @@ def _sitemap_entries_of(root: etree._Element, base_url: str) -> tuple[str, list[
             continue
         entry = Entry(url=urljoin(base_url, loc), lastmod=_child_text(el, "lastmod"))
         news = _find_desc(el, "news")
-        if news is not None:
-            pub = _find_desc(news, "publication_date")
-            title = _find_desc(news, "title")
-            entry.published = (pub.text or "").strip() or None if pub is not None else None
-            entry.title = (title.text or "").strip() or None if title is not None else None
+        if news is not None:  # Google News: <news:news> with the article's own metadata
+            entry.published = _desc_text(news, "publication_date")
+            entry.title = _desc_text(news, "title")
+            entry.language = _desc_text(news, "language")  # in <news:publication>
         entries.append(entry)
     return kind, entries
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from newsetl.extraction.paywall import is_wall_line
 from newsetl.extraction.selectors import (
     BYLINE_LINE,
+    CONSENT_LINE,
     COPYRIGHT_LINE,
     CREDIT_LINE,
     CTA_LINE,
@@ -179,10 +181,15 @@ def _climb(
     container; the best one alone would lose the rest.
     """
     best, base, node = key, totals.get(key, 0.0), key
-    for _ in range(CLIMB_LEVELS):
+    start, levels = base, 0
+    while levels < CLIMB_LEVELS:
         parent = parents.get(node)
         if parent is None or parents.get(parent) is None:  # never the <body> itself
             break
+        # Wrappers around the chosen block alone are no levels of their own: pages that
+        # give each paragraph three nested <div>s would otherwise stop short of the body.
+        if totals.get(parent, 0.0) > start:
+            levels += 1
         node = parent
         density = links.get(node, 0) / max(1, chars.get(node, 1))
         if totals.get(node, 0.0) >= CLIMB_RATIO * base and density < 0.25:
@@ -220,7 +227,10 @@ def _gather(
             chosen.append(block)
             continue
         if twins and not twins.isdisjoint(path):
-            if not negative or negative.isdisjoint(path):
+            # Below the twin only: a twin is named like the chosen container, so a name
+            # that reads as boilerplate ("article-widget") on both says nothing.
+            twin_at = next(i for i, key in enumerate(path) if key in twins)
+            if not negative or negative.isdisjoint(path[twin_at + 1 :]):
                 chosen.append(block)
             continue
         if parent_key is None or parent_key not in path:
@@ -282,7 +292,9 @@ def _is_meta_line(text: str, title_norm: str) -> bool:
         return True
     if n <= 25 and CREDIT_LINE.match(text):
         return True
-    if n <= 40 and COPYRIGHT_LINE.search(text):
+    if n <= 40 and (COPYRIGHT_LINE.search(text) or is_wall_line(text)):
+        return True
+    if n <= 80 and CONSENT_LINE.search(text):
         return True
     if title_norm and n <= 40 and _norm(text) == title_norm:
         return True
@@ -301,6 +313,7 @@ def _is_label_line(line: str) -> bool:
         (n <= 30 and CTA_LINE.match(line) is not None)
         or (n <= 25 and CREDIT_LINE.match(line) is not None)
         or (n <= 40 and COPYRIGHT_LINE.search(line) is not None)
+        or is_wall_line(line)
     )
 
 

@@ -57,6 +57,7 @@ from newsetl.extraction.metadata import (
     meta_map,
     page_extras,
 )
+from newsetl.extraction.paywall import find_paywalled
 from newsetl.extraction.prepass import (
     MAX_PARSE_CHARS,
     make_soup,
@@ -228,6 +229,7 @@ def _extract(
         text=text,
         canonical_url=canonical,
         amp_of=canonical if is_amp else None,
+        paywalled=find_paywalled(article_ld, metas, (block.text for block in walker.blocks)),
         description=(" ".join(description.split()) or None) if description else extras["desc"],
         image=extras["image"],
         tags=extras["tags"],

@@ -15,6 +15,7 @@ from lxml import etree as lxml_etree
 
 from newsetl.dates import parse_date
 from newsetl.discover.classify import ARTICLE_TYPE_HINTS
+from newsetl.extraction.language import text_language
 from newsetl.extraction.prepass import ANY_TAG, LxTag
 from newsetl.extraction.selectors import COMMENTISH
 from newsetl.extraction.walk import Walker
@@ -323,7 +324,7 @@ def find_language(
         if isinstance(value, str):
             lang = normalize_language(value)
             if lang:
-                return lang
+                return text_language(text, lang)  # the text wins where it clearly differs
     return detect_language(text)
 
 

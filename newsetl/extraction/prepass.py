@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -432,6 +433,15 @@ def _cut_verdict(el: Any, name: str, lenient: bool) -> int:
     ):
         return _CUT_HARD
     role = attrib.get("role")
+    value = _class_id(attrib)
+    if (role in ARIA_BOILERPLATE_ROLES or (value and attr_verdict(value) < 0)) and _wraps_article(
+        el
+    ):
+        # A "header" or "menu" that holds the headline and the article's paragraphs (left
+        # unclosed, or a template's page wrapper): it is the page, entered as a bare block.
+        for key in ("role", "class", "id"):
+            attrib.pop(key, None)
+        return _ENTER
     if role in ARIA_BOILERPLATE_ROLES:
         if role in WIDGET_ROLES and name in BLOCK_TAGS:
             return _ENTER if lenient else _CUT_SOFT
@@ -439,7 +449,6 @@ def _cut_verdict(el: Any, name: str, lenient: bool) -> int:
     itemprop = attrib.get("itemprop")
     if itemprop and itemprop.lower() in META_ITEMPROPS:
         return _CUT_HARD if lenient else _KEEP  # a byline
-    value = _class_id(attrib)
     if value and attr_verdict(value) < 0:
         if lenient:
             return _ENTER if _lenient_enters(name, value) else _CUT_HARD
@@ -449,6 +458,15 @@ def _cut_verdict(el: Any, name: str, lenient: bool) -> int:
         if rel and "author" in rel:
             return _KEEP  # an author link
     return _ENTER
+
+
+WRAPPER_P_CHARS = 1000  # paragraph text under a headline that makes a "header" the page
+
+
+def _wraps_article(el: Any) -> bool:
+    """``el`` holds the page's ``<h1>`` and at least WRAPPER_P_CHARS of paragraph text."""
+    sizes = accumulate(len(t) for p in el.iter("p") for t in p.itertext())
+    return el.find(".//h1") is not None and any(n >= WRAPPER_P_CHARS for n in sizes)
 
 
 # Widget roles that some sites put on a block holding the article itself (a "reading

@@ -382,6 +382,8 @@ JUNK_LINE = re.compile(
         read\ more|continue\ reading.*|see\ also|you\ (?:may|might)\ also\ like.*|
         (?:leave\ a\ |post\ a\ |\d+\ )?comments?|leave\ a\ reply|
         (?:like|loading)\W*|like\ this:?|like\ loading.*|subscribe(?:\ now)?|sign\ up(?:\ now)?|
+        up\ next|next\ up|watch\ next|coming\ up(?:\ next)?|player\ wird\ geladen\W*|
+        (?:the\ )?(?:video\ )?player\ is\ loading\W*|loading\ (?:the\ )?(?:video|player)\W*|
         image:?.*\ (?:credit|getty\ images|ap\ photo|reuters)\W*
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
@@ -398,6 +400,31 @@ MARKUP_LINE = re.compile(r"^\s*<(?:a|img|iframe|embed|object|div|span|p|script)\
 
 # Copyright footers (checked on lines of up to 40 words).
 COPYRIGHT_LINE = re.compile(r"^\s*(?:©|\(c\)\s|copyright\b)|\ball rights reserved\b", re.IGNORECASE)
+
+# Consent boxes standing in for an embedded video or post until the reader agrees to load
+# it (checked on lines of up to 80 words): they address the reader about loading content
+# from another provider, which running text does not.
+CONSENT_LINE = re.compile(
+    r"""(?:
+        \bI\ (?:agree|consent)\ (?:to|that)\b.{0,160}\b(?:third[-\ ]part(?:y|ies)|external)\b|
+        \bwe\ need\ your\ (?:consent|permission)\ to\ (?:load|show|display)\b|
+        \b(?:to|please)\ (?:view|watch|see|load|display)\ this\ (?:video|content|embed|post)\b
+            .{0,120}\b(?:accept|consent|enable|allow)\b.{0,80}\b(?:cookies|consent|provider)\b|
+        \bclick\ (?:here\ |below\ )?to\ (?:load|show|display)\ (?:the\ |this\ )?
+            (?:external\ |third[-\ ]party\ )(?:content|video|embed)\b|
+        \bich\ bin\ damit\ einverstanden,?\ dass\ mir\b.{0,80}\binhalte?\b|
+        \b(?:einen|den)\ externen\ inhalt\b.{0,200}\b(?:mit\ einem\ klick|anzeigen|laden)\b|
+        \bum\ (?:deine|ihre)\ (?:persönlichen\ )?daten\ zu\ schützen,?\ haben\ wir\ das\b
+            .{0,60}\bladen\b|
+        \bdurch\ das\ (?:klicken|aktivieren)\b.{0,80}\b(?:videos?|inhalte?)\b.{0,120}
+            \b(?:eingeblendet|geladen|angezeigt|übermittelt)\b|
+        \bwir\ benötigen\ (?:ihre|deine)\ zustimmung,?\ um\b|
+        \b(?:vous\ devez|veuillez)\ accepter\b.{0,120}\b(?:cookies|contenus?\ tiers)\b|
+        \b(?:debes|debe|tienes\ que)\ aceptar\b.{0,120}\bcookies\b|
+        \bper\ visualizzare\ questo\ contenuto\b.{0,120}\b(?:consenso|cookie)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 # Calls to action: sign up for the newsletter (checked on lines of up to 30 words).
 CTA_LINE = re.compile(

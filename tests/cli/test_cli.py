@@ -116,6 +116,7 @@ def test_extract_jsonl_many_files_one_process(tmp_path):
     # the page's own offset is kept: the same instant, written as the publisher wrote it
     assert first["published_at"] == "2024-03-01T10:00:00+02:00"
     assert first["published_utc_offset_min"] == 120
+    assert first["paywalled"] is None
     assert "Home" not in first["text"] and "© Blog" not in first["text"]
     assert first["text"].count("\n\n") == 5
 

@@ -37,6 +37,11 @@ def test_extract_returns_a_frozen_article() -> None:
     assert art.published_at == datetime(2024, 5, 2, 7, 30, tzinfo=UTC)
     assert art.published_at.utcoffset().total_seconds() == 7200  # the publisher's offset
     assert art.published_utc_offset_min == 120
+    assert art.paywalled is None  # the page says neither free nor walled
+    walled = PAGE.replace(
+        "</head>", '<meta property="article:content_tier" content="locked"></head>'
+    )
+    assert newsetl.extract(walled).paywalled is True
     assert art.modified_at == datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
     assert art.image == "https://hafen.example/img/faehre.jpg"
     assert art.tags == ("Hafen", "Fähre", "Rat")

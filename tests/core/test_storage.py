@@ -42,6 +42,7 @@ def _articles(n: int, source: str = "site-a", run: str = "r1", month: str = "202
         "tags": [["politics", "local"] for _ in range(n)],
         "text": [f"Body of article {i}.\n\nSecond paragraph." for i in range(n)],
         "word_count": [7] * n,
+        "paywalled": [bool(i % 2) if i % 3 else None for i in range(n)],
         "content_hash": [f"h{run}{i}" for i in range(n)],
         "cluster_id": [f"{run}-{i}" for i in range(n)],
         "revision": [1] * n,
@@ -141,7 +142,8 @@ def test_rows_of_a_version_1_file_move_to_revisions_with_nulls(tmp_path):
     folder = tmp_path / "articles" / "source=site-a" / "month=2022-01"
     folder.mkdir(parents=True)
     pq.write_table(
-        _articles(2).drop_columns(["source", "month", *VERSION_2_COLUMNS]), folder / "p1.parquet"
+        _articles(2).drop_columns(["source", "month", *VERSION_2_COLUMNS, "paywalled"]),
+        folder / "p1.parquet",
     )
     newer = _articles(1).set_column(
         ARTICLES_SCHEMA.get_field_index("revision"), "revision", pa.array([2], pa.int32())
@@ -157,15 +159,39 @@ def test_rows_of_a_version_1_file_move_to_revisions_with_nulls(tmp_path):
     ]
     revs = ds.read("revisions")
     assert revs["article_id"].to_pylist() == ["r1-0"]
-    assert all(revs[c].to_pylist() == [None] for c in VERSION_2_COLUMNS)
+    assert all(revs[c].to_pylist() == [None] for c in [*VERSION_2_COLUMNS, "paywalled"])
     assert (
         pq.read_schema(next((tmp_path / "revisions").rglob("part-*.parquet"))).metadata[
             b"newsetl.schema_version"
         ]
-        == b"2"
+        == b"3"
     )
     frame = pd.read_parquet(tmp_path / "revisions")
     assert list(frame["tags"].iloc[0] if frame["tags"].iloc[0] is not None else []) == []
+
+
+def test_a_version_2_file_without_paywalled_reads_and_takes_new_rows(tmp_path):
+    """Articles written before the ``paywalled`` column (schema version 2) read with nulls
+    there, and new rows with the column go into the same partition beside them."""
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    folder = tmp_path / "articles" / "source=site-a" / "month=2022-01"
+    folder.mkdir(parents=True)
+    old = _articles(2, run="old").drop_columns(["source", "month", "paywalled"])
+    old = old.replace_schema_metadata({"newsetl.table": "articles", "newsetl.schema_version": "2"})
+    pq.write_table(old, folder / "part-old-0000.parquet")
+    assert "paywalled" not in pq.read_schema(folder / "part-old-0000.parquet").names
+    new = _articles(3, run="new")
+    with ds.lock():
+        ds.commit("new", {"articles": new})
+    arts = ds.read("articles")
+    by_id = dict(zip(arts["article_id"].to_pylist(), arts["paywalled"].to_pylist(), strict=True))
+    assert by_id == {"old-0": None, "old-1": None, "new-0": None, "new-1": True, "new-2": False}
+    only = ds.read("articles", columns=["article_id", "paywalled"])
+    assert sorted(only["article_id"].to_pylist()) == sorted(by_id)
+    written = [p for p in folder.glob("part-*.parquet") if "old" not in p.name]
+    assert pq.read_schema(written[0]).metadata[b"newsetl.schema_version"] == b"3"
+    assert pq.read_schema(written[0]).field("paywalled").type == pa.bool_()
 
 
 def test_generation_counts_commits(tmp_path):

@@ -606,32 +606,6 @@ def test_author_urls_are_not_names() -> None:
     assert _head_page(head).authors == []
 
 
-@pytest.mark.parametrize(
-    ("html_attrs", "head", "content_language", "expected"),
-    [
-        ('lang="en-GB"', "", None, "en"),
-        ('lang="DE"', "", None, "de"),
-        ("", "", "fr-FR", "fr"),
-        ("", '<meta property="og:locale" content="es_ES">', None, "es"),
-        ("", '<meta http-equiv="content-language" content="it">', None, "it"),
-        ("", "", None, "en"),  # detected from the text
-    ],
-)
-def test_language(html_attrs: str, head: str, content_language: str | None, expected: str) -> None:
-    html = page(article(LONG_1, LONG_2, LONG_3), head, html_attrs)
-    assert extract_article(html, content_language=content_language).language == expected
-
-
-def test_language_detected_for_german_text() -> None:
-    text = (
-        "Die Stadtverwaltung hat am Montag mitgeteilt, dass das neue Hallenbad erst im "
-        "nächsten Frühjahr eröffnet wird, weil sich die Lieferung der Stahlträger verzögert hat."
-    )
-    assert (
-        extract_article(page(article(text, text + " Noch einmal."), html_attrs="")).language == "de"
-    )
-
-
 def test_title_suffix_and_canonical_and_amp() -> None:
     head = (
         "<title>Ferry terminal delayed again | Harbour Times</title>"

@@ -30,7 +30,7 @@ MINIMUM = {
         "title_exact": 0.925 - 0.025,
         "author_f1": 0.923 - 0.03,
         "date_day": 1.000 - 0.03,
-        "lang": 0.975 - 0.03,
+        "lang": 1.000 - 0.03,
         "body_f1": 0.958 - 0.02,
     },
     "htmldate": {"date_day": 0.939 - 0.025},
