@@ -182,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="output: the text only (default), JSON, JSON lines, CSV or Markdown",
     )
     e.add_argument("--jsonl", action="store_true", help="the same as --format jsonl")
+    e.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes for files (default: one per CPU; 1: none); output keeps "
+        "the input order",
+    )
     e.set_defaults(func=cmd_extract)
 
     ex = sub.add_parser(
