@@ -89,13 +89,14 @@ def _page_record(source: str, url: str | None) -> dict[str, Any]:
         ex = extract_article(body, page_url, encoding_hint=charset, content_language=lang)
     except Exception as exc:  # noqa: BLE001 - one bad page must not stop the others
         raise ValueError(f"cannot extract {source}: {type(exc).__name__}: {exc}") from exc
+    local = ex.published_local()
     return {
         "path": None if final else source,
         "url": page_url or ex.canonical_url,
         "title": ex.title,
         "authors": ex.authors,
         # the instant in the page's own UTC offset, so its day is the publisher's day
-        "published_at": ex.published_local().isoformat() if ex.published_at else None,
+        "published_at": local.isoformat() if local else None,
         "published_utc_offset_min": ex.published_utc_offset_min,
         "modified_at": ex.modified_at.isoformat() if ex.modified_at else None,
         "language": ex.language,
