@@ -15,8 +15,8 @@ one command per set and system: ``newsetl extract --format jsonl --files-from - 
 for each N of ``--jobs``, and a plain sequential trafilatura script (the peer of
 ``benchmarks/metadata.py``: ``bare_extraction(bytes, url=URL, with_metadata=True)`` per page,
 JSON lines out), both started cold, best wall time of ``--repeat``. Printed per command:
-pages/s (wall), CPU seconds of the command and its workers, peak RSS of its largest process
-and the peak of the summed RSS of its process tree (sampled every 20 ms), and newsetl's
+pages/s (wall), CPU seconds of the command and its workers, the peak RSS of its largest
+process and of the summed RSS of its process tree (both sampled every 20 ms), and newsetl's
 pages/s as a multiple of trafilatura's measured in the same run. SHARED is ``../shared``
 unless ``NEWSETL_SHARED`` says otherwise; a missing dev set is skipped with a message.
 """
@@ -28,6 +28,7 @@ import cProfile
 import json
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import threading
@@ -93,6 +94,7 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
 
 def run_whole(cmd: list[str], listing: str) -> dict[str, float]:
     """Run one command over the listing (stdin); its wall and CPU seconds and memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT
@@ -107,20 +109,18 @@ def run_whole(cmd: list[str], listing: str) -> dict[str, float]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(listing.encode())
-    proc.stdin.close()
-    lines = proc.stdout.read().count(b"\n")
-    _, status, usage = os.wait4(proc.pid, 0)
+    # stdin written while stdout is read: either pipe may fill up first
+    out, _ = proc.communicate(listing.encode())
+    lines = out.count(b"\n")
     wall = time.perf_counter() - start
     stop.set()
     sampler.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers
     return {
         "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
         "records": lines,
-        "max_rss_mb": max(usage.ru_maxrss, peak["one"]) / 1024,
+        "max_rss_mb": peak["one"] / 1024,
         "tree_rss_mb": peak["sum"] / 1024,
         "exit": proc.returncode,
     }

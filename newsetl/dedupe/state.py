@@ -75,9 +75,7 @@ def load_index(
     index = None
     if table is not None:
         kept = table.filter(pc.is_null(table["duplicate_of"]))
-        if set(kept.column("article_id").to_pylist()) == set(
-            stored.column("article_id").to_pylist()
-        ):
+        if _same_values(kept.column("article_id"), stored.column("article_id")):
             try:
                 index = DedupeIndex.from_arrow(table, **kwargs)
             except (ValueError, KeyError, pa.ArrowException) as exc:
@@ -108,21 +106,20 @@ def load_index(
             strict=True,
         )
     )
-    known.update(
-        zip(
-            stored.column("article_id").to_pylist(),
-            stored.column("content_hash").to_pylist(),
-            strict=True,
-        )
-    )
+    stored_ids = stored.column("article_id").to_pylist()
+    known.update(zip(stored_ids, stored.column("content_hash").to_pylist(), strict=True))
     revisions = dict(
-        zip(
-            stored.column("article_id").to_pylist(),
-            [r or 1 for r in stored.column("revision").to_pylist()],
-            strict=True,
-        )
+        zip(stored_ids, [r or 1 for r in stored.column("revision").to_pylist()], strict=True)
     )
     return StoredIndex(index, known, revisions, rebuilt)
+
+
+def _same_values(a: pa.ChunkedArray, b: pa.ChunkedArray) -> bool:
+    """``set(a) == set(b)`` (nulls included), without a Python object per value."""
+    ua, ub = pc.unique(a), pc.unique(b)
+    if len(ua) != len(ub):
+        return False
+    return len(ua) == 0 or bool(pc.all(pc.is_in(ua, value_set=ub, skip_nulls=False)).as_py())
 
 
 def index_rows_to_commit(
