@@ -14,10 +14,14 @@ outputs before and after a change.
 one command per set and system: ``newsetl extract --format jsonl --files-from - --jobs N``
 for each N of ``--jobs``, and a plain sequential trafilatura script (the peer of
 ``benchmarks/metadata.py``: ``bare_extraction(bytes, url=URL, with_metadata=True)`` per page,
-JSON lines out), both started cold, best wall time of ``--repeat``. Printed per command:
+JSON lines out) and the same script asking for the body text alone
+(``trafilatura.extract(bytes, url=URL)``: less work than newsetl does), all started cold,
+best wall time of ``--repeat``. Printed per command:
 pages/s (wall), CPU seconds of the command and its workers, the peak RSS of its largest
 process and of the summed RSS of its process tree (both sampled every 20 ms), and newsetl's
-pages/s as a multiple of trafilatura's measured in the same run. SHARED is ``../shared``
+pages/s as a multiple of each trafilatura script's (``x trafil.``, ``x text``) and its CPU
+time as a fraction of the metadata script's (``x CPU``: trafilatura's CPU seconds / these),
+measured in the same run (on a loaded machine the CPU figures move less than wall times). SHARED is ``../shared``
 unless ``NEWSETL_SHARED`` says otherwise; a missing dev set is skipped with a message.
 """
 
@@ -51,6 +55,14 @@ def article_pages(n: int, seed: int = 20240501) -> list[tuple[str, bytes]]:
     pages = gen.build(base)
     paths = [a.path for a in gen.articles][:n]
     return [(base + p, pages[p].body) for p in paths]
+
+
+# The lighter peer: the same loop over the pages (PEER_SCRIPT's reading part), asking
+# trafilatura for the body text alone (no title, authors, date or language).
+TEXT_PEER_SCRIPT = PEER_SCRIPT[: PEER_SCRIPT.index("    doc = ")] + (
+    "    text = trafilatura.extract(raw, url=url or None, with_metadata=False)\n"
+    '    print(json.dumps({"path": path, "text": text or ""}))\n'
+)
 
 
 def devset_listing(name: str, shared: Path) -> str | None:
@@ -130,7 +142,10 @@ def run_commands(args: argparse.Namespace) -> int:
     shared = Path(os.environ.get("NEWSETL_SHARED", ROOT.parent / "shared")).resolve()
     exe = Path(sys.executable).with_name("newsetl")
     newsetl = [str(exe)] if exe.exists() else [sys.executable, "-m", "newsetl.cli"]
-    systems = {"trafilatura": [sys.executable, "-c", PEER_SCRIPT]}
+    systems = {
+        "trafilatura": [sys.executable, "-c", PEER_SCRIPT],
+        "trafilatura, text": [sys.executable, "-c", TEXT_PEER_SCRIPT],
+    }
     for n in args.jobs:
         systems[f"newsetl --jobs {n}"] = newsetl + [
             "extract",
@@ -155,17 +170,19 @@ def run_commands(args: argparse.Namespace) -> int:
                 if system not in best or r["wall_s"] < best[system]["wall_s"]:
                     best[system] = r
         peer = pages / best["trafilatura"]["wall_s"]
+        peer_text = pages / best["trafilatura, text"]["wall_s"]
+        peer_cpu = best["trafilatura"]["cpu_s"]
         print(f"\n{name}: {pages} pages")
         print(
-            f"{'command':<20} {'pages/s':>8} {'x trafil.':>9} {'wall s':>7} {'CPU s':>6} "
-            f"{'max RSS MB':>10} {'tree RSS MB':>11} {'records':>7}"
+            f"{'command':<20} {'pages/s':>8} {'x trafil.':>9} {'x text':>7} {'wall s':>7} "
+            f"{'CPU s':>6} {'x CPU':>6} {'max RSS MB':>10} {'tree RSS MB':>11} {'records':>7}"
         )
         for system, r in best.items():
             rate = pages / r["wall_s"]
             print(
-                f"{system:<20} {rate:>8.1f} {rate / peer:>9.2f} {r['wall_s']:>7.1f} "
-                f"{r['cpu_s']:>6.1f} {r['max_rss_mb']:>10.0f} {r['tree_rss_mb']:>11.0f} "
-                f"{int(r['records']):>7}"
+                f"{system:<20} {rate:>8.1f} {rate / peer:>9.2f} {rate / peer_text:>7.2f} "
+                f"{r['wall_s']:>7.1f} {r['cpu_s']:>6.1f} {peer_cpu / r['cpu_s']:>6.2f} "
+                f"{r['max_rss_mb']:>10.0f} {r['tree_rss_mb']:>11.0f} {int(r['records']):>7}"
             )
     print(f"load average {os.getloadavg()[0]:.2f}")
     return 0

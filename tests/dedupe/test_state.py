@@ -54,12 +54,15 @@ def table(rows: list[dict], schema: pa.Schema, partitions: tuple[str, ...]) -> p
 
 
 def commit(ds: Dataset, run_id: str, stored: dedupe.StoredIndex, outcome) -> None:
-    """What the write task commits for a run's outcome."""
+    """What the write task commits for a run's outcome (a revised article supersedes its
+    stored row)."""
     with ds.lock():
         ds.commit(
             run_id,
             {
-                "articles": table(outcome.kept, ARTICLES_SCHEMA, ARTICLES_PARTITIONS),
+                "articles": table(
+                    outcome.kept + outcome.revised, ARTICLES_SCHEMA, ARTICLES_PARTITIONS
+                ),
                 "duplicates": table(outcome.duplicates, DUPLICATES_SCHEMA, ("source",)),
             },
             index_rows=index_rows_to_commit(
@@ -68,6 +71,7 @@ def commit(ds: Dataset, run_id: str, stored: dedupe.StoredIndex, outcome) -> Non
                 added=bool(outcome.kept or outcome.duplicates),
             ),
             replace_index=stored.rebuilt,
+            supersede=[a["article_id"] for a in outcome.revised],
         )
 
 
@@ -160,26 +164,10 @@ def keeping():
 
 
 def run(ds: Dataset, run_id: str, articles: list[dict]) -> tuple[dedupe.StoredIndex, object]:
-    """One run as the flow makes it: decide, commit (revised articles superseding their
-    stored row), keep the index for the next run."""
+    """One run as the flow makes it: decide, commit, keep the index for the next run."""
     stored, outcome = decide(ds, articles)
+    commit(ds, run_id, stored, outcome)
     with ds.lock():
-        ds.commit(
-            run_id,
-            {
-                "articles": table(
-                    outcome.kept + outcome.revised, ARTICLES_SCHEMA, ARTICLES_PARTITIONS
-                ),
-                "duplicates": table(outcome.duplicates, DUPLICATES_SCHEMA, ("source",)),
-            },
-            index_rows=index_rows_to_commit(
-                stored.dedupe_index,
-                rebuilt=stored.rebuilt,
-                added=bool(outcome.kept or outcome.duplicates),
-            ),
-            replace_index=stored.rebuilt,
-            supersede=[a["article_id"] for a in outcome.revised],
-        )
         assert pipeline.keep_index(ds, stored, outcome, None, run_id=run_id)
     return stored, outcome
 
