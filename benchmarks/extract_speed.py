@@ -18,7 +18,8 @@ JSON lines out) and the same script asking for the body text alone
 (``trafilatura.extract(bytes, url=URL)``: less work than newsetl does), all started cold,
 best wall time of ``--repeat``. Printed per command:
 pages/s (wall), CPU seconds of the command and its workers, the peak RSS of its largest
-process and of the summed RSS of its process tree (both sampled every 20 ms), and newsetl's
+process and of the summed RSS and PSS of its process tree (sampled every 20 ms; PSS
+counts the pages forked workers share with their parent once, not once per process), and newsetl's
 pages/s as a multiple of each trafilatura script's (``x trafil.``, ``x text``) and its CPU
 time as a fraction of the metadata script's (``x CPU``: trafilatura's CPU seconds / these),
 measured in the same run (on a loaded machine the CPU figures move less than wall times). SHARED is ``../shared``
@@ -80,8 +81,8 @@ def devset_listing(name: str, shared: Path) -> str | None:
     return "".join(lines)
 
 
-def _tree_rss_kb(root: int) -> tuple[int, int]:
-    """(summed RSS of ``root`` and its descendants, largest single RSS), in KB."""
+def _tree_rss_kb(root: int) -> tuple[int, int, int]:
+    """(summed RSS of ``root`` and its descendants, largest single RSS, summed PSS), KB."""
     parent: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -101,7 +102,20 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
         tree.update(kids)
         frontier = kids
     sizes = [rss.get(p, 0) for p in tree]
-    return sum(sizes), max(sizes, default=0)
+    return sum(sizes), max(sizes, default=0), sum(_pss_kb(p) for p in tree)
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of a process (pages shared with its forked parent or sibling
+    count a share each), KB; 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def run_whole(cmd: list[str], listing: str) -> dict[str, float]:
@@ -111,13 +125,14 @@ def run_whole(cmd: list[str], listing: str) -> dict[str, float]:
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT
     )
-    peak = {"sum": 0, "one": 0}
+    peak = {"sum": 0, "one": 0, "pss": 0}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.02):
-            total, one = _tree_rss_kb(proc.pid)
+            total, one, pss = _tree_rss_kb(proc.pid)
             peak["sum"], peak["one"] = max(peak["sum"], total), max(peak["one"], one)
+            peak["pss"] = max(peak["pss"], pss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -134,6 +149,7 @@ def run_whole(cmd: list[str], listing: str) -> dict[str, float]:
         "records": lines,
         "max_rss_mb": peak["one"] / 1024,
         "tree_rss_mb": peak["sum"] / 1024,
+        "tree_pss_mb": peak["pss"] / 1024,
         "exit": proc.returncode,
     }
 
@@ -175,14 +191,16 @@ def run_commands(args: argparse.Namespace) -> int:
         print(f"\n{name}: {pages} pages")
         print(
             f"{'command':<20} {'pages/s':>8} {'x trafil.':>9} {'x text':>7} {'wall s':>7} "
-            f"{'CPU s':>6} {'x CPU':>6} {'max RSS MB':>10} {'tree RSS MB':>11} {'records':>7}"
+            f"{'CPU s':>6} {'x CPU':>6} {'max RSS MB':>10} {'tree RSS MB':>11} "
+            f"{'tree PSS MB':>11} {'records':>7}"
         )
         for system, r in best.items():
             rate = pages / r["wall_s"]
             print(
                 f"{system:<20} {rate:>8.1f} {rate / peer:>9.2f} {rate / peer_text:>7.2f} "
                 f"{r['wall_s']:>7.1f} {r['cpu_s']:>6.1f} {peer_cpu / r['cpu_s']:>6.2f} "
-                f"{r['max_rss_mb']:>10.0f} {r['tree_rss_mb']:>11.0f} {int(r['records']):>7}"
+                f"{r['max_rss_mb']:>10.0f} {r['tree_rss_mb']:>11.0f} {r['tree_pss_mb']:>11.0f} "
+                f"{int(r['records']):>7}"
             )
     print(f"load average {os.getloadavg()[0]:.2f}")
     return 0
