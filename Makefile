@@ -69,6 +69,7 @@ bench-metadata: setup ## title, authors, date, language, body on ../shared/metad
 
 bench-dedupe: setup ## deduplication quality and scale
 	$(BIN)/python benchmarks/dedupe.py --quality --scale 10000,100000,1000000 --batch 20000 --incremental 1000000
+	$(BIN)/python benchmarks/dedupe_stored.py --articles 1000000
 
 bench-crawl: setup ## first and incremental runs on a local 1,000-article site vs a trafilatura pipeline
 	$(BIN)/python benchmarks/crawl.py --articles 1000

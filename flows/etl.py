@@ -354,11 +354,12 @@ def extract(work_dir: str, source_for: dict[str, str] | str, run_id: str) -> dic
 
 def _decide(
     ds: Dataset, articles: list[dict[str, Any]], threshold: float | None
-) -> tuple[pipeline.DedupeOutcome, dedupe.DedupeIndex, bool]:
-    """Decide the run's articles against everything stored in ``ds``: the outcome, the index
-    (with this run's rows added) and whether the stored index had to be rebuilt."""
-    index, known, revisions, rebuilt = dedupe.load_index(ds, threshold, logger=get_run_logger())
-    return pipeline.deduplicate(articles, index, known, revisions), index, rebuilt
+) -> tuple[pipeline.DedupeOutcome, dedupe.StoredIndex]:
+    """Decide the run's articles against everything stored in ``ds``: the outcome, and the
+    stored index (with this run's rows added; ``rebuilt`` if it had to be rebuilt)."""
+    stored = dedupe.load_index(ds, threshold, logger=get_run_logger())
+    outcome = pipeline.deduplicate(articles, stored.dedupe_index, stored.known, stored.revisions)
+    return outcome, stored
 
 
 @task(name="deduplicate", cache_policy=NONE)
@@ -374,8 +375,8 @@ def deduplicate(
         get_run_logger().info("no article to deduplicate")
         crash_point("dedupe_done")
         empty = pipeline.DedupeOutcome(kept=[], duplicates=[], unchanged=[])
-        return {"outcome": empty, "generation": generation, "index": None, "rebuilt": False}
-    outcome, index, rebuilt = _decide(ds, articles, threshold)
+        return {"outcome": empty, "generation": generation, "stored": None}
+    outcome, stored = _decide(ds, articles, threshold)
     get_run_logger().info(
         "%d new, %d revised, %d duplicate(s), %d unchanged",
         len(outcome.kept),
@@ -384,7 +385,7 @@ def deduplicate(
         len(outcome.unchanged),
     )
     crash_point("dedupe_done")
-    return {"outcome": outcome, "generation": generation, "index": index, "rebuilt": rebuilt}
+    return {"outcome": outcome, "generation": generation, "stored": stored}
 
 
 def _archive_files(archive: str | None, run_id: str) -> list[tuple[str, str]]:
@@ -412,10 +413,12 @@ def write(
     ds = Dataset(data_dir, redis_url=redis_url)
     with ds.lock():
         crash_point("write_locked")
-        outcome, index, rebuilt = decided["outcome"], decided["index"], decided["rebuilt"]
+        outcome, stored = decided["outcome"], decided["stored"]
         if ds.generation() != decided["generation"]:
             logger.info("another run committed to %s meanwhile: deduplicating again", data_dir)
-            outcome, index, rebuilt = _decide(ds, extraction.articles, threshold)
+            outcome, stored = _decide(ds, extraction.articles, threshold)
+        index = stored.dedupe_index if stored is not None else None
+        rebuilt = stored is not None and stored.rebuilt
         tables = pipeline.build_tables(
             pages, extraction, outcome, source_for=source_for, run_id=run_id
         )
@@ -429,6 +432,8 @@ def write(
             supersede=[a["article_id"] for a in outcome.revised],
             files=_archive_files(archive, run_id),
         )
+        if stored is not None:  # a warm executor keeps it for its next run
+            pipeline.keep_index(ds, stored, outcome, threshold, run_id=run_id)
     interrupt.note_committed(result.rows.get("articles", 0))
     crash_point("write_done")
     logger.info("wrote %s to %s", result.rows, data_dir)

@@ -26,7 +26,13 @@ from newsetl.dates import iso_offset_minutes, parse_iso_utc
 from newsetl.discover import classify
 from newsetl.faults import crash_point
 from newsetl.models import FetchedPage, FetchFate, is_skip_reason
-from newsetl.storage import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, PAGES_SCHEMA, check_partition_value
+from newsetl.storage import (
+    ARTICLES_SCHEMA,
+    DUPLICATES_SCHEMA,
+    PAGES_SCHEMA,
+    Dataset,
+    check_partition_value,
+)
 
 log = logging.getLogger(__name__)
 
@@ -485,6 +491,29 @@ def deduplicate(
             )
     return DedupeOutcome(
         kept=kept, duplicates=duplicates, unchanged=unchanged, revised=list(revised.values())
+    )
+
+
+def keep_index(
+    ds: Dataset,
+    stored: dedupe.StoredIndex,
+    outcome: DedupeOutcome,
+    threshold: float | None,
+    *,
+    run_id: str,
+) -> bool:
+    """After the commit of a run decided with ``stored``: keep it in memory for the next run
+    of this process (``dedupe.keep_index``; only where ``dedupe.keep_indexes`` is on)."""
+    return dedupe.keep_index(
+        ds,
+        stored,
+        threshold,
+        run_id=run_id,
+        articles=[
+            (a["article_id"], a["content_hash"], a["revision"])
+            for a in outcome.kept + outcome.revised
+        ],
+        duplicates=[(d["article_id"], d["content_hash"]) for d in outcome.duplicates],
     )
 
 

@@ -189,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
         "'file' (each file's modification time), 'now', or an ISO 8601 time (default: "
         "unknown, relative dates are not read; a URL is fetched now)",
     )
+    e.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes for files (default: one per CPU; 1: none); output keeps "
+        "the input order",
+    )
     e.set_defaults(func=cmd_extract)
 
     ex = sub.add_parser(

@@ -8,8 +8,10 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from newsetl.cli.common import (
     EXIT_FAILED,
@@ -54,7 +56,7 @@ def _read_page(source: str) -> tuple[bytes, str | None, str | None, str | None]:
     Raises ValueError naming what is wrong."""
     from newsetl.fetch import FetchError, fetch_page
 
-    if source.startswith(("http://", "https://")):
+    if _is_url(source):
         try:
             page = fetch_page(source)
         except FetchError as exc:
@@ -90,8 +92,157 @@ def _fetched_at(when: str | None, source: str, fetched_now: bool) -> datetime | 
     return parse_iso_utc(when) if when else None
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
+def _page_record(source: str, url: str | None, when: str | None = None) -> dict[str, Any]:
+    """The output record of one input (read, then extracted); ``when`` is ``--fetched-at``.
+    Raises ValueError naming what is wrong with the input or what the extractor raised."""
     from newsetl.extraction import extract_article
+
+    body, final, charset, lang = _read_page(source)
+    page_url = url or final
+    try:
+        ex = extract_article(
+            body,
+            page_url,
+            encoding_hint=charset,
+            content_language=lang,
+            fetched_at=_fetched_at(when, source, bool(final)),
+        )
+    except Exception as exc:  # noqa: BLE001 - one bad page must not stop the others
+        raise ValueError(f"cannot extract {source}: {type(exc).__name__}: {exc}") from exc
+    local = ex.published_local()
+    return {
+        "path": None if final else source,
+        "url": page_url or ex.canonical_url,
+        "title": ex.title,
+        "authors": ex.authors,
+        # the instant in the page's own UTC offset, so its day is the publisher's day
+        "published_at": local.isoformat() if local else None,
+        "published_utc_offset_min": ex.published_utc_offset_min,
+        "modified_at": ex.modified_at.isoformat() if ex.modified_at else None,
+        "language": ex.language,
+        "site_name": ex.site_name,
+        "description": ex.description,
+        "image": ex.image,
+        "tags": list(ex.tags),
+        "paywalled": ex.paywalled,
+        "text": ex.text,
+        "word_count": ex.word_count,
+    }
+
+
+Outcome = tuple[dict[str, Any] | None, str | None]  # (record, error message)
+
+
+def _page_batch(batch: list[tuple[str, str | None]], when: str | None = None) -> list[Outcome]:
+    """Worker: the outcome of each input of a batch, in order."""
+    out: list[Outcome] = []
+    for source, url in batch:
+        try:
+            out.append((_page_record(source, url, when), None))
+        except ValueError as exc:
+            out.append((None, str(exc)))
+    return out
+
+
+# Inputs per worker task: enough to pay for the round trip, few enough to share the work.
+EXTRACT_BATCH = 4
+# Files below which one process is faster than starting workers.
+EXTRACT_PARALLEL_MIN = 8
+
+
+def default_jobs() -> int:
+    """Worker processes of ``newsetl extract``: the CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _outcomes(
+    inputs: list[tuple[str, str | None]], jobs: int, when: str | None = None
+) -> Iterator[Outcome]:
+    """The outcome of every input, in input order. Files go to ``jobs`` worker processes
+    (forked: they start with the extractor imported) a few at a time, at most a bounded
+    number of batches ahead of the output; URLs are fetched here, one at a time, when their
+    turn comes (one polite fetch after another, as without workers)."""
+    files = [i for i, (source, _) in enumerate(inputs) if not _is_url(source)]
+    if jobs <= 1 or len(files) < EXTRACT_PARALLEL_MIN:
+        for item in inputs:
+            yield _page_batch([item], when)[0]
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    import newsetl.extraction  # noqa: F401 - imported once, before the workers fork
+
+    batches = [files[k : k + EXTRACT_BATCH] for k in range(0, len(files), EXTRACT_BATCH)]
+    batch_of = {i: b for b, members in enumerate(batches) for i in members}
+    ahead = 4 * jobs  # batches in flight: bounded, so memory does not grow with the inputs
+    ctx = multiprocessing.get_context("fork")  # no thread runs here: forking is safe
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx)
+    pending: deque[tuple[int, Future[list[Outcome]]]] = deque()
+    done: dict[int, list[Outcome]] = {}
+    submitted = 0
+
+    def submit() -> None:
+        nonlocal submitted
+        while submitted < len(batches) and len(pending) < ahead:
+            items = [inputs[i] for i in batches[submitted]]
+            pending.append((submitted, pool.submit(_page_batch, items, when)))
+            submitted += 1
+
+    try:
+        submit()
+        for i, item in enumerate(inputs):
+            b = batch_of.get(i)
+            if b is None:  # a URL
+                yield _page_batch([item], when)[0]
+                continue
+            while b not in done:
+                number, future = pending.popleft()
+                try:
+                    done[number] = future.result()
+                except BrokenProcessPool:
+                    # A worker died (a crash, out of memory). Every batch in flight failed
+                    # with it: the first one's inputs are tried again one by one, each in
+                    # a process of its own (the culprit is reported, the others extracted),
+                    # and the rest are sent again to a new pool.
+                    retry = [n for n, _ in pending]
+                    pending.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    done[number] = [_isolated(inputs[k], ctx, when) for k in batches[number]]
+                    pool = ProcessPoolExecutor(jobs, mp_context=ctx)
+                    for n in retry:
+                        items = [inputs[k] for k in batches[n]]
+                        pending.append((n, pool.submit(_page_batch, items, when)))
+                submit()
+            outcomes = done[b]
+            yield outcomes[batches[b].index(i)]
+            if i == batches[b][-1]:
+                del done[b]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _isolated(item: tuple[str, str | None], ctx: Any, when: str | None) -> Outcome:
+    """The outcome of one input extracted in a process of its own."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(1, mp_context=ctx) as alone:
+        try:
+            return alone.submit(_page_batch, [item], when).result()[0]
+        except BrokenProcessPool:
+            return None, f"cannot extract {item[0]}: the worker process extracting it died"
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
     from newsetl.formats import write_records
 
     fmt = "jsonl" if args.jsonl else args.format
@@ -100,42 +251,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--fetched-at {args.fetched_at!r}: give 'file', 'now' or an ISO 8601 time"
         )
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give at least 1 (1: no worker processes)")
     failures: list[str] = []
 
-    def records():  # noqa: ANN202 - a generator of dicts
-        for source, url in inputs:
-            try:
-                body, final, charset, lang = _read_page(source)
-            except ValueError as exc:
+    def records() -> Iterator[dict[str, Any]]:
+        for (source, _), (record, error) in zip(
+            inputs, _outcomes(inputs, jobs, args.fetched_at), strict=True
+        ):
+            if record is None:
                 failures.append(source)
-                print(f"newsetl: {exc}", file=sys.stderr)
+                print(f"newsetl: {error}", file=sys.stderr)
                 continue
-            page_url = url or final
-            ex = extract_article(
-                body,
-                page_url,
-                encoding_hint=charset,
-                content_language=lang,
-                fetched_at=_fetched_at(args.fetched_at, source, bool(final)),
-            )
-            yield {
-                "path": None if final else source,
-                "url": page_url or ex.canonical_url,
-                "title": ex.title,
-                "authors": ex.authors,
-                # the instant in the page's own UTC offset, so its day is the publisher's day
-                "published_at": ex.published_local().isoformat() if ex.published_at else None,
-                "published_utc_offset_min": ex.published_utc_offset_min,
-                "modified_at": ex.modified_at.isoformat() if ex.modified_at else None,
-                "language": ex.language,
-                "site_name": ex.site_name,
-                "description": ex.description,
-                "image": ex.image,
-                "tags": list(ex.tags),
-                "paywalled": ex.paywalled,
-                "text": ex.text,
-                "word_count": ex.word_count,
-            }
+            yield record
 
     write_records(records(), fmt, sys.stdout)
     if failures:

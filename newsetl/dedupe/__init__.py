@@ -17,7 +17,15 @@ from newsetl.dedupe.fingerprints import (
     signature_of,
 )
 from newsetl.dedupe.index import Candidate, Decision, DedupeIndex
-from newsetl.dedupe.state import StoredIndex, index_rows_to_commit, load_index
+from newsetl.dedupe.state import (
+    StoredIndex,
+    dataset_manifest,
+    index_rows_to_commit,
+    keep_index,
+    keep_indexes,
+    kept_nbytes,
+    load_index,
+)
 
 __all__ = [
     "Candidate",
@@ -26,10 +34,14 @@ __all__ = [
     "Fingerprint",
     "StoredIndex",
     "content_hash",
+    "dataset_manifest",
     "fingerprint",
     "fingerprint_arrays",
     "fingerprint_many",
     "index_rows_to_commit",
+    "keep_index",
+    "keep_indexes",
+    "kept_nbytes",
     "load_index",
     "normalize_text",
     "shutdown_workers",

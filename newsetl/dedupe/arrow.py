@@ -70,6 +70,11 @@ class ArrowPersistence:
         ``to_arrow(since=index.loaded_mark)`` is what this process added."""
         return self._loaded
 
+    def mark_stored(self) -> None:
+        """Say that everything in the index is stored now: ``loaded_mark`` becomes
+        ``mark()``, so ``to_arrow(since=index.loaded_mark)`` is what is added from now on."""
+        self._loaded = self.mark()
+
     def to_arrow(self, since: tuple[int, int] | None = None) -> pa.Table:
         """The index as a table: stored rows in the order they were stored, then aliases.
 

@@ -142,6 +142,39 @@ def test_extract_reports_every_failed_input_and_exits_1(tmp_path):
     assert "Traceback" not in res.stderr
 
 
+def test_extract_jobs_keep_input_order_and_report_failures(tmp_path):
+    """--jobs 2: files go to worker processes, yet the records come out in input order,
+    each failure (interleaved with good pages) is named, the others are extracted, and the
+    output is the same as with --jobs 1."""
+    inputs = []
+    for i in range(30):
+        if i % 7 == 3:
+            inputs.append(str(tmp_path / f"missing-{i}.html"))
+            continue
+        p = tmp_path / f"story-{i:02d}.html"
+        words = " ".join(f"w{(i * 31 + k) % 97}" for k in range(60 + 13 * i))
+        p.write_text(
+            f"<html lang='en'><head><title>Story {i} | Daily</title></head><body>"
+            f"<article><h1>Story {i}</h1><p>{PARAGRAPHS[i % 6]} {words}</p>"
+            f"<p>{PARAGRAPHS[(i + 1) % 6]}</p></article></body></html>"
+        )
+        inputs.append(str(p))
+    listing = "".join(f"{path}\thttps://daily.example/{n}\n" for n, path in enumerate(inputs))
+    two = _run(["extract", "--jsonl", "--jobs", "2", "--files-from", "-"], input=listing)
+    one = _run(["extract", "--jsonl", "--jobs", "1", "--files-from", "-"], input=listing)
+    missing = [x for x in inputs if "missing" in x]
+    assert two.returncode == 1 and one.returncode == 1
+    assert f"{len(missing)} of {len(inputs)} input(s) failed" in two.stderr
+    for path in missing:
+        assert f"cannot read {path}" in two.stderr
+    rows = [json.loads(line) for line in two.stdout.splitlines()]
+    assert [r["path"] for r in rows] == [x for x in inputs if x not in missing]
+    assert [r["title"] for r in rows[:3]] == ["Story 0", "Story 1", "Story 2"]
+    assert two.stdout == one.stdout
+    bad = _run(["extract", "--jobs", "0", inputs[0]])
+    assert bad.returncode == 2 and "--jobs 0" in bad.stderr
+
+
 def test_extract_formats_and_files_from(tmp_path):
     """--format text|json|csv|markdown, and --files-from - with PATH<TAB>URL lines."""
     import csv as csv_mod

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 import pyarrow as pa
+import pytest
 
 from newsetl import dedupe, pipeline
 from newsetl.dedupe import content_hash, index_rows_to_commit, load_index
@@ -53,12 +54,15 @@ def table(rows: list[dict], schema: pa.Schema, partitions: tuple[str, ...]) -> p
 
 
 def commit(ds: Dataset, run_id: str, stored: dedupe.StoredIndex, outcome) -> None:
-    """What the write task commits for a run's outcome."""
+    """What the write task commits for a run's outcome (a revised article supersedes its
+    stored row)."""
     with ds.lock():
         ds.commit(
             run_id,
             {
-                "articles": table(outcome.kept, ARTICLES_SCHEMA, ARTICLES_PARTITIONS),
+                "articles": table(
+                    outcome.kept + outcome.revised, ARTICLES_SCHEMA, ARTICLES_PARTITIONS
+                ),
                 "duplicates": table(outcome.duplicates, DUPLICATES_SCHEMA, ("source",)),
             },
             index_rows=index_rows_to_commit(
@@ -67,6 +71,7 @@ def commit(ds: Dataset, run_id: str, stored: dedupe.StoredIndex, outcome) -> Non
                 added=bool(outcome.kept or outcome.duplicates),
             ),
             replace_index=stored.rebuilt,
+            supersede=[a["article_id"] for a in outcome.revised],
         )
 
 
@@ -131,3 +136,172 @@ def test_a_run_that_decided_before_another_run_committed_must_decide_again(tmp_p
     assert sorted(ids) == ["a", "b"]
     assert ds.read("duplicates", columns=["article_id"])["article_id"].to_pylist() == ["c"]
     assert not load_index(ds).rebuilt  # the index rows of both commits are in step
+
+
+# -- the index kept in memory between runs (newsetl serve's executors) ----------------------
+_WORDS = (
+    "harbour council ferry budget school river market winter bridge library station festival "
+    "hospital museum garden farmers nurses drivers tunnel airport stadium theatre orchard "
+    "quarry canal brewery bakery clinic court prison barracks lighthouse"
+).split()
+# Six stories that share no 5-word run: word k of story i is a fixed pseudo-random pick.
+STORIES = [
+    " ".join(_WORDS[(i * 7919 + k * k * 31 + k * (i + 3)) % len(_WORDS)] for k in range(80))
+    for i in range(6)
+]
+
+
+def edited(text: str) -> str:
+    """A near copy: one word in 25 replaced."""
+    return " ".join("mayor" if k % 25 == 12 else w for k, w in enumerate(text.split()))
+
+
+@pytest.fixture
+def keeping():
+    dedupe.keep_indexes()
+    yield
+    dedupe.keep_indexes(False)
+
+
+def run(ds: Dataset, run_id: str, articles: list[dict]) -> tuple[dedupe.StoredIndex, object]:
+    """One run as the flow makes it: decide, commit, keep the index for the next run."""
+    stored, outcome = decide(ds, articles)
+    commit(ds, run_id, stored, outcome)
+    with ds.lock():
+        assert pipeline.keep_index(ds, stored, outcome, None, run_id=run_id)
+    return stored, outcome
+
+
+def fresh(ds: Dataset) -> dedupe.StoredIndex:
+    """The index as a new process loads it from the files."""
+    dedupe.keep_indexes(False)
+    try:
+        return load_index(ds)
+    finally:
+        dedupe.keep_indexes()
+
+
+def same_as_loaded(kept: dedupe.StoredIndex, loaded: dedupe.StoredIndex) -> None:
+    assert kept.known == loaded.known
+    assert kept.revisions == loaded.revisions
+    assert kept.dedupe_index.to_arrow().equals(loaded.dedupe_index.to_arrow())
+    assert kept.dedupe_index.loaded_mark == kept.dedupe_index.mark()  # all of it is stored
+
+
+def test_a_kept_index_is_what_loading_the_files_gives_run_after_run(tmp_path, keeping) -> None:
+    """Run after run (new stories, a near copy, an exact copy under another URL, a page
+    re-fetched unchanged, a story revised), the index a process keeps after each commit
+    equals the one a new process loads from the files, and decides a later batch alike."""
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    near = edited(STORIES[1])
+    revised = STORIES[2] + " The vote was postponed."
+    runs = [
+        [article(f"https://s.com/{i}", STORIES[i], "r1") for i in range(3)],
+        [article("https://s.com/near", near, "r2"), article("https://t.com/x", STORIES[0], "r2")],
+        [article("https://s.com/0", STORIES[0], "r3"), article("https://s.com/2", revised, "r3")],
+        [article(f"https://s.com/{i}", STORIES[i], "r4") for i in (3, 4)],
+    ]
+    outcomes = []
+    for n, articles in enumerate(runs, 1):
+        stored, outcome = run(ds, f"r{n}", articles)
+        outcomes.append(outcome)
+        kept = load_index(ds)
+        # handed back: the files did not change since the commit
+        assert kept.dedupe_index is stored.dedupe_index
+        same_as_loaded(kept, fresh(ds))
+        # handed out once: a run that fails after deciding leaves nothing kept
+        assert load_index(ds).dedupe_index is not kept.dedupe_index
+        dedupe.keep_index(ds, kept, None, run_id=f"r{n}", articles=[], duplicates=[])
+    assert [(d["article_id"], d["kind"]) for d in outcomes[1].duplicates] == [
+        ("near", "near_duplicate"),
+        ("x", "exact_text"),
+    ]
+    assert [a["article_id"] for a in outcomes[2].unchanged] == ["0"]
+    assert [(a["article_id"], a["revision"]) for a in outcomes[2].revised] == [("2", 2)]
+    assert sorted(a["article_id"] for a in outcomes[3].kept) == ["3", "4"]
+    probe = [
+        article("https://u.com/p1", edited(STORIES[3]), "r5"),
+        article("https://u.com/p2", STORIES[5], "r5"),
+        article("https://s.com/near", near, "r5"),
+    ]
+    a = pipeline.deduplicate([dict(x) for x in probe], load_index(ds).dedupe_index, {}, {})
+    b = pipeline.deduplicate([dict(x) for x in probe], fresh(ds).dedupe_index, {}, {})
+    assert [(d["article_id"], d["kind"], d["duplicate_of"]) for d in a.duplicates] == [
+        (d["article_id"], d["kind"], d["duplicate_of"]) for d in b.duplicates
+    ]
+    assert [k["article_id"] for k in a.kept] == [k["article_id"] for k in b.kept] == ["p2"]
+
+
+def test_a_kept_index_is_not_used_once_the_files_changed(tmp_path, keeping, caplog) -> None:
+    """A partition deleted by hand, or a commit by another process: the kept index is stale,
+    the files are read again (and the index rebuilt where it is out of step with them)."""
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    first = [article("https://s.com/a", STORIES[0], "r1")]
+    first[0]["source"] = "gone"
+    run(ds, "r1", first + [article("https://s.com/b", STORIES[1], "r1")])
+    assert "a" in load_index(ds).dedupe_index  # kept, and handed out again ...
+    stored, _ = run(ds, "r2", [article("https://s.com/c", STORIES[2], "r2")])
+
+    import shutil
+
+    shutil.rmtree(tmp_path / "articles" / "source=gone")  # the user deletes a partition
+    caplog.set_level(logging.INFO)
+    again = load_index(ds)
+    assert again.dedupe_index is not stored.dedupe_index and again.rebuilt
+    assert "a" not in again.dedupe_index and "a" not in again.known
+    assert {"b", "c"} <= set(again.known)
+    assert "dataset changed since the last run of this process" in caplog.text
+
+    # another process commits (it keeps nothing here): the kept index is stale too
+    stored, _ = run(ds, "r3", [article("https://s.com/d", STORIES[3], "r3")])
+    other = Dataset(tmp_path)
+    dedupe.keep_indexes(False)
+    o_stored, o_outcome = decide(other, [article("https://s.com/e", STORIES[4], "r4")])
+    commit(other, "r4", o_stored, o_outcome)
+    dedupe.keep_indexes()
+    assert "e" not in stored.dedupe_index
+    loaded = load_index(ds)
+    assert (
+        loaded.dedupe_index is not stored.dedupe_index
+        and "e" in loaded.dedupe_index
+        and not loaded.rebuilt
+    )
+
+
+def test_an_index_is_not_kept_when_loading_would_order_it_otherwise(tmp_path, keeping) -> None:
+    """A run whose index file is not the last by name (a run started later committed
+    first) is not kept: loading the files would put its rows before the other run's."""
+    ds = Dataset(tmp_path)
+    ds.ensure_writable()
+    run(ds, "r1", [article("https://s.com/a", STORIES[0], "r1")])
+    late = Dataset(tmp_path)
+    stored, outcome = decide(late, [article("https://s.com/b", STORIES[1], "r3")])
+    commit(late, "r3", stored, outcome)
+    stored, outcome = decide(ds, [article("https://s.com/c", STORIES[2], "r2")])
+    commit(ds, "r2", stored, outcome)
+    assert not pipeline.keep_index(ds, stored, outcome, None, run_id="r2")
+    assert load_index(ds).dedupe_index is not stored.dedupe_index
+
+
+def test_the_in_step_check_is_set_equality() -> None:
+    """The stored index is trusted when its kept ids are the stored articles' ids as sets:
+    the vectorised check agrees with Python's sets, nulls, repeats and chunks included."""
+    import random
+
+    from newsetl.dedupe.state import _same_values
+
+    def chunked(*parts: list) -> pa.ChunkedArray:
+        return pa.chunked_array([pa.array(p, pa.string()) for p in parts], type=pa.string())
+
+    rng = random.Random(3)
+    agree = {True: 0, False: 0}
+    for _ in range(2000):
+        a = [rng.choice(["a", "b", "c", None]) for _ in range(rng.randint(0, 6))]
+        b = [rng.choice(["a", "b", "c", None]) for _ in range(rng.randint(0, 6))]
+        cut = rng.randint(0, len(a))
+        same = _same_values(chunked(a[:cut], a[cut:]), chunked(b))
+        assert same == (set(a) == set(b)), (a, b)
+        agree[same] += 1
+    assert min(agree.values()) > 100  # both answers were tried

@@ -142,6 +142,15 @@ deployments:
       data_dir: "{data}"
       max_pages: 10
       polite: false
+  - name: wix-again
+    entrypoint: flows/etl.py:scrape
+    parameters:
+      source: wix-again
+      start_urls: ["{wix_server.url}/blog-feed.xml"]
+      data_dir: "{data}"
+      max_pages: 10
+      polite: false
+      incremental: false
   - name: stalled
     entrypoint: flows/etl.py:scrape
     parameters:
@@ -170,6 +179,16 @@ deployments:
             assert _wait_final(client, second).state.is_completed()
             arts = pd.read_parquet(data / "articles")
             assert len(arts) >= 5 and set(arts["source"].astype(str)) == {"wix-demo"}
+            # A run that extracts the stored articles again (not incremental) decides them
+            # against the index the executor kept after the first run's commit.
+            assert "reused from memory" not in log_path.read_text()
+            third = trigger("wix-again")
+            assert _executor_of(log_path, third) == pid_a
+            assert _wait_final(client, third).state.is_completed()
+            assert f"near-duplicate index of {len(arts)} article(s) reused from memory" in (
+                log_path.read_text()
+            ), log_path.read_text()[-3000:]
+            assert len(pd.read_parquet(data / "articles")) == len(arts)  # all unchanged
 
             # The executor is killed mid-run: the run is Crashed, the executor is gone.
             stalled = trigger("stalled")
