@@ -321,6 +321,7 @@ def merge_crawls(parts: list[Path], out: Path) -> None:
 
 # Page fates that mean "this URL is an article we hold".
 ARTICLE_FATES = frozenset({"article", "duplicate", "unchanged", "revised"})
+STORED_FATES = ARTICLE_FATES - {"unchanged"}
 
 # The columns of data/pages that known_pages reads.
 KNOWN_COLUMNS = (
@@ -353,8 +354,18 @@ def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
         for c in cols
     }
     n = pages.num_rows
+    # "unchanged" (a 304, or the same body) says "an article we hold" only of a URL stored
+    # as one: a listing that answers 304 is unchanged too (newsetl.revisit).
+    stored = {
+        u
+        for i in range(n)
+        if data["kind"][i] == "page" and data["fate"][i] in STORED_FATES
+        for u in (data["url"][i], data["final_url"][i])
+    }
     for i in range(n):
         if data["kind"][i] != "page":
+            continue
+        if data["fate"][i] == "unchanged" and not stored & {data["url"][i], data["final_url"][i]}:
             continue
         if data["fate"][i] not in ARTICLE_FATES:
             if str(data["fate"][i]).startswith("not_article"):
