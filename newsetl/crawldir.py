@@ -414,9 +414,9 @@ def write_known(pages: pa.Table, path: Path) -> str | None:
     return str(path)
 
 
-def iter_known(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
-    """The records of a known-articles file, None for each line that is not a JSON object
-    with a string ``url``. Raises OSError when the file cannot be read."""
+def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
+    """The JSON objects of a JSON-lines file, None for each line that is not one (blank
+    lines are skipped). Raises OSError when the file cannot be read."""
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             line = line.strip()
@@ -427,7 +427,11 @@ def iter_known(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
             except ValueError:
                 yield None
                 continue
-            if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-                yield None
-                continue
-            yield data
+            yield data if isinstance(data, dict) else None
+
+
+def iter_known(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
+    """The records of a known-articles file, None for each line that is not a JSON object
+    with a string ``url``. Raises OSError when the file cannot be read."""
+    for data in iter_json_lines(path):
+        yield data if data is not None and isinstance(data.get("url"), str) else None

@@ -46,11 +46,13 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from newsetl.crawldir import iter_json_lines
 
 if TYPE_CHECKING:
     from newsetl.models import FetchedPage
@@ -159,12 +161,17 @@ class Remembered:
         return (now - self.visited).total_seconds()
 
     def conditional_headers(self) -> dict[str, str]:
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers
+        return conditional_headers(self.etag, self.last_modified)
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since for the validators a page last sent."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
 
 
 def _text(value: Any) -> str | None:
@@ -251,26 +258,12 @@ def memory_path(state: Path, data_dir: str | os.PathLike[str]) -> Path:
     return Path(state) / "memory" / f"{name}.jsonl"
 
 
-def _lines(path: Path) -> Iterator[dict[str, Any] | None]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                data = json.loads(line)
-            except ValueError:
-                yield None
-                continue
-            yield data if isinstance(data, dict) else None
-
-
 def read_memory(path: str | os.PathLike[str]) -> Memory:
     """The memory in ``path``; an empty one when the file does not exist. Unusable lines
     are counted and skipped; a later line for the same URL wins."""
     memory = Memory()
     try:
-        lines = list(_lines(Path(path)))
+        lines = list(iter_json_lines(path))
     except FileNotFoundError:
         return memory
     for data in lines:
