@@ -94,6 +94,9 @@ class RevisitMixin:
         if why is None:
             return False
         self.resting[key] = why
+        # Still a child of the document that links to it: when that document is unchanged
+        # next time, its walk reaches this page once it is due.
+        self._note_child(key, kind, requested=False)
         if why == "not_due":
             self._walks.append(key)
         return True

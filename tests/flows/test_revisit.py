@@ -124,16 +124,20 @@ def test_an_article_linked_only_from_a_listing_is_found_within_the_bound(
     )
     assert body != old.body
     site.pages[section] = Page(body, old.content_type, time.time()).finish()
+    home = site.pages["/"]  # changed too (a comment): parsed again, its sections resting
+    site.pages["/"] = Page(home.body + b"<!-- -->", home.content_type, time.time()).finish()
 
     # Within the section's interval (1 hour after a visit that showed new links): not read.
     second, asked = _run(site, data)
     assert second["articles_new"] == 0 and section not in asked and new.path not in asked
+    assert asked["/"] == 200
 
     # The bound (1 day by default) set to 1 s: as a day later, every listing is due.
     monkeypatch.setenv("NEWSETL_LISTING_REVISIT_MAX", "1s")
     third, asked = _run(site, data)
     assert third["articles_new"] == 1
-    assert asked[section] == 200 and asked[new.path] == 200
+    # The home page did not change: the sections are reached through what it linked to.
+    assert asked["/"] == 304 and asked[section] == 200 and asked[new.path] == 200
     others = set(gen.section_paths) - {section}
     assert {asked[p] for p in others} == {304}  # asked conditionally, not parsed
     assert not asked.keys() & set(gen.dead_paths)  # 404s still within their back-off
