@@ -121,6 +121,8 @@ class RevisitMixin:
         entry = self.memory.get(key)
         if entry is None or entry.role not in ("listing", "sitemap", "feed"):
             return None
+        if self.revisit_after_s:  # type: ignore[attr-defined]
+            return None  # --revisit-after: what they list is to be looked at again
         if not (entry.sha1 or entry.etag or entry.last_modified) or not self._is_settled(entry):
             return None
         return entry.conditional_headers()
