@@ -32,7 +32,7 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from newsetl import crawldir, dedupe, interrupt, pipeline, urls
+from newsetl import crawldir, dedupe, interrupt, pipeline, revisit, urls
 from newsetl.config import parse_duration
 from newsetl.faults import crash_point
 from newsetl.report import summary_markdown
@@ -224,6 +224,7 @@ def crawl(
     redis_url: str | None = None,
     crawlers: int = 1,
     revisit_after_s: float | None = None,
+    memory_file: str | None = None,
 ) -> dict[str, Any]:
     """Run the Scrapy spider in child processes; return the crawl's folder and stats.
 
@@ -244,6 +245,8 @@ def crawl(
         args += ["--known", known_file]
         if revisit_after_s:
             args += ["--revisit-after", str(revisit_after_s)]
+    if memory_file:
+        args += ["--memory", memory_file]  # the page memory (newsetl.revisit)
     for pattern in include or []:
         args += ["--include", pattern]
     for pattern in exclude or []:
@@ -469,7 +472,7 @@ def scrape(
 
     With ``incremental`` (the default) article pages stored by earlier runs are not
     downloaded again unless their sitemap or feed entry is newer, and are then asked for
-    conditionally (a 304 costs no body); listing pages, feeds and sitemaps are always read.
+    conditionally (a 304 costs no body); listings, sitemaps, feeds: see ``newsetl.revisit``.
     ``revisit_after`` (a duration: ``"7d"``, ``"12h"``, or seconds), for sites that give
     no dates: known articles last fetched at least that long ago are asked for again,
     conditionally. Off by default.
@@ -602,6 +605,9 @@ def _scrape_run(
         if incremental
         else None
     )
+    # The page memory of this data folder (memory_file None: none usable, a new dataset).
+    memory, memory_file = revisit.memory_of(state_dir(), ds.root, ds.generation())
+    single = crawlers == 1 and not redis_url  # several crawlers keep no page memory
     # The crawl's scratch folder lives in the state folder, not the data folder: a full data
     # disk then fails the commit with a clear message instead of the crawl with a vague one.
     work_dir = crawldir.work_root(state_dir()) / run_id
@@ -619,6 +625,7 @@ def _scrape_run(
         redis_url=redis_url,
         crawlers=crawlers,
         revisit_after_s=revisit_after_s,
+        memory_file=memory_file if incremental and single else None,
     )
     extracting = extract.submit(str(work_dir), source_for, run_id)
     try:
@@ -649,6 +656,13 @@ def _scrape_run(
         archive=str(Path(crawled["dir"]) / "archive.warc.gz"),
         redis_url=redis_url,
     )
+    if single:  # after the commit: a crash before it leaves the memory as it was
+        fates, gen = got["extraction"].fates, ds.generation()
+        problem = revisit.remember_run(
+            memory, crawled["dir"], gen, got["pages"], fates, memory_file
+        )
+        if problem:  # it costs the next run time, not this run its data
+            logger.warning("could not update the page memory %s: %s", memory, problem)
     summary = pipeline.summarize(got["pages"], written["tables"], written["outcome"])
     summary.update(
         run_id=run_id,

@@ -321,6 +321,7 @@ def merge_crawls(parts: list[Path], out: Path) -> None:
 
 # Page fates that mean "this URL is an article we hold".
 ARTICLE_FATES = frozenset({"article", "duplicate", "unchanged", "revised"})
+STORED_FATES = ARTICLE_FATES - {"unchanged"}
 
 # The columns of data/pages that known_pages reads.
 KNOWN_COLUMNS = (
@@ -353,8 +354,18 @@ def known_pages(pages: pa.Table) -> list[dict[str, Any]]:
         for c in cols
     }
     n = pages.num_rows
+    # "unchanged" (a 304, or the same body) says "an article we hold" only of a URL stored
+    # as one: a listing that answers 304 is unchanged too (newsetl.revisit).
+    stored = {
+        u
+        for i in range(n)
+        if data["kind"][i] == "page" and data["fate"][i] in STORED_FATES
+        for u in (data["url"][i], data["final_url"][i])
+    }
     for i in range(n):
         if data["kind"][i] != "page":
+            continue
+        if data["fate"][i] == "unchanged" and not stored & {data["url"][i], data["final_url"][i]}:
             continue
         if data["fate"][i] not in ARTICLE_FATES:
             if str(data["fate"][i]).startswith("not_article"):
@@ -403,9 +414,9 @@ def write_known(pages: pa.Table, path: Path) -> str | None:
     return str(path)
 
 
-def iter_known(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
-    """The records of a known-articles file, None for each line that is not a JSON object
-    with a string ``url``. Raises OSError when the file cannot be read."""
+def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
+    """The JSON objects of a JSON-lines file, None for each line that is not one (blank
+    lines are skipped). Raises OSError when the file cannot be read."""
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             line = line.strip()
@@ -416,7 +427,11 @@ def iter_known(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
             except ValueError:
                 yield None
                 continue
-            if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-                yield None
-                continue
-            yield data
+            yield data if isinstance(data, dict) else None
+
+
+def iter_known(path: str | os.PathLike[str]) -> Iterator[dict[str, Any] | None]:
+    """The records of a known-articles file, None for each line that is not a JSON object
+    with a string ``url``. Raises OSError when the file cannot be read."""
+    for data in iter_json_lines(path):
+        yield data if data is not None and isinstance(data.get("url"), str) else None

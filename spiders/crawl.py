@@ -2,7 +2,7 @@
 
     python -m spiders.crawl --out DIR --max-pages N [--no-delay] [--allow-offsite]
         [--include REGEX ...] [--exclude REGEX ...] [--user-agent UA]
-        [--known FILE] [--no-archive] [--timeout SECONDS]
+        [--known FILE] [--memory FILE] [--no-archive] [--timeout SECONDS]
         [--redis-url URL --frontier NAME [--lease S] [--idle-timeout S]] URL [URL ...]
 
 Writes ``DIR/pages.jsonl`` (one FetchedPage per fetch attempt, flushed per line, so it
@@ -22,7 +22,11 @@ start URL that is a known article, they are fetched with If-None-Match/If-Modifi
 and a 304 is recorded with reason ``not_modified``. Listing pagination is not followed
 past a page that links to known articles and to nothing that may be a new one (counted
 per page in ``not_scheduled.pagination_all_known``): new articles appear at the top of
-listings. ``--timeout`` sets the download timeout per request (Scrapy's DOWNLOAD_TIMEOUT;
+listings. ``--memory FILE`` is the page memory (``newsetl.revisit``, ``spiders.revisit``):
+listings read recently, pages that answered 404/410 and pages that are no article are
+left alone for a while, and listings, sitemaps and feeds unchanged since their last visit
+are not parsed again. Every crawl writes what it learned to ``DIR/memory.jsonl``, for the
+flow to merge into the memory once the run's rows are stored. ``--timeout`` sets the download timeout per request (Scrapy's DOWNLOAD_TIMEOUT;
 default from ``spiders.settings``, 20 s). Prints ``crawl: N pages fetched, H html, E
 errors`` on stderr about every 2 s. Exit 0 when the crawl ran (even if pages failed: read
 stats.json), 2 on bad arguments.
@@ -134,6 +138,7 @@ def run_crawl(
     lease: float | None = None,
     idle_timeout: float | None = None,
     revisit_after: float | None = None,
+    memory: str | Path | None = None,
 ) -> dict[str, Any]:
     """Crawl and write ``out_dir``; return the contents of stats.json.
 
@@ -209,6 +214,7 @@ def run_crawl(
         known=str(known) if known is not None else None,
         archive=archive,
         revisit_after=revisit_after,
+        memory=str(memory) if memory is not None else None,
     )
     process.start()
     spider = crawler.spider
@@ -273,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --known: also ask again (conditionally) for known articles fetched at "
         "least this long ago",
+    )
+    p.add_argument(
+        "--memory",
+        default=None,
+        metavar="FILE",
+        help="the page memory (newsetl.revisit): listings, sitemaps and feeds seen before, "
+        "pages that answered 404/410 or are no article",
     )
     p.add_argument("--no-archive", action="store_true", help="do not write DIR/archive.warc.gz")
     p.add_argument(
@@ -448,6 +461,7 @@ def _main(argv: Sequence[str]) -> int:
             lease=args.lease,
             idle_timeout=args.idle_timeout,
             revisit_after=args.revisit_after,
+            memory=args.memory,
             settings_overrides=(
                 {"DOWNLOAD_TIMEOUT": args.timeout} if args.timeout is not None else None
             ),

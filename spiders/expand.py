@@ -59,10 +59,12 @@ class DiscoveryMixin:
             else:
                 rec.reason = FetchFate.OFFSITE_REDIRECT
                 self._write(rec, key, response)
+                self.remember_redirect(response)
                 return
         if target_key in self.seen and target_key not in {url_key(u) for u in chain}:
             rec.reason = FetchFate.REDIRECT_DUPLICATE  # the target is fetched on its own
             self._write(rec, key, response)
+            self.remember_redirect(response)
             return
         # The target is not marked seen here: another path to it (a link, or the other end
         # of a loop) still gets its own record; a 2xx final URL is marked seen in _parse.
@@ -78,6 +80,7 @@ class DiscoveryMixin:
         for name in (b"If-None-Match", b"If-Modified-Since"):
             headers.pop(name, None)
         new_meta.pop("nl_cond", None)
+        new_meta.pop("nl_mem", None)
         target_known = self.known.get(target_key)
         if target_known is not None and target_known.is_article and meta.get("nl_cond"):
             headers.update(target_known.conditional_headers())
@@ -113,6 +116,7 @@ class DiscoveryMixin:
         info = analyse_html(body, response.url, rec.encoding_hint)
         if info.article_like:
             return
+        meta["nl_expanded"] = True  # a listing, for the page memory
         if kind == "start":
             yield from self._discover_site(response, site)
         for url in info.feeds:
@@ -183,6 +187,8 @@ class DiscoveryMixin:
             if entry is not None:
                 known += entry.is_article
                 continue  # an article we hold, or a page found not to be one before
+            if key in self.memory:
+                continue  # a listing, a page that is no article, a 404 ...
             if key == page_key or url_shape(clean) in ("listing", "root", "service"):
                 continue
             if not self._on_site(clean, site) or any(p.search(clean) for p in self.exclude):

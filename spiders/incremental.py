@@ -27,6 +27,7 @@ from typing import Any
 
 from newsetl import crawldir
 from newsetl.dates import parse_listed_date
+from newsetl.revisit import conditional_headers
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +67,7 @@ class KnownUrl:
         return newer(listed_now, self.fetched_at)
 
     def conditional_headers(self) -> dict[str, str]:
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers
+        return conditional_headers(self.etag, self.last_modified)
 
 
 def newer(listed: datetime | None, fetched_at: datetime | None) -> bool:

@@ -49,12 +49,14 @@ from newsetl.discover.documents import (
 )
 from newsetl.discover.links import url_shape
 from newsetl.models import FetchedPage, FetchFate
+from newsetl.revisit import Remembered
 from newsetl.urls import clean_url, known_key, origin, url_key
 
 from .expand import PRIO_INDEX, PRIO_LINK, PRIO_START, DiscoveryMixin
 from .incremental import KnownUrl, read_known
 from .payloads import sniff_payload
 from .records import RecordingMixin, _now, reason_for
+from .revisit import RevisitMixin
 
 # ---------------------------------------------------------------------------------------
 # URL helpers
@@ -98,7 +100,7 @@ class Gate:
     held: list = field(default_factory=list)
 
 
-class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
+class NewsSpider(RecordingMixin, DiscoveryMixin, RevisitMixin, scrapy.Spider):
     name = "news"
 
     def __init__(
@@ -112,6 +114,7 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
         known: Any = None,
         archive: Any = True,
         revisit_after: Any = None,
+        memory: Any = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -138,6 +141,7 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
         # articles (see _pagination_worthwhile).
         self.listing_candidates: dict[str, frozenset[str]] = {}
         self.listed_dates: dict[str, datetime] = {}  # key -> newest sitemap/feed date
+        self._init_memory(memory)  # the page memory (spiders.revisit)
         self.archive_enabled = _as_bool(archive)
         self._archive_failed = False
         # Tunables, overwritten from settings in from_crawler.
@@ -226,6 +230,10 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
         self.print_progress()
         self.crawl_dir.close_pages()
         self.crawl_dir.close_archive()
+        try:
+            self._write_memory()  # before stats.json, the end mark
+        except OSError:
+            self.logger.exception("could not write the page memory")
         try:
             write_stats(self.out_dir, self.crawler.stats.get_stats(), self.summary(reason))
         except OSError:
@@ -329,6 +337,8 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
                 self.skipped_known[key] = (url, site.start_url)
                 return None
             self.skipped_known.pop(key, None)
+        if self.memory and self._rests(key, kind, via):
+            return None  # see spiders.revisit
         if kind in ("sitemap", "feed"):
             if self.budget_exhausted:
                 self.not_scheduled["index_after_budget"] += 1
@@ -348,6 +358,7 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
         if budgeted and kind == "page" and self.budget_exhausted:
             self.budget_hit = True
             self.seen.add(key)
+            self._note_child(key, kind, requested=False)
             self._skip(url, FetchFate.MAX_PAGES, info)
             return None
         self.seen.add(key)
@@ -387,6 +398,10 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
             # changed (a 304 is recorded as "not_modified").
             headers = known.conditional_headers()
             meta["nl_cond"] = True
+        elif self.memory and (revisit := self._revisit_headers(key)) is not None:
+            # A remembered listing, sitemap or feed: not parsed again if unchanged.
+            headers, meta["nl_mem"], meta["nl_cond"] = revisit or None, True, bool(revisit)
+        self._note_child(key, kind, requested=True)
         request = Request(
             url,
             callback=self.parse,
@@ -433,7 +448,14 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any):
         site = self.sites[response.meta["nl_start"]]
-        out = list(self._parse(response, site))
+        # The document whose requests are being made (see RevisitMixin._note_child).
+        self._parent = response.meta.get("nl_key") if 200 <= response.status < 300 else None
+        try:
+            out = list(self._parse(response, site))
+        finally:
+            self._parent = None
+        self._remember(response)
+        out += self._drain_walks(site)
         done = not response.meta.get("nl_followed")
         yield from self._gate(out, response.meta if done else None)
 
@@ -488,12 +510,19 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
             # Unchanged since the known fetch. The record carries the validators (the
             # known ones unless the 304 sent new ones) so the next known file keeps them.
             self.counts["not_modified"] += 1
-            known = self.known.get(key or "") or self.known.get(url_key(response.url))
-            if known is not None:
-                rec.etag = rec.etag or known.etag
-                rec.last_modified = rec.last_modified or known.last_modified
+            stored: KnownUrl | Remembered | None
+            if meta.get("nl_mem"):  # a remembered listing, sitemap or feed
+                stored = self.memory[key or ""]
+                rec.kind = stored.kind
+            else:
+                stored = self.known.get(key or "") or self.known.get(url_key(response.url))
+            if stored is not None:
+                rec.etag = rec.etag or stored.etag
+                rec.last_modified = rec.last_modified or stored.last_modified
             rec.reason = FetchFate.NOT_MODIFIED
             self._write(rec, key, response)
+            if meta.get("nl_mem"):
+                yield from self._unchanged(response, site)
             return
         if not 200 <= response.status < 300:
             rec.reason = FetchFate.http(response.status)
@@ -505,6 +534,12 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
             return
         if meta.get("nl_chain"):
             self.seen.add(url_key(response.url))  # reached via redirects: do not fetch again
+        if self._is_unchanged(response):  # the same body as last time: not parsed again
+            rec.kind = self.memory[key or ""].kind
+            rec.reason = FetchFate.NOT_MODIFIED
+            self._write(rec, key, response)
+            yield from self._unchanged(response, site)
+            return
         if "download_stopped" in response.flags:
             doc, body = "other", response.body
         else:
@@ -513,6 +548,7 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
             limit = meta.get("download_maxsize") or self.page_maxsize
             doc, body = sniff_payload(rec.content_type, response.body, limit=limit)
         kind = meta["nl_kind"]
+        meta["nl_doc"] = "leaf"  # what the page memory keeps of it (RevisitMixin)
         if doc == "too_large":
             rec.reason = FetchFate.TOO_LARGE
             self._write(rec, key, response)
@@ -520,6 +556,7 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
             # as received (gunzipped if it was a .gz)
             rec.body_path = self.crawl_dir.write_body(response.url, body)
             self._write(rec, key, response)
+            meta["nl_doc"] = "html"
             yield from self._expand_html(response, body, rec, site)
         elif doc in ("urlset", "sitemapindex") or (doc == "text" and kind == "sitemap"):
             rec.kind = "sitemap"
@@ -531,12 +568,14 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
                 root, entries, problem = read_sitemap(body, response.url)
             rec.reason = problem  # the entries read before a problem are still followed
             self._write(rec, key, response)
+            meta["nl_doc"] = "sitemap"
             if self._as_index(response, site):
                 yield from self._sitemap_entries(response, root, entries, site)
         elif doc in ("rss", "atom", "rdf"):
             rec.kind = "feed"
             entries, rec.reason = read_feed(body, response.url)
             self._write(rec, key, response)
+            meta["nl_doc"] = "feed"
             if self._as_index(response, site):
                 yield from self._feed_entries(response, entries, site)
         else:
@@ -582,6 +621,8 @@ class NewsSpider(RecordingMixin, DiscoveryMixin, scrapy.Spider):
             )
         elif reason not in (FetchFate.ROBOTS_DISALLOWED,):
             self.logger.info("fetch failed (%s): %s", reason, request.url)
+        else:
+            self.remember_skip(meta.get("nl_key"), info["url"], info)
         self._write(rec, meta.get("nl_key"))
         yield from self._gate([], meta)
 

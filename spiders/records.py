@@ -155,6 +155,7 @@ class RecordingMixin:
             ],
             "conditional_requests": self.counts["conditional_requests"],
             "not_modified": self.counts["not_modified"],
+            "memory": self.memory_summary(),
             "archive": (
                 {
                     "path": ARCHIVE_NAME,

@@ -124,10 +124,12 @@ def test_second_run_adds_nothing_and_downloads_no_article(data, wix_server):
     assert data["first"]["articles_new"] == len(data["articles"])
     second = data["second"]
     assert (second["articles_new"], second["articles_revised"], second["duplicates"]) == (0, 0, 0)
-    # Incremental: every stored article and recorded copy was known, so none was fetched.
-    assert second["skipped_known"] == len(data["articles"]) + data["first"]["duplicates"]
+    # Incremental: every stored article and recorded copy is known, so none was fetched;
+    # sitemaps and listings that did not change are not even parsed (the page memory), so
+    # only the known articles of those that did are counted as skipped.
+    assert second["skipped_known"] <= len(data["articles"]) + data["first"]["duplicates"]
     later = wix_server.requests[data["wix_requests_first"] :]
-    assert later, "listing pages, feeds and sitemaps are still read"
+    assert later, "feeds and sitemaps are still asked for"
     assert not [r.path for r in later if r.path.startswith("/post/")]
     assert {r.path for r in later} >= {"/", "/blog-feed.xml", "/robots.txt"}
     second_dups = data["duplicates"][data["duplicates"]["run_id"] == second["run_id"]]
