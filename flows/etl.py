@@ -16,11 +16,9 @@ import atexit
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +30,7 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from flows.children import CrawlCrashed, reset_frontier, wait_all
 from newsetl import crawldir, dedupe, interrupt, pipeline, revisit, urls
 from newsetl.config import parse_duration
 from newsetl.faults import crash_point
@@ -42,14 +41,6 @@ from newsetl.storage import Dataset
 # A crawl child killed from outside, or one that crashed, is worth one more try; a crawl
 # refused for its arguments is not.
 CRAWL_RETRIES = 1
-
-
-class CrawlCrashed(RuntimeError):
-    """The crawl child process died (signal, crash): transient, retried."""
-
-
-class CrawlRefused(ValueError):
-    """The crawl child refused its arguments: permanent, not retried."""
 
 
 def _retry_only_transient(task_, task_run, state) -> bool:  # noqa: ANN001 - Prefect's signature
@@ -178,7 +169,7 @@ def _start_crawler(cmd: list[str], env: dict[str, str], logger: Any) -> subproce
             logger.info("the pre-started crawler is gone (%s): starting a new one", exc)
             _end(proc)
         else:
-            proc.args = cmd  # what _wait_all reports: the crawl's arguments
+            proc.args = cmd  # what wait_all reports: the crawl's arguments
             logger.info("crawling with the pre-started crawler (pid %d)", proc.pid)
             interrupt.register_crawler(proc)
             return proc
@@ -283,12 +274,12 @@ def crawl(
             procs.append(proc)
     crash_point("crawl_running")
     try:
-        _wait_all(procs, timeout_s)
+        wait_all(procs, timeout_s)
     finally:
         for proc in procs:
             interrupt.unregister(proc)
         if frontier:
-            _reset_frontier(redis_url, frontier)
+            reset_frontier(redis_url, frontier)
     if n > 1:
         crawldir.merge_crawls(outs, out)
         crawldir.mark_crawl_attempt(control, out.name)
@@ -304,36 +295,6 @@ def crawl(
         stats.get("not_modified", 0),
     )
     return {"dir": str(out), "stats": stats}
-
-
-def _wait_all(procs: list[subprocess.Popen[bytes]], timeout_s: float | None) -> None:
-    """Wait for every crawler; raise CrawlRefused/CrawlCrashed for a failed one."""
-    deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    for proc in procs:
-        try:
-            proc.wait(timeout=None if deadline is None else max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            for p in procs:
-                p.kill()
-                p.wait()
-            raise CrawlCrashed(f"crawl did not finish within {timeout_s} s") from None
-    for proc in procs:
-        if proc.returncode == 2:
-            raise CrawlRefused(f"the crawler refused its arguments: {' '.join(proc.args[3:])}")
-        if proc.returncode < 0:
-            raise CrawlCrashed(f"crawl process killed by {signal.Signals(-proc.returncode).name}")
-        if proc.returncode != 0:
-            raise CrawlCrashed(f"crawl process failed with exit code {proc.returncode}")
-
-
-def _reset_frontier(redis_url: str | None, frontier: str) -> None:
-    """Delete a finished crawl's frontier keys from Redis (they never expire by themselves)."""
-    try:
-        from spiders.frontier import Frontier
-
-        Frontier(redis_url, frontier).reset()
-    except Exception as exc:  # noqa: BLE001 - leftover keys are harmless; say so
-        get_run_logger().warning("could not clear Redis frontier %s: %s", frontier, exc)
 
 
 @task(name="extract", cache_policy=NONE)

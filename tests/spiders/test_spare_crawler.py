@@ -250,8 +250,10 @@ def test_crawl_task_uses_the_spare(etl, wix_server, tmp_path: Path, monkeypatch,
 
 def test_crawl_task_reports_a_refusing_spare_as_before(etl, tmp_path: Path) -> None:
     """Exit code 2 from the spare is CrawlRefused, with the crawl's arguments."""
+    from flows import children
+
     etl.prestart_crawler()
-    with pytest.raises(etl.CrawlRefused, match=r"--max-pages 0 -- http://127\.0\.0\.1:1/"):
+    with pytest.raises(children.CrawlRefused, match=r"--max-pages 0 -- http://127\.0\.0\.1:1/"):
         etl.crawl.fn(["http://127.0.0.1:1/"], str(tmp_path / "w"), 0)
     assert etl._SPARE is None
 
