@@ -148,3 +148,58 @@ def redis_url(tmp_path_factory):
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)
+
+
+# -- running under pytest-xdist (`make test` runs `pytest -n auto`) -------------------------
+# Tests are handed to the workers a module at a time (a module's fixtures are built once),
+# except that every test using one expensive session fixture goes to the same worker, so
+# that fixture is built once in the whole run: see SHARED_SESSION_FIXTURES. The longest
+# work goes out first, so that no worker is left with a long test at the end: modules with
+# a test that declares a longer timeout than the default, then those with slow tests.
+SHARED_SESSION_FIXTURES = ("scraped",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist names each test's group in its node id
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for name in SHARED_SESSION_FIXTURES:
+            if name in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(name))
+                break
+    if hasattr(config, "workerinput"):  # an xdist worker: the order the work is handed out
+        slow: set[str] = set()
+        timeout: dict[str, float] = {}
+        for item in items:
+            scope = _scope_of(item)
+            if item.get_closest_marker("slow"):
+                slow.add(scope)
+            mark = item.get_closest_marker("timeout")
+            if mark is not None and mark.args:
+                timeout[scope] = max(timeout.get(scope, 0), float(mark.args[0]))
+        # Stable: among equals the collection order stays as it was.
+        items.sort(key=lambda it: (-timeout.get(_scope_of(it), 0), _scope_of(it) not in slow))
+
+
+def _scope_of(item) -> str:
+    """The work unit of ``item``, named as xdist names it (``ModuleOrGroup``)."""
+    groups = {
+        str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+        for m in item.iter_markers("xdist_group")
+    }
+    return "_".join(sorted(groups)) if groups else item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleOrGroup(LoadGroupScheduling):
+        """A work unit is an ``xdist_group`` if the test has one, else its module."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):
+                return nodeid.split("@")[-1]
+            return nodeid.split("::", 1)[0]
+
+    config.option.loadscopereorder = False  # keep the order chosen above
+    return ModuleOrGroup(config, log)
