@@ -27,7 +27,8 @@ def prefect_api() -> str:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # Each xdist worker starts its own, beside the other worker's tests: 240 s on a busy machine.
+    with prefect_test_harness(server_startup_timeout=240):
         yield PREFECT_API_URL.value()
 
 
