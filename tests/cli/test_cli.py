@@ -367,6 +367,7 @@ def test_two_runs_at_once_store_each_article_once(cli_env, wix_server, news_serv
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # a queued run must still be waiting 8 s on
 def test_runs_of_one_source_never_overlap(cli_env, wix_server, tmp_path):
     import threading
     import time

@@ -112,6 +112,7 @@ def _flow_run_states(home: Path) -> list[str]:
         return [row[0] for row in db.execute("select state_type from flow_run order by created")]
 
 
+@pytest.mark.serial  # times each stop
 @pytest.mark.timeout(600)
 def test_ctrl_c_and_sigterm_stop_fast_keep_the_work_and_the_next_run_goes_on(tmp_path):
     sitegen = _sitegen()

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import ROOT, newsetl_cmd
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # times the executors' start and stop
 
 
 class _Stall(BaseHTTPRequestHandler):

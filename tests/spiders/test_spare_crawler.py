@@ -91,6 +91,7 @@ def test_job_crawls_like_the_normal_mode(wix_server, tmp_path: Path) -> None:
             ).read_bytes()
 
 
+@pytest.mark.serial  # times the exit
 def test_eof_exits_at_once_without_crawling(tmp_path: Path) -> None:
     """The parent went away (EOF) or declined (an empty line): exit 0, silently, nothing
     written."""
