@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 
 from newsetl import dedupe
 from newsetl.dedupe import Candidate, DedupeIndex, fingerprints
-from newsetl.dedupe.fingerprints import _available_cpus
+from newsetl.settings import available_cpus
 from newsetl.urls import article_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -521,7 +521,7 @@ def _load() -> str:
 def run_scale(args: argparse.Namespace) -> int:
     sizes = [int(s) for s in args.scale.split(",") if s.strip()]
     results = []
-    print(f"scale: batches of {args.batch:,}, {_available_cpus()} cores, {_load()}", flush=True)
+    print(f"scale: batches of {args.batch:,}, {available_cpus()} cores, {_load()}", flush=True)
     for n in sizes:
         save = ["--save", args.save] if args.save else []  # --incremental can reuse the index
         r = _run_child(
@@ -708,7 +708,7 @@ def run_vs_datasketch(args: argparse.Namespace) -> int:
     print(
         f"vs datasketch {peer}: {n:,} synthetic texts (500-700 words, "
         f"{corpus.copies:,} edited copies), {perms} permutations, {k}-word shingles, best of "
-        f"{rep}; {_available_cpus()} cores, {_load()}",
+        f"{rep}; {available_cpus()} cores, {_load()}",
         flush=True,
     )
     # warm up both (permutation tables, numpy and hashlib first calls): not counted

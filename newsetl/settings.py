@@ -36,3 +36,11 @@ def default_config_path() -> Path:
         return Path(env).expanduser().resolve()
     root = project_root()
     return (root if root is not None else Path.cwd()) / "prefect.yaml"
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity on Linux), for sizing worker pools."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

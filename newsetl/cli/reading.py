@@ -21,6 +21,7 @@ from newsetl.cli.common import (
     check_source,
 )
 from newsetl.dates import parse_iso_utc
+from newsetl.settings import available_cpus
 
 
 def _extract_inputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
@@ -150,14 +151,6 @@ EXTRACT_BATCH = 4
 EXTRACT_PARALLEL_MIN = 8
 
 
-def default_jobs() -> int:
-    """Worker processes of ``newsetl extract``: the CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _outcomes(
     inputs: list[tuple[str, str | None]], jobs: int, when: str | None = None
 ) -> Iterator[Outcome]:
@@ -251,7 +244,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--fetched-at {args.fetched_at!r}: give 'file', 'now' or an ISO 8601 time"
         )
-    jobs = default_jobs() if args.jobs is None else args.jobs
+    jobs = available_cpus() if args.jobs is None else args.jobs
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1 (1: no worker processes)")
     failures: list[str] = []

@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import hashlib
 import multiprocessing
-import os
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from newsetl import interrupt
+from newsetl.settings import available_cpus
 
 # Defaults, chosen on benchmarks/dedupe.py (see its docstring for the figures).
 NUM_PERM = 128
@@ -334,13 +334,6 @@ _pool_workers = 0
 _pool_lock = threading.Lock()
 
 
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _executor(workers: int) -> ProcessPoolExecutor:
     """The shared worker pool (``forkserver``: safe from threads, e.g. Prefect's), reused
     across calls and shut down at exit or by ``shutdown_workers``."""
@@ -388,7 +381,7 @@ def fingerprint_arrays(
     chunks of ``PARALLEL_CHUNK``, at most two chunks per worker in flight.
     """
     if workers is None:
-        workers = _available_cpus() if len(texts) >= PARALLEL_MIN else 1
+        workers = available_cpus() if len(texts) >= PARALLEL_MIN else 1
     if workers <= 1 or len(texts) <= PARALLEL_CHUNK:
         return _fingerprint_arrays(texts, num_perm, shingle_size, seed)
     pool = _executor(workers)
