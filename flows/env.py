@@ -168,6 +168,8 @@ class EmbeddedServer:
         while time.monotonic() < deadline:
             if interrupt.requested():
                 return  # Ctrl-C while the server starts: the command stops without a run
+            if self.proc is None:  # a kept server, answering when it was attached
+                return
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"the temporary Prefect server exited with code {self.proc.returncode}; "
@@ -185,6 +187,46 @@ class EmbeddedServer:
     def stop(self) -> None:
         self._release_startup()
         stop_process(self.proc, 5)
+
+
+class KeptServer(EmbeddedServer):
+    """A temporary server that outlives the command for the next ones (``flows.keptserver``):
+    the one a previous command left, when it answers; else a new one, started now."""
+
+    def __init__(self, linger_s: float) -> None:  # noqa: D107 - not EmbeddedServer's start
+        import time
+
+        from flows import keptserver
+        from newsetl import interrupt
+
+        self.proc = None
+        self._startup_lock = None
+        url = keptserver.attach()
+        if url is None:
+            # One command at a time starts a server; the one waiting may then find it.
+            self._startup_lock = _startup_lock()
+            url = keptserver.attach()
+        if url is not None:
+            self._release_startup()
+        else:
+            deadline = time.monotonic() + 10
+            # A server that is shutting down holds the lease file until it is gone.
+            while not keptserver.take_lease() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.port = free_port()
+            url = f"http://127.0.0.1:{self.port}/api"
+            self.proc = keptserver.spawn(self.port, linger_s)
+            interrupt.keep_running(self.proc.pid)  # not killed by a forced stop either
+        self.api_url = url
+        os.environ["PREFECT_API_URL"] = self.api_url
+        os.environ.setdefault("PREFECT_UI_URL", "")
+        import atexit
+
+        atexit.register(self._release_startup)
+
+    def stop(self) -> None:
+        """The server stays up; only the start lock is let go."""
+        self._release_startup()
 
 
 def _die_with_parent_fn() -> Any:
@@ -226,7 +268,8 @@ def start_embedded_server() -> EmbeddedServer | None:
     """Start a temporary Prefect server for this process unless an API URL is known.
 
     Call after ``prepare_prefect_env`` (which picks up a running ``newsetl serve``) and
-    before Prefect is imported. ``NEWSETL_EMBEDDED_SERVER=prefect`` leaves the start to
+    before Prefect is imported. The server is kept for the next commands for
+    ``NEWSETL_PREFECT_LINGER`` (``flows.keptserver``; 0: stopped with this command). ``NEWSETL_EMBEDDED_SERVER=prefect`` leaves the start to
     Prefect itself, as it does when a flow is called from Python.
     """
     global _embedded
@@ -234,5 +277,8 @@ def start_embedded_server() -> EmbeddedServer | None:
         return _embedded
     if os.environ.get("PREFECT_API_URL") or os.environ.get("NEWSETL_EMBEDDED_SERVER") == "prefect":
         return None
-    _embedded = EmbeddedServer()
+    from flows.keptserver import linger_s
+
+    linger = linger_s()
+    _embedded = KeptServer(linger) if linger > 0 else EmbeddedServer()
     return _embedded

@@ -13,6 +13,7 @@ file is written. A spare not used is killed at exit (``discard_spare``).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,9 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from flows import early as early_start
 from flows.children import CrawlCrashed, reset_frontier, wait_all
+from flows.early import crawl_arguments, crawl_command, new_run_id
 from newsetl import crawldir, dedupe, interrupt, pipeline, revisit, urls
 from newsetl.config import parse_duration
 from newsetl.faults import crash_point
@@ -55,11 +59,7 @@ def _retry_only_transient(task_, task_run, state) -> bool:  # noqa: ANN001 - Pre
     return False
 
 
-def _crawl_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of crawl children."""
-    env = dict(os.environ if base is None else base)
-    env.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
-    return env
+_crawl_env = early_start.crawl_env
 
 
 # The spare crawler: (process, its env, the folder it runs in, the pid of its parent).
@@ -180,10 +180,6 @@ def _start_crawler(cmd: list[str], env: dict[str, str], logger: Any) -> subproce
     return proc
 
 
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-
-
 def _run_name() -> str:
     params = flow_run.parameters or {}
     name = params.get("source")
@@ -216,8 +212,12 @@ def crawl(
     crawlers: int = 1,
     revisit_after_s: float | None = None,
     memory_file: str | None = None,
+    early_handle: int | None = None,
 ) -> dict[str, Any]:
     """Run the Scrapy spider in child processes; return the crawl's folder and stats.
+
+    ``early_handle``: the crawl the command started before the flow run began
+    (``flows.early``), taken over on the first attempt; a retry starts a new one.
 
     ``known_file`` lists the article URLs earlier runs stored: the spider skips them
     unless a sitemap or feed says they changed, and asks conditionally when it does.
@@ -226,22 +226,29 @@ def crawl(
     """
     logger = get_run_logger()
     control = Path(work_dir)
+    early = early_start.claim(early_handle)
+    if early is not None:
+        # Started by the command while Prefect's server booted (flows/early.py).
+        logger.info(
+            "crawling %d start URL(s), at most %d pages: the crawl began %.1f s before this "
+            "task, while Prefect started (pid %d)",
+            len(start_urls),
+            max_pages,
+            early.ahead_s(),
+            early.proc.pid,
+        )
+        return _finish_crawl(control, early.attempt, [early.proc], timeout_s, None, None)
     out = crawldir.new_attempt(control)  # a retried crawl starts clean
-    args = ["--max-pages", str(max_pages)]
-    if not polite:
-        args.append("--no-delay")
-    if allow_offsite:
-        args.append("--allow-offsite")
-    if known_file:
-        args += ["--known", known_file]
-        if revisit_after_s:
-            args += ["--revisit-after", str(revisit_after_s)]
-    if memory_file:
-        args += ["--memory", memory_file]  # the page memory (newsetl.revisit)
-    for pattern in include or []:
-        args += ["--include", pattern]
-    for pattern in exclude or []:
-        args += ["--exclude", pattern]
+    args = crawl_arguments(
+        max_pages,
+        polite=polite,
+        allow_offsite=allow_offsite,
+        known_file=known_file,
+        revisit_after_s=revisit_after_s,
+        memory_file=memory_file,
+        include=include,
+        exclude=exclude,
+    )
     frontier = None
     if redis_url:
         # A fresh frontier per attempt: its seen-set would make a reused one fetch nothing.
@@ -263,7 +270,7 @@ def crawl(
     procs = []
     for d in outs:
         d.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "spiders.crawl", "--out", str(d), *args, "--", *start_urls]
+        cmd = crawl_command(d, args, start_urls)
         if n == 1:
             procs.append(_start_crawler(cmd, env, logger))
         else:
@@ -272,6 +279,22 @@ def crawl(
             )
             interrupt.register_crawler(proc)
             procs.append(proc)
+    return _finish_crawl(
+        control, out, procs, timeout_s, redis_url, frontier, outs if n > 1 else None
+    )
+
+
+def _finish_crawl(
+    control: Path,
+    out: Path,
+    procs: list[subprocess.Popen[bytes]],
+    timeout_s: float | None,
+    redis_url: str | None,
+    frontier: str | None,
+    parts: list[Path] | None = None,
+) -> dict[str, Any]:
+    """Wait for the crawl children, merge their folders (``parts``), return the stats."""
+    logger = get_run_logger()
     crash_point("crawl_running")
     try:
         wait_all(procs, timeout_s)
@@ -280,8 +303,8 @@ def crawl(
             interrupt.unregister(proc)
         if frontier:
             reset_frontier(redis_url, frontier)
-    if n > 1:
-        crawldir.merge_crawls(outs, out)
+    if parts:
+        crawldir.merge_crawls(parts, out)
         crawldir.mark_crawl_attempt(control, out.name)
     crash_point("crawl_done")
     crawldir.mark_crawl_finished(control, out.name)
@@ -307,7 +330,7 @@ def extract(work_dir: str, source_for: dict[str, str] | str, run_id: str) -> dic
     """
     crash_point("extract_start")
     pages, extraction, crawl_dir = pipeline.follow_crawl(
-        work_dir, source_for=source_for, run_id=run_id
+        work_dir, source_for=source_for, run_id=run_id, stop=interrupt.requested
     )
     crash_point("extract_done")
     get_run_logger().info(
@@ -459,9 +482,31 @@ def scrape(
         source_for: dict[str, str] | str = pipeline.check_partition_value(source)
     else:
         source_for = {urls.site_of(u): pipeline.default_source_name(u) for u in start_urls}
+    early = None
+    if crawlers == 1 and not redis_url:
+        early = early_start.take(
+            early_start.run_key(
+                {
+                    "start_urls": start_urls,
+                    "data_dir": ds.root,
+                    "source": source,
+                    "max_pages": max_pages,
+                    "polite": polite,
+                    "include": include,
+                    "exclude": exclude,
+                    "allow_offsite": allow_offsite,
+                    "incremental": incremental,
+                    "revisit_after_s": revisit_after_s,
+                }
+            )
+        )
     with (
         interrupt.on_force(_mark_cancelled(flow_run.get_id())),
-        ds.source_lock(source or "", wait=on_overlap == "queue") as state,
+        _early_owned(early),
+        # An early crawl already holds the source's run lock.
+        contextlib.nullcontext("free")
+        if early is not None
+        else ds.source_lock(source or "", wait=on_overlap == "queue") as state,
     ):
         if state == "busy":
             logger.warning(
@@ -489,10 +534,21 @@ def scrape(
             redis_url=redis_url,
             crawlers=crawlers,
             revisit_after_s=revisit_after_s,
+            early=early,
         )
         if interrupt.requested():
             return _cancelled(summary)
         return summary
+
+
+@contextlib.contextmanager
+def _early_owned(early: early_start.EarlyRun | None) -> Iterator[None]:
+    """The flow run owns the early crawl: stopped if still running, lock freed, at the end."""
+    try:
+        yield
+    finally:
+        if early is not None:
+            early_start.release(early)
 
 
 def _mark_cancelled(run_id: str | None) -> Any:
@@ -547,31 +603,43 @@ def _scrape_run(
     redis_url: str | None = None,
     crawlers: int = 1,
     revisit_after_s: float | None = None,
+    early: early_start.EarlyRun | None = None,
 ) -> dict[str, Any]:
     """The stages of one run, once any previous run of the source has finished."""
     logger = get_run_logger()
-    if crawlers == 1 and not redis_url:
+    if early is not None:
+        logger.info(
+            "taking over the crawl the command started %.1f s ago (run %s)",
+            early.ahead_s(),
+            early.run_id,
+        )
+    elif crawlers == 1 and not redis_url:
         # Its imports overlap with writing the known-articles file; the crawl task uses it.
         try:
             prestart_crawler()
         except OSError as exc:  # the crawl task starts its own then
             logger.warning("could not pre-start the crawler: %s", exc)
     near_duplicate_threshold = threshold
-    run_id = new_run_id()
-    known_file = (
-        crawldir.write_known(
-            ds.read("pages", columns=list(crawldir.KNOWN_COLUMNS)),
-            crawldir.work_root(state_dir()) / f"{run_id}.known.jsonl",
-        )
-        if incremental
-        else None
-    )
-    # The page memory of this data folder (memory_file None: none usable, a new dataset).
-    memory, memory_file = revisit.memory_of(state_dir(), ds.root, ds.generation())
     single = crawlers == 1 and not redis_url  # several crawlers keep no page memory
-    # The crawl's scratch folder lives in the state folder, not the data folder: a full data
-    # disk then fails the commit with a clear message instead of the crawl with a vague one.
-    work_dir = crawldir.work_root(state_dir()) / run_id
+    if early is not None:  # the same as below, done by the command before the flow run
+        run_id, known_file, work_dir = early.run_id, early.known_file, early.work_dir
+        memory, memory_file = early.memory, early.memory_file
+    else:
+        run_id = new_run_id()
+        known_file = (
+            crawldir.write_known(
+                ds.read("pages", columns=list(crawldir.KNOWN_COLUMNS)),
+                crawldir.work_root(state_dir()) / f"{run_id}.known.jsonl",
+            )
+            if incremental
+            else None
+        )
+        # The page memory of this data folder (memory_file None: none usable, a new dataset).
+        memory, memory_file = revisit.memory_of(state_dir(), ds.root, ds.generation())
+        # The crawl's scratch folder lives in the state folder, not the data folder: a full
+        # data disk then fails the commit with a clear message instead of the crawl with a
+        # vague one.
+        work_dir = crawldir.work_root(state_dir()) / run_id
     # Crawl and extraction run at the same time: the extract task follows the crawl's
     # folder and extracts each page as soon as it is written.
     crawling = crawl.submit(
@@ -587,6 +655,7 @@ def _scrape_run(
         crawlers=crawlers,
         revisit_after_s=revisit_after_s,
         memory_file=memory_file if incremental and single else None,
+        early_handle=early_start.hand_to_task(early) if early is not None else None,
     )
     extracting = extract.submit(str(work_dir), source_for, run_id)
     try:

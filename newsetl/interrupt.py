@@ -143,6 +143,15 @@ def register_child(proc: Any) -> None:
         _others.add(proc)
 
 
+_kept: set[int] = set()
+
+
+def keep_running(pid: int) -> None:
+    """A child that outlives the command (a kept Prefect server): never killed from here."""
+    with _lock:
+        _kept.add(pid)
+
+
 def unregister(proc: Any) -> None:
     with _lock:
         _crawlers.discard(proc)
@@ -188,7 +197,8 @@ def _force(signum: int, why: str) -> None:
         _send(proc, signal.SIGKILL)
     # And every other process this one started, however deep (worker pools, their fork
     # server): os._exit below would leave them running, holding the terminal's output.
-    for pid in process_tree(os.getpid())[1:]:
+    spared = set(_kept)
+    for pid in process_tree(os.getpid(), prune=spared)[1:]:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     if _committed is not None:
@@ -202,9 +212,10 @@ def _force(signum: int, why: str) -> None:
     os._exit(exit_code(signum))
 
 
-def process_tree(pid: int) -> list[int]:
+def process_tree(pid: int, prune: set[int] | None = None) -> list[int]:
     """``pid`` and all its live descendants (children, their children ...), from Linux's
-    /proc; just ``[pid]`` where there is no /proc."""
+    /proc, but for the processes of ``prune`` and theirs; just ``[pid]`` where there is
+    no /proc."""
     children: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
@@ -225,6 +236,8 @@ def process_tree(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
+        if prune and p in prune:
+            continue
         out.append(p)
         todo.extend(children.get(p, []))
     return out

@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -324,6 +325,7 @@ def follow_crawl(
     workers: int | None = None,
     poll_s: float = 0.01,
     timeout_s: float | None = None,
+    stop: Callable[[], object] | None = None,
 ) -> tuple[list[FetchedPage], Extraction, str]:
     """Extract the pages of a crawl while it runs; return its pages, their extraction and
     the folder they came from once the crawl says it finished.
@@ -332,6 +334,10 @@ def follow_crawl(
     folder: the same pages in the same order, the same fates, the same article rows. When
     the crawl starts over (a retry), everything read so far is dropped. Raises CrawlFailed
     when the crawl reports failure, TimeoutError after ``timeout_s`` without an end.
+
+    ``stop``: once it returns true (Ctrl-C), pages whose extraction has not finished are
+    left out of the result, as if they had not been fetched (the next run fetches them
+    again), so that a stop does not wait for a backlog of extraction.
     """
     control = Path(control_dir)
     if workers is None:
@@ -384,7 +390,12 @@ def follow_crawl(
             time.sleep(poll_s)
         assert state is not None
         outputs = dict(state.inline)
+        dropped: set[int] = set()
         for indices, fut in state.futures.items():
+            if stop is not None and not fut.done() and stop():
+                fut.cancel()
+                dropped.update(indices)
+                continue
             for i, out in zip(indices, fut.result(), strict=True):
                 outputs[i] = out
             extracted += len(indices)
@@ -392,10 +403,34 @@ def follow_crawl(
                 crash_point("extract_mid")
         for i in sorted(outputs):
             _take_output(state.result, i, state.pages[i], outputs[i], source_for, run_id)
+        if dropped:
+            log.warning(
+                "stopping: %d fetched page(s) not yet extracted are left out of this run "
+                "(the next run fetches them again)",
+                len(dropped),
+            )
+            pages, result = _leave_out(state.pages, state.result, dropped)
+            return pages, result, str(state.dir)
         return state.pages, state.result, str(state.dir)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_out(
+    pages: list[FetchedPage], result: Extraction, dropped: set[int]
+) -> tuple[list[FetchedPage], Extraction]:
+    """``pages`` and ``result`` without the pages of ``dropped`` (indices renumbered)."""
+    new_index: dict[int, int] = {}
+    kept: list[FetchedPage] = []
+    for i, page in enumerate(pages):
+        if i not in dropped:
+            new_index[i] = len(kept)
+            kept.append(page)
+    articles = [{**a, "_page": new_index[a["_page"]]} for a in result.articles]
+    fates = {new_index[i]: f for i, f in result.fates.items() if i in new_index}
+    evidence = {new_index[i]: e for i, e in result.evidence.items() if i in new_index}
+    return kept, Extraction(articles=articles, fates=fates, evidence=evidence)
 
 
 def _source_of(url: str, source_for: dict[str, str]) -> str:

@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ["NEWSETL_HOME"] = tempfile.mkdtemp(prefix="newsetl-test-home-")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PREFECT_API_URL", None)
+# Commands' temporary Prefect servers stop with them (tests/flows/test_keptserver.py checks
+# the kept server users get by default).
+os.environ["NEWSETL_PREFECT_LINGER"] = "0"
 
 
 @pytest.fixture(scope="session")

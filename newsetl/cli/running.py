@@ -26,7 +26,10 @@ from newsetl.cli.common import (
 )
 
 
-def _prepare_prefect(args: argparse.Namespace) -> None:
+def _prepare_prefect(args: argparse.Namespace, early: dict[str, Any] | None = None) -> None:
+    """Prefect's environment and, when no API is known, a temporary server booting on the
+    other core; with ``early`` (the flow parameters of an ad hoc scrape), the crawl starts
+    now too (``flows.early``), before Prefect is imported."""
     from flows.env import prepare_prefect_env, start_embedded_server
 
     if getattr(args, "quiet", False):
@@ -35,6 +38,10 @@ def _prepare_prefect(args: argparse.Namespace) -> None:
     prepare_prefect_env()
     # No server known: start a temporary one now, so it boots while Prefect is imported.
     start_embedded_server()
+    if early is not None and os.environ.get("NEWSETL_EARLY_CRAWL", "1") != "0":
+        from flows import early as early_start
+
+        early_start.start(early)
     _console_without_tracebacks()
 
 
@@ -78,22 +85,35 @@ def _console_without_tracebacks() -> None:
 
 
 def _run_flow(params: dict[str, Any]) -> dict[str, Any]:
+    from flows import early as early_start
     from flows.env import start_embedded_server
-    from flows.etl import scrape
     from newsetl import interrupt
 
-    server = start_embedded_server()
-    if server is not None:
-        server.wait_ready()
-    if interrupt.requested():
-        return {"interrupted": interrupt.signal_name()}
-    state = scrape(**params, return_state=True)
+    try:
+        from flows.etl import scrape
+
+        server = start_embedded_server()
+        if server is not None:
+            server.wait_ready()
+        if interrupt.requested():
+            return _stopped_early(early_start.abandon())
+        state = scrape(**params, return_state=True)
+    finally:
+        # A crawl started ahead that the flow run did not take over (it failed to start,
+        # Ctrl-C while Prefect started): stopped and cleaned up, nothing stored.
+        dropped = early_start.abandon()
     if state.is_cancelled() and interrupt.requested():
         # Stopped by Ctrl-C/SIGTERM: the state carries what the run kept (None when it was
         # stopped before its crawl began).
         kept = state.result(raise_on_failure=False)
-        return kept if isinstance(kept, dict) else {"interrupted": interrupt.signal_name()}
+        return kept if isinstance(kept, dict) else _stopped_early(dropped)
     return state.result()
+
+
+def _stopped_early(dropped_pages: int) -> dict[str, Any]:
+    from newsetl import interrupt
+
+    return {"interrupted": interrupt.signal_name(), "dropped_pages": dropped_pages}
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -141,8 +161,15 @@ def interrupted_exit(summary: dict[str, Any] | None) -> int:
             "(the articles stored are not downloaded again)",
             file=sys.stderr,
         )
+    elif summary and summary.get("dropped_pages"):
+        print(
+            f"newsetl: stopped by {name} while Prefect started: nothing was stored (the "
+            f"{summary['dropped_pages']} pages fetched meanwhile are dropped); run the same "
+            "command again",
+            file=sys.stderr,
+        )
     else:
-        print(f"newsetl: stopped by {name} before anything was fetched", file=sys.stderr)
+        print(f"newsetl: stopped by {name} before anything was stored", file=sys.stderr)
     return interrupt.exit_code(interrupt.requested() or signal.SIGINT)
 
 
@@ -178,24 +205,23 @@ def scrape_summary(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--crawlers above 1 needs a Redis: pass --redis-url redis://HOST:6379/0")
     # The data folder last: it is created by the check, so only once the rest is right.
     data_dir = check_data_dir(args.data_dir)
-    _prepare_prefect(args)
-    return _run_flow(
-        {
-            "start_urls": urls,
-            "source": source,
-            "data_dir": data_dir,
-            "max_pages": args.max_pages,
-            "polite": not args.no_delay,
-            "include": args.include or None,
-            "exclude": args.exclude or None,
-            "allow_offsite": args.allow_offsite,
-            "incremental": not args.full,
-            "on_overlap": args.on_overlap,
-            "crawlers": args.crawlers,
-            "redis_url": args.redis_url,
-            "revisit_after": args.revisit_after,
-        }
-    )
+    params = {
+        "start_urls": urls,
+        "source": source,
+        "data_dir": data_dir,
+        "max_pages": args.max_pages,
+        "polite": not args.no_delay,
+        "include": args.include or None,
+        "exclude": args.exclude or None,
+        "allow_offsite": args.allow_offsite,
+        "incremental": not args.full,
+        "on_overlap": args.on_overlap,
+        "crawlers": args.crawlers,
+        "redis_url": args.redis_url,
+        "revisit_after": args.revisit_after,
+    }
+    _prepare_prefect(args, early=params)
+    return _run_flow(params)
 
 
 def _load_config(args: argparse.Namespace):  # noqa: ANN202
