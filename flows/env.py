@@ -8,7 +8,9 @@ that points it at newsetl's state folder, or at a Prefect API server (a running
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +284,26 @@ def start_embedded_server() -> EmbeddedServer | None:
     linger = linger_s()
     _embedded = KeptServer(linger) if linger > 0 else EmbeddedServer()
     return _embedded
+
+
+@contextlib.contextmanager
+def heartbeats_off() -> Iterator[None]:
+    """Flow runs started within the block send no heartbeats, unless the user set
+    ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` (environment or Prefect profile).
+
+    Prefect 3.9's engine waits up to 1 s at the end of every sync flow run for its
+    heartbeat thread to wake from its one-second sleeps. Used where the process that runs
+    the flow is the one a crash would end anyway: serve's warm executors (whose runner
+    marks a run Crashed when its executor dies) and an ad hoc ``newsetl scrape`` (which
+    marks its run Cancelled on a forced stop, and whose user sees it end).
+    """
+    from prefect.context import SettingsContext, get_settings_context
+    from prefect.settings import Settings
+
+    settings = Settings()
+    if "heartbeat_frequency" in settings.flows.model_fields_set:  # the user's choice
+        yield
+        return
+    settings = settings.copy_with_update(updates={"flows.heartbeat_frequency": None})
+    with SettingsContext(profile=get_settings_context().profile, settings=settings):
+        yield

@@ -58,7 +58,8 @@ def prefect_runs(limit: int = MAX_RUNS) -> list[dict[str, Any]] | None:
 
     Returns None (never raises) when no Prefect API can be asked quickly: only an API named
     by ``PREFECT_API_URL`` (or a local server started by ``newsetl serve``, which
-    ``prepare_prefect_env`` finds) is asked, so no temporary server is ever started. The
+    ``prepare_prefect_env`` finds, or the temporary server an ad hoc command kept) is
+    asked, so no temporary server is ever started. The
     reason is left in ``flows.runs.last_prefect_reason``.
     """
     global last_prefect_reason
@@ -71,6 +72,13 @@ def prefect_runs(limit: int = MAX_RUNS) -> list[dict[str, Any]] | None:
     except OSError as exc:
         log.debug("could not prepare the Prefect environment: %s", exc)
     api_url = os.environ.get("PREFECT_API_URL", "").strip()
+    if not api_url:
+        # A temporary server an ad hoc command kept for the next one (flows/keptserver.py).
+        from flows.keptserver import attach
+
+        api_url = attach() or ""
+        if api_url:
+            os.environ["PREFECT_API_URL"] = api_url
     if not api_url:
         _no_runs(
             "PREFECT_API_URL is not set and no `newsetl serve` server is running "

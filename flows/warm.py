@@ -18,7 +18,7 @@ near-duplicate index it keeps for the next run: ``newsetl.dedupe.keep_indexes``)
 process that lives for months does not carry what a large run left behind.
 
 Flow-run heartbeats are off in executors unless the user set
-``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` (environment or Prefect profile): Prefect 3.9's engine
+``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` (``flows.env.heartbeats_off``): Prefect 3.9's engine
 waits up to 1 s at the end of every run for its heartbeat thread to wake, and the runner
 already marks a run Crashed when its executor dies.
 
@@ -85,10 +85,10 @@ def _warm_up() -> Any:
 
 def _run_one(etl: Any, flow_run: Any, run_env: dict[str, str | None]) -> int:
     """Run one flow run with Prefect's engine; return the exit code a process would have."""
-    from prefect.context import SettingsContext, get_settings_context
     from prefect.engine import handle_engine_signals
     from prefect.flow_engine import run_flow
-    from prefect.settings import Settings
+
+    from flows.env import heartbeats_off
 
     for key, value in run_env.items():
         if key in _ONE_SHOT_ENV:
@@ -99,11 +99,8 @@ def _run_one(etl: Any, flow_run: Any, run_env: dict[str, str | None]) -> int:
             os.environ[key] = value
     # The runner calls the hooks itself, as for the processes it spawns.
     os.environ["PREFECT__ENABLE_CANCELLATION_AND_CRASHED_HOOKS"] = "false"
-    settings = Settings()
-    if "heartbeat_frequency" not in settings.flows.model_fields_set:  # not set by the user
-        settings = settings.copy_with_update(updates={"flows.heartbeat_frequency": None})
     try:
-        with SettingsContext(profile=get_settings_context().profile, settings=settings):
+        with heartbeats_off():
             with handle_engine_signals(flow_run.id):
                 run_flow(etl.scrape, flow_run=flow_run)
     except SystemExit as exc:  # handle_engine_signals ends a process this way

@@ -86,7 +86,7 @@ def _console_without_tracebacks() -> None:
 
 def _run_flow(params: dict[str, Any]) -> dict[str, Any]:
     from flows import early as early_start
-    from flows.env import start_embedded_server
+    from flows.env import heartbeats_off, start_embedded_server
     from newsetl import interrupt
 
     try:
@@ -97,7 +97,8 @@ def _run_flow(params: dict[str, Any]) -> dict[str, Any]:
             server.wait_ready()
         if interrupt.requested():
             return _stopped_early(early_start.abandon())
-        state = scrape(**params, return_state=True)
+        with heartbeats_off():
+            state = scrape(**params, return_state=True)
     finally:
         # A crawl started ahead that the flow run did not take over (it failed to start,
         # Ctrl-C while Prefect started): stopped and cleaned up, nothing stored.

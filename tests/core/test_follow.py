@@ -117,3 +117,31 @@ def test_a_follower_gives_up_after_its_timeout(tmp_path):
     control.mkdir()
     with pytest.raises(TimeoutError, match="did not finish"):
         pipeline.follow_crawl(control, source_for="s", run_id="r", timeout_s=0.3)
+
+
+def test_a_stop_leaves_out_the_pages_not_yet_extracted_and_keeps_the_rest_whole(
+    tmp_path, wix_server, news_server, monkeypatch
+):
+    """Ctrl-C (``stop`` true): the follower does not wait for the extraction backlog. The
+    pages it drops are gone from the result as if never fetched; what it keeps is exactly
+    what extracting those pages gives, with page indices that still match."""
+    monkeypatch.setattr(pipeline, "STREAM_POOL_AFTER", 2)
+    control = tmp_path / "work"
+    attempt = control / "attempt-1"
+    attempt.mkdir(parents=True)
+    crawldir.mark_crawl_attempt(control, attempt.name)
+    crawl(attempt, [wix_server.url + "/", news_server.url + "/"])
+    crawldir.mark_crawl_finished(control, attempt.name)
+    all_pages, _ = crawldir.read_crawl(attempt)
+    # The pool's workers are still starting when the follower looks: its batches are not done.
+    pages, extraction, _ = pipeline.follow_crawl(
+        control, source_for="s", run_id="r", workers=2, stop=lambda: True
+    )
+    assert 0 < len(pages) < len(all_pages)
+    assert [p.url for p in pages] == [p.url for p in all_pages if p.url in {q.url for q in pages}]
+    assert set(extraction.fates) == set(range(len(pages)))  # every kept page has its fate
+    alone = pipeline.extract_pages(pages, attempt, source_for="s", run_id="r", workers=1)
+    assert extraction.fates == alone.fates
+    assert _rows(extraction) == _rows(alone)
+    for row in extraction.articles:
+        assert pages[row["_page"]].url == row["url"] or pages[row["_page"]].final_url == row["url"]

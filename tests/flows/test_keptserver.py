@@ -77,6 +77,19 @@ def test_the_next_command_uses_the_kept_server_which_stops_once_idle(news_server
     assert second.returncode == 0, second.stderr[-3000:]
     assert json.loads(info_path.read_text()) == info, "the second command started its own server"
 
+    # `newsetl status` reads the runs from it (it starts no server of its own).
+    status = subprocess.run(
+        newsetl_cmd("status", "--data-dir", str(tmp_path / "data")),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert status.returncode == 0, status.stderr[-2000:]
+    assert "Completed" in status.stdout or "COMPLETED" in status.stdout, status.stdout[-2000:]
+    assert json.loads(info_path.read_text()) == info
+
     # A command still using it (its shared lease) keeps it up past the idle time.
     with open(home / "prefect-temporary.lease", "a+b") as lease:
         fcntl.flock(lease.fileno(), fcntl.LOCK_SH)
@@ -90,7 +103,12 @@ def test_the_next_command_uses_the_kept_server_which_stops_once_idle(news_server
 
     with sqlite3.connect(home / "prefect" / "prefect.db") as db:
         states = [r[0] for r in db.execute("select state_type from flow_run order by created")]
+        tasks = sorted(r[0].rsplit("-", 1)[0] for r in db.execute("select name from task_run"))
+        artifacts = db.execute("select count(*) from artifact where type = 'markdown'").fetchone()
     assert states == ["COMPLETED", "COMPLETED"]  # one database, both runs recorded
+    # Each run's crawl began before Prefect was up and was taken over: every task recorded.
+    assert tasks == sorted(["crawl", "extract", "deduplicate", "write"] * 2)
+    assert artifacts == (2,)
 
     # Nothing kept: a third command starts a new one, which stops with it under linger 0.
     third = _scrape(_env(home, "0"), news_server.url + "/", tmp_path / "data")
