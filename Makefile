@@ -71,8 +71,8 @@ bench-dedupe: setup ## deduplication quality and scale
 	$(BIN)/python benchmarks/dedupe.py --quality --scale 10000,100000,1000000 --batch 20000 --incremental 1000000
 	$(BIN)/python benchmarks/dedupe_stored.py --articles 1000000
 
-bench-crawl: setup ## first and incremental runs on a local 1,000-article site vs a trafilatura pipeline
-	$(BIN)/python benchmarks/crawl.py --articles 1000
+bench-crawl: setup ## the speed targets in one table: crawls of a 1,000-article site, extract, the index at 1M
+	$(BIN)/python benchmarks/speed.py --articles 1000 --index-articles 1000000
 
 bench-realsite: setup ## real dev-set articles served as a site (sitemap, listing), crawled by newsetl scrape
 	$(BIN)/python benchmarks/realsite.py

@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -173,6 +174,7 @@ def run_commands(args: argparse.Namespace) -> int:
             str(n),
         ]
     print(f"whole commands, best of {args.repeat}; load average {os.getloadavg()[0]:.2f}")
+    figures: dict[str, Any] = {}
     for name in args.sets:
         listing = devset_listing(name, shared)
         if listing is None:
@@ -194,6 +196,17 @@ def run_commands(args: argparse.Namespace) -> int:
             f"{'CPU s':>6} {'x CPU':>6} {'max RSS MB':>10} {'tree RSS MB':>11} "
             f"{'tree PSS MB':>11} {'records':>7}"
         )
+        figures[name] = {
+            "pages": pages,
+            "commands": {
+                system: {
+                    **r,
+                    "pages_per_s": pages / r["wall_s"],
+                    "x_trafilatura": pages / r["wall_s"] / peer,
+                }
+                for system, r in best.items()
+            },
+        }
         for system, r in best.items():
             rate = pages / r["wall_s"]
             print(
@@ -203,6 +216,9 @@ def run_commands(args: argparse.Namespace) -> int:
                 f"{int(r['records']):>7}"
             )
     print(f"load average {os.getloadavg()[0]:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+        print(f"figures written to {args.json}")
     return 0
 
 
@@ -214,6 +230,7 @@ def main() -> None:
     p.add_argument("--profile", action="store_true")
     p.add_argument("--save", type=Path)
     p.add_argument("--commands", action="store_true", help="whole commands on the dev sets")
+    p.add_argument("--json", type=Path, help="with --commands: also write the figures here")
     p.add_argument(
         "--jobs",
         type=lambda v: [int(x) for x in v.split(",")],

@@ -107,3 +107,47 @@ def test_benchmark_scheduled_smoke(prefect_api: str, tmp_path: Path) -> None:
     targets = {t["target"] for t in figures["targets"]}
     assert f"{system} run 2 >= 10x faster than run 1, 0 article downloads" in targets
     assert "newsetl peak RSS < 1 GB" in targets
+
+
+def test_the_speed_table_checks_each_target_on_the_figures_of_one_run() -> None:
+    """benchmarks/speed.py's table: the ratios and verdicts come from the rows given."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import speed
+    finally:
+        sys.path.remove(str(BENCH))
+
+    def row(system, run, wall, aps=0.0, downloads=0, first=None, rss=300.0):
+        return {
+            "system": system,
+            "run": run,
+            "wall_s": wall,
+            "articles_per_s": aps,
+            "article_downloads": downloads,
+            "first_request_s": first,
+            "peak_rss_mb": rss,
+        }
+
+    rows = [
+        row("trafilatura seq.", "run 1", 10.0, aps=100.0, rss=100),
+        row("newsetl (embedded)", "run 1 (cold)", 8.0, aps=160.0, downloads=1000, first=1.2),
+        row("newsetl (embedded)", "run 2 (warm)", 2.0, first=0.7),
+        row("newsetl (embedded)", "run 2 (warm, no kept server)", 5.0, first=1.7),
+        row("newsetl (scheduled: serve)", "run 1 (cold)", 6.0, downloads=1000),
+        row("newsetl (scheduled: serve)", "run 2 (warm)", 0.5),
+        row("newsetl (scheduled: serve)", "run 3 (warm)", 0.7, downloads=1),
+    ]
+    got = {t: (m, ok) for t, m, ok in speed.crawl_targets({"rows": rows})}
+    first_run = next(v for k, v in got.items() if k.startswith("scrape run 1"))
+    assert first_run[1] is True and first_run[0].startswith("1.60x")
+    assert got["first request within 1.5 s of the command's start"][1] is False  # 1.7 s
+    second = next(v for k, v in got.items() if k.startswith("scrape run 2"))
+    assert second[1] is False and second[0].startswith("4.0x")  # 8 s -> 2 s
+    serve = next(v for k, v in got.items() if k.startswith("serve: warm runs"))
+    assert serve[1] is False  # 8.6x at worst, and one article downloaded
+    assert got["newsetl peak RSS < 1 GB"] == ("300 MB", True)
+
+    index = {"articles": 1000, "adhoc": [{"index_s": 2.5}], "warm": [{"index_s": 9.0}] * 1}
+    index["warm"] += [{"index_s": 0.4}, {"index_s": 1.2}, {"index_s": 9.0}]
+    verdicts = [ok for _, _, ok in speed.index_targets(index)]
+    assert verdicts == [True, False]
