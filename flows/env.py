@@ -226,6 +226,14 @@ class KeptServer(EmbeddedServer):
 
         atexit.register(self._release_startup)
 
+    def _wait(self, timeout_s: float) -> None:
+        from flows import keptserver
+
+        # Normally held since before the start; taken now if a dying server held it then.
+        keptserver.take_lease()
+        super()._wait(timeout_s)
+        keptserver.take_lease()
+
     def stop(self) -> None:
         """The server stays up; only the start lock is let go."""
         self._release_startup()
