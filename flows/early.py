@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -83,6 +84,19 @@ def crawl_command(out: Path, args: list[str], start_urls: list[str]) -> list[str
     return [sys.executable, "-m", "spiders.crawl", "--out", str(out), *args, "--", *start_urls]
 
 
+# A crawler that imports Scrapy, then waits for its arguments on stdin (``send_job``).
+SPARE_COMMAND = [sys.executable, "-m", "spiders.crawl", "--wait-for-job"]
+
+
+def send_job(proc: subprocess.Popen[bytes], cmd: list[str]) -> None:
+    """Give a crawler started as ``SPARE_COMMAND`` the job of ``cmd`` (a ``crawl_command``);
+    OSError (a broken pipe) when it has died since."""
+    assert proc.stdin is not None
+    proc.stdin.write((json.dumps(cmd[3:]) + "\n").encode())
+    proc.stdin.close()
+    proc.args = cmd  # what a failure reports: the crawl's arguments
+
+
 def run_key(params: dict[str, Any]) -> tuple[Any, ...]:
     """What must be equal for a flow run to take over an early crawl: every parameter
     that changes what is crawled or where it is stored."""
@@ -114,7 +128,6 @@ class EarlyRun:
     proc: subprocess.Popen[bytes]
     started: float  # time.monotonic() when the crawl child was started
     locks: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
-    claimed: bool = False  # by the flow's crawl task
 
     def ahead_s(self) -> float:
         return time.monotonic() - self.started
@@ -161,7 +174,7 @@ def start(params: dict[str, Any]) -> EarlyRun | None:
     # The crawler first: it imports Scrapy (~0.4 s) while the known-articles file is
     # written, then reads its arguments from stdin (spiders/crawl.py --wait-for-job).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "spiders.crawl", "--wait-for-job"],
+        SPARE_COMMAND,
         env=crawl_env(),
         stdin=subprocess.PIPE,
         **interrupt.own_group_kwargs(),
@@ -224,18 +237,14 @@ def _prepare(
             include=params.get("include"),
             exclude=params.get("exclude"),
         )
-        cmd = crawl_command(attempt, args, start_urls)
-        assert proc.stdin is not None
         try:
-            proc.stdin.write((json.dumps(cmd[3:]) + "\n").encode())
-            proc.stdin.close()
+            send_job(proc, crawl_command(attempt, args, start_urls))
         except OSError:  # the crawler died as it started: the flow starts its own
             shutil.rmtree(work_dir, ignore_errors=True)
             if known_file:
                 Path(known_file).unlink(missing_ok=True)
             locks.close()
             return None
-        proc.args = cmd  # what a failure reports: the crawl's arguments
     except BaseException:
         locks.close()
         raise
@@ -279,10 +288,7 @@ def claim(handle: int | None) -> EarlyRun | None:
     (the crawl then starts anew) or for an unknown handle."""
     if handle is None:
         return None
-    early = _taken.pop(handle, None)
-    if early is not None:
-        early.claimed = True
-    return early
+    return _taken.pop(handle, None)
 
 
 def release(early: EarlyRun) -> None:
@@ -296,7 +302,7 @@ def _stop(proc: subprocess.Popen[bytes], grace_s: float = 3.0) -> None:
     interrupt.unregister(proc)
     if proc.poll() is None:
         with contextlib.suppress(OSError):
-            proc.send_signal(2)  # SIGINT: Scrapy's graceful stop
+            proc.send_signal(signal.SIGINT)  # Scrapy's graceful stop
         try:
             proc.wait(timeout=grace_s)
         except subprocess.TimeoutExpired:
@@ -322,7 +328,3 @@ def abandon() -> int:
         Path(early.known_file).unlink(missing_ok=True)
     early.locks.close()
     return fetched
-
-
-def pending() -> EarlyRun | None:
-    return _current

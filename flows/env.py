@@ -279,8 +279,9 @@ def start_embedded_server() -> EmbeddedServer | None:
 
     Call after ``prepare_prefect_env`` (which picks up a running ``newsetl serve``) and
     before Prefect is imported. The server is kept for the next commands for
-    ``NEWSETL_PREFECT_LINGER`` (``flows.keptserver``; 0: stopped with this command). ``NEWSETL_EMBEDDED_SERVER=prefect`` leaves the start to
-    Prefect itself, as it does when a flow is called from Python.
+    ``NEWSETL_PREFECT_LINGER`` (``flows.keptserver``; 0: stopped with this command).
+    ``NEWSETL_EMBEDDED_SERVER=prefect`` leaves the start to Prefect itself, as it does
+    when a flow is called from Python.
     """
     global _embedded
     if _embedded is not None:

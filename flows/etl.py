@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -65,7 +63,6 @@ _crawl_env = early_start.crawl_env
 # The spare crawler: (process, its env, the folder it runs in, the pid of its parent).
 _SPARE: tuple[subprocess.Popen[bytes], dict[str, str], str, int] | None = None
 _SPARE_LOCK = threading.Lock()
-_SPARE_COMMAND = [sys.executable, "-m", "spiders.crawl", "--wait-for-job"]
 
 
 def _same_env(a: dict[str, str], b: dict[str, str]) -> bool:
@@ -123,7 +120,10 @@ def prestart_crawler(env: dict[str, str] | None = None) -> None:
         # In a process group of its own: Ctrl-C in the terminal reaches the command, which
         # then stops the crawl gracefully (newsetl.interrupt), not every process at once.
         proc = subprocess.Popen(
-            _SPARE_COMMAND, env=env, stdin=subprocess.PIPE, **interrupt.own_group_kwargs()
+            early_start.SPARE_COMMAND,
+            env=env,
+            stdin=subprocess.PIPE,
+            **interrupt.own_group_kwargs(),
         )
         interrupt.register_child(proc)
         _SPARE = (proc, env, os.getcwd(), os.getpid())
@@ -161,15 +161,12 @@ def _start_crawler(cmd: list[str], env: dict[str, str], logger: Any) -> subproce
     a usable one, else a new process."""
     proc = _take_spare(env)
     if proc is not None:
-        assert proc.stdin is not None
         try:
-            proc.stdin.write((json.dumps(cmd[3:]) + "\n").encode())
-            proc.stdin.close()
+            early_start.send_job(proc, cmd)
         except OSError as exc:  # BrokenPipeError: it died since
             logger.info("the pre-started crawler is gone (%s): starting a new one", exc)
             _end(proc)
         else:
-            proc.args = cmd  # what wait_all reports: the crawl's arguments
             logger.info("crawling with the pre-started crawler (pid %d)", proc.pid)
             interrupt.register_crawler(proc)
             return proc

@@ -59,8 +59,8 @@ def prefect_runs(limit: int = MAX_RUNS) -> list[dict[str, Any]] | None:
     Returns None (never raises) when no Prefect API can be asked quickly: only an API named
     by ``PREFECT_API_URL`` (or a local server started by ``newsetl serve``, which
     ``prepare_prefect_env`` finds, or the temporary server an ad hoc command kept) is
-    asked, so no temporary server is ever started. The
-    reason is left in ``flows.runs.last_prefect_reason``.
+    asked, so no temporary server is ever started. The reason is left in
+    ``flows.runs.last_prefect_reason``.
     """
     global last_prefect_reason
     last_prefect_reason = None
