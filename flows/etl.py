@@ -327,7 +327,7 @@ def extract(work_dir: str, source_for: dict[str, str] | str, run_id: str) -> dic
     """
     crash_point("extract_start")
     pages, extraction, crawl_dir = pipeline.follow_crawl(
-        work_dir, source_for=source_for, run_id=run_id, stop=interrupt.requested
+        work_dir, source_for=source_for, run_id=run_id, stop=interrupt.out_of_time
     )
     crash_point("extract_done")
     get_run_logger().info(

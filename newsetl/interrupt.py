@@ -31,6 +31,7 @@ from typing import Any
 
 _lock = threading.Lock()
 _signum: int | None = None
+_signalled_at: float | None = None  # time.monotonic() of the first signal
 # Child processes to stop: crawlers get one SIGINT on the first signal; all get SIGKILL on
 # a forced stop.
 _crawlers: set[Any] = set()
@@ -46,6 +47,18 @@ def exit_code(signum: int) -> int:
 def requested() -> int | None:
     """The signal that asked this process to stop, or None."""
     return _signum
+
+
+def _stop_timeout_s() -> float:
+    return float(os.environ.get("NEWSETL_STOP_TIMEOUT", "4.5"))
+
+
+def out_of_time() -> bool:
+    """A stop was asked and the share of ``NEWSETL_STOP_TIMEOUT`` for finishing work in
+    hand (40 %) has passed: what is not done by now is left for the next run, so that the
+    commit still fits in the stop's bound."""
+    at = _signalled_at
+    return at is not None and time.monotonic() - at >= 0.4 * _stop_timeout_s()
 
 
 def signal_name(signum: int | None = None) -> str:
@@ -256,11 +269,12 @@ def _quietly(callback: Callable[[], None]) -> None:
 
 
 def _handler(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
-    global _signum
+    global _signum, _signalled_at
     with _lock:
         first = _signum is None
         if first:
             _signum = signum
+            _signalled_at = time.monotonic()
         crawlers = list(_crawlers)
     if not first:
         # A second signal while the stop is under way: stop at once.
@@ -269,12 +283,12 @@ def _handler(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler 
         ).start()
         return
     _say(
-        f"{signal_name(signum)}: stopping the crawl; the pages already fetched are being "
-        "stored (send it again to stop at once)"
+        f"{signal_name(signum)}: stopping the crawl and storing what it fetched, within "
+        "a few seconds (send it again to stop at once)"
     )
     for proc in crawlers:
         _send(proc, signal.SIGINT)
-    timeout = float(os.environ.get("NEWSETL_STOP_TIMEOUT", "4.5"))
+    timeout = _stop_timeout_s()
 
     def watchdog() -> None:
         if not _finished.wait(timeout):

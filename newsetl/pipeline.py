@@ -335,9 +335,10 @@ def follow_crawl(
     the crawl starts over (a retry), everything read so far is dropped. Raises CrawlFailed
     when the crawl reports failure, TimeoutError after ``timeout_s`` without an end.
 
-    ``stop``: once it returns true (Ctrl-C), pages whose extraction has not finished are
-    left out of the result, as if they had not been fetched (the next run fetches them
-    again), so that a stop does not wait for a backlog of extraction.
+    ``stop``: once it returns true (a Ctrl-C whose time for finishing work is up), pages
+    whose extraction has not finished are left out of the result, as if they had not been
+    fetched (the next run fetches them again), so that a stop does not wait for a backlog
+    of extraction.
     """
     control = Path(control_dir)
     if workers is None:
