@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
         "scrape",
         help="scrape URLs now (site roots, listings, sitemaps, feeds or articles)",
         description="Run the scrape flow once on the given URLs, with no server to start.",
+        epilog="The crawl starts at once, while a temporary Prefect server boots; that server "
+        "stays up for the next command for NEWSETL_PREFECT_LINGER (default 10m; 0: stop it "
+        "with the command). Ctrl-C stores what was fetched and extracted within a few "
+        "seconds; a second Ctrl-C stops at once.",
     )
     s.add_argument("urls", nargs="*", metavar="URL", help="http(s) start URLs, any mix of sites")
     common(s)
