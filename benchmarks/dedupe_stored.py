@@ -1,7 +1,7 @@
 """What the near-duplicate index adds to a run against a stored dataset of N articles.
 
     python benchmarks/dedupe_stored.py [--articles 1000000] [--runs 100] [--new 1000]
-                                       [--save DIR]
+                                       [--save DIR] [--json FILE]
 
 Builds a dataset folder as the flow leaves it (``Dataset.commit`` of ``--runs`` runs:
 ``articles`` rows partitioned by source and month, ``data/_index`` rows), N articles in all.
@@ -14,8 +14,14 @@ Measured, each in a fresh process on a hard-linked copy of the folder (Parquet f
 never changed in place, so the copy is cheap and the original stays as built):
 
 - ad hoc: one run as ``newsetl scrape`` makes it: ``load_index``, ``deduplicate``, the
-  index rows to commit, and the commit of those rows (the articles' own rows are left out:
-  the write stage costs them with or without the index);
+  index rows to commit, the commit of those rows (the articles' own rows are left out:
+  the write stage costs them with or without the index), and the save of the index's
+  snapshot (``newsetl.dedupe.snapshot``) that the next run maps. The build step saves
+  the snapshot once, as the last commit of a run leaves it (its cost is printed apart);
+- ad hoc, no snapshot: the same run with ``data/_state/index`` removed, as the first run
+  after another tool changed the dataset (or after an upgrade) makes it: the index is
+  loaded from the Parquet files and the whole snapshot written; the decisions must be
+  those of the run above;
 - warm: four runs in one process, as a ``newsetl serve`` executor runs them: the first
   loads the index, the next two find it in the executor's memory (``keep_index`` after each
   commit), then a partition of ``duplicates`` is deleted from outside and the fourth run
@@ -33,6 +39,7 @@ decision differs between the cached and a freshly loaded index.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -52,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from newsetl import dedupe, pipeline  # noqa: E402
 from newsetl.dedupe.fingerprints import HASH_VERSION  # noqa: E402
+from newsetl.dedupe.snapshot import folder_of as snapshot_folder  # noqa: E402
 from newsetl.storage import Dataset  # noqa: E402
 from newsetl.urls import article_id  # noqa: E402
 
@@ -229,6 +237,7 @@ def one_run(ds: Dataset, articles: list[dict[str, Any]], run_id: str) -> dict[st
     t, c = time.perf_counter(), time.process_time()
     stored = dedupe.load_index(ds)
     t_load, c_load = time.perf_counter(), time.process_time()
+    mapped = not reused and stored.dedupe_index._n0 > 0
     outcome = pipeline.deduplicate(articles, stored.dedupe_index, stored.known, stored.revisions)
     t_decide, c_decide = time.perf_counter(), time.process_time()
     rows = dedupe.index_rows_to_commit(
@@ -254,6 +263,13 @@ def one_run(ds: Dataset, articles: list[dict[str, Any]], run_id: str) -> dict[st
         "load_cpu_s": c_load - c,
         "rebuilt": stored.rebuilt,
         "reused": reused,
+        "mapped": mapped,
+        "decisions": hashlib.sha256(
+            json.dumps(
+                sorted((d["article_id"], d["kind"], d["duplicate_of"]) for d in outcome.duplicates)
+                + sorted(a["article_id"] for a in outcome.kept)
+            ).encode()
+        ).hexdigest()[:16],
         "kept_for_next": kept,
         "stored": len(stored.dedupe_index),
         "caught": sum(d["_page"] < copies for d in outcome.duplicates),
@@ -271,7 +287,7 @@ def child(mode: str, data: Path, stories: list[str], new: int, seed: int) -> lis
     import pyarrow.parquet  # noqa: F401
 
     dedupe.fingerprint_many(["warm up"] * 8, workers=1)
-    if mode == "adhoc":
+    if mode in ("adhoc", "cold"):
         return [one_run(ds, new_articles(stories, new, seed, 1), "2025000000001")]
     dedupe.keep_indexes()  # as flows/warm.py does in an executor
     out = []
@@ -282,10 +298,27 @@ def child(mode: str, data: Path, stories: list[str], new: int, seed: int) -> lis
     return out
 
 
-def _clone(src: Path, dst: Path) -> None:
-    """A copy of a dataset folder whose Parquet files are hard links (never changed in
-    place: a commit writes new files and renames them)."""
+def _clone(src: Path, dst: Path, *, snapshot: bool = True) -> None:
+    """A copy of a dataset folder whose files are hard links: Parquet files are never
+    changed in place (a commit writes new files and renames them), and a save of the
+    snapshot only appends past the lengths the original's ``current.json`` records and
+    writes its maps and ``current.json`` as new files, so the original stays as built.
+    ``snapshot=False``: without the index snapshot."""
     shutil.copytree(src, dst, copy_function=os.link)
+    if not snapshot:
+        shutil.rmtree(snapshot_folder(Dataset(dst)), ignore_errors=True)
+
+
+def save_snapshot(data: Path) -> float:
+    """Save the snapshot of a built dataset as the commit of its last run would have
+    (seconds taken: load from the files, then write)."""
+    t = time.perf_counter()
+    ds = Dataset(data)
+    stored = dedupe.load_index(ds, use_snapshot=False)
+    last = sorted(p.name for p in ds.index_dir.glob("part-*.parquet"))[-1].split("-")[1]
+    with ds.lock():
+        dedupe.keep_index(ds, stored, None, run_id=last, articles=[], duplicates=[])
+    return time.perf_counter() - t
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,17 +348,20 @@ def main(argv: list[str] | None = None) -> int:
                 f"{time.perf_counter() - t:.0f} s (not counted)",
                 flush=True,
             )
+        if not (snapshot_folder(Dataset(base / "data")) / "current.json").exists():
+            took = save_snapshot(base / "data")
+            print(f"snapshot of the index saved: {took:.1f} s (load and write; not counted)")
         print(
             f"{args.new:,} new articles per run, a third copies of stored stories; "
             f"load average {os.getloadavg()[0]:.2f}"
         )
         bad = 0
         figures: dict[str, Any] = {"articles": args.articles, "new": args.new}
-        for mode in ("adhoc", "warm"):
+        for mode in ("adhoc", "cold", "warm"):
             work = Path(tmp) / f"stories-{mode}"
             work.mkdir()
             shutil.copy(meta, work / "stories.json")
-            _clone(base / "data", work / "data")
+            _clone(base / "data", work / "data", snapshot=mode != "cold")
             out = subprocess.run(
                 [
                     sys.executable,
@@ -350,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
             for n, r in enumerate(results, 1):
                 how = "kept in memory" if r["reused"] else "loaded from the files"
+                how = "mapped from the snapshot" if r["mapped"] else how
                 if mode == "warm" and n == 4:
                     how += " (a partition of duplicates deleted since)"
                 index_s = r["load_s"] + r["decide_s"] + r["keep_s"]
@@ -365,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 bad += r["caught"] != r["copies"] or r["new_dropped"] != 0
             shutil.rmtree(work)
+        if figures["adhoc"][0]["decisions"] != figures["cold"][0]["decisions"]:
+            print("decisions differ between the mapped snapshot and the files: a bug")
+            bad += 1
         print(f"load average {os.getloadavg()[0]:.2f}")
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2))

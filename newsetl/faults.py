@@ -32,6 +32,7 @@ POINTS = (
     "commit_renamed",
     "commit_deleted",
     "commit_generation",
+    "snapshot_written",
     "write_done",
     "flow_cleanup",
     "flow_end",

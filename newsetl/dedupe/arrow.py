@@ -9,6 +9,7 @@ to duplicate a kept article); the hashing parameters are in the schema metadata 
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any, Self, cast
 
 import numpy as np
@@ -28,6 +29,8 @@ class ArrowPersistence:
     num_perm: int
     shingle_size: int
     seed: int
+    _sigs0: np.ndarray
+    _n0: int
     _sigs: np.ndarray
     _counts: np.ndarray
     _reps: np.ndarray
@@ -36,8 +39,8 @@ class ArrowPersistence:
     _ids: Strings
     _urls: Strings
     _hashes: Strings
-    _by_id: dict[str, int]
-    _by_hash: dict[str, int]
+    _by_id: MutableMapping[str, int]
+    _by_hash: MutableMapping[str, int]
     _alias_ids: Strings
     _alias_urls: Strings
     _alias_hashes: Strings
@@ -50,6 +53,8 @@ class ArrowPersistence:
         ) -> None: ...
 
         def _index_pending(self, *, lazy: bool = False) -> None: ...
+
+        def _sig_range(self, lo: int, hi: int) -> np.ndarray: ...
 
     def _params(self) -> dict[str, int]:
         return {
@@ -91,7 +96,7 @@ class ArrowPersistence:
         r0, a0 = since or (0, 0)
         n, na = self._n - r0, len(self._alias_ids) - a0
         width = 4 * self.num_perm
-        sig_bytes = np.ascontiguousarray(self._sigs[r0 : self._n], dtype="<u4").tobytes()
+        sig_bytes = np.ascontiguousarray(self._sig_range(r0, self._n), dtype="<u4").tobytes()
         sig_bytes += bytes(width * na)
         validity = np.concatenate([np.ones(n, dtype=bool), np.zeros(na, dtype=bool)])
         signature = pa.Array.from_buffers(

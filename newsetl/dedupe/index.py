@@ -20,7 +20,7 @@ becomes the representative and the result does not depend on the order of the ba
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -179,6 +179,10 @@ class DedupeIndex(ArrowPersistence):
         self.rows_per_band = num_perm // bands
         self.min_shingles = min_shingles
         self.seed = seed
+        # Signatures of rows [0, _n0) in ``_sigs0`` (a snapshot's memory-mapped file, or
+        # empty); of rows [_n0, _n) in ``_sigs``, which grows (see ``_sig_range``).
+        self._sigs0 = np.empty((0, num_perm), dtype=np.uint32)
+        self._n0 = 0
         self._sigs = np.empty((0, num_perm), dtype=np.uint32)
         self._counts = np.empty(0, dtype=np.uint32)
         self._reps = np.empty(0, dtype=np.int64)  # row -> row of its representative
@@ -187,14 +191,17 @@ class DedupeIndex(ArrowPersistence):
         self._ids = Strings()  # per row
         self._urls = Strings()
         self._hashes = Strings()
-        self._by_id: dict[str, int] = {}  # article id -> row of its representative
-        self._by_hash: dict[str, int] = {}  # content hash -> row of its representative
+        # article id / content hash -> row of its representative (dicts, or a snapshot's
+        # ``FrozenMap``s)
+        self._by_id: MutableMapping[str, int] = {}
+        self._by_hash: MutableMapping[str, int] = {}
         self._alias_ids = Strings()
         self._alias_urls = Strings()
         self._alias_hashes = Strings()
         self._lsh = lsh.LshIndex(bands)
         self._indexed = 0  # rows [0, _indexed) are in the LSH tables (or lazy)
         self._loaded = (0, 0)  # mark() when from_arrow built it
+        self.snapshot: Any = None  # where a snapshot stands (``newsetl.dedupe.snapshot``)
 
     # ---------------------------------------------------------------- fingerprints
 
@@ -245,17 +252,21 @@ class DedupeIndex(ArrowPersistence):
         rep: int | None = None,
     ) -> int:
         """Store a kept article (``rep`` None) or a near-duplicate copy of row ``rep``."""
-        if self._n == len(self._sigs):
+        filled = self._n - self._n0
+        if filled == len(self._sigs):
             cap = max(1024, len(self._sigs) + len(self._sigs) // 4)
             sigs = np.empty((cap, self.num_perm), dtype=np.uint32)
-            sigs[: self._n] = self._sigs[: self._n]
+            sigs[:filled] = self._sigs[:filled]
+            self._sigs = sigs
+        if self._n == len(self._counts):
+            cap = max(1024, len(self._counts) + len(self._counts) // 4)
             counts = np.zeros(cap, dtype=np.uint32)
             counts[: self._n] = self._counts[: self._n]
             reps = np.zeros(cap, dtype=np.int64)
             reps[: self._n] = self._reps[: self._n]
-            self._sigs, self._counts, self._reps = sigs, counts, reps
+            self._counts, self._reps = counts, reps
         row = self._n
-        self._sigs[row] = signature
+        self._sigs[filled] = signature
         self._counts[row] = count
         self._reps[row] = row if rep is None else rep
         self._n += 1
@@ -343,13 +354,33 @@ class DedupeIndex(ArrowPersistence):
         for i in range(lo, hi, _STEP):
             j = min(i + _STEP, hi)
             ok = self._counts[i:j] >= self.min_shingles
-            sigs = self._sigs[i:j] if ok.all() else self._sigs[i:j][ok]
+            sigs = self._sig_range(i, j)
+            sigs = sigs if ok.all() else sigs[ok]
             keys.append(lsh.band_chunk(sigs, self.bands, self.rows_per_band).T)
             rows.append(np.flatnonzero(ok) + i)
         all_keys, all_rows = np.concatenate(keys, axis=1), np.concatenate(rows)
         if len(all_rows) == 0:
             return
         self._lsh.add(all_keys, all_rows, lazy=lazy)
+
+    def _sig_range(self, lo: int, hi: int) -> np.ndarray:
+        """Signatures of rows ``[lo, hi)`` (a view where they sit in one array)."""
+        n0 = self._n0
+        if lo >= n0:
+            return self._sigs[lo - n0 : hi - n0]
+        if hi <= n0:
+            return self._sigs0[lo:hi]
+        return np.concatenate([self._sigs0[lo:], self._sigs[: hi - n0]])
+
+    def _sig_take(self, rows: np.ndarray) -> np.ndarray:
+        """Signatures of ``rows`` (any order)."""
+        if self._n0 == 0:
+            return self._sigs[rows]
+        out = np.empty((len(rows), self.num_perm), dtype=np.uint32)
+        old = rows < self._n0
+        out[old] = self._sigs0[rows[old]]
+        out[~old] = self._sigs[rows[~old] - self._n0]
+        return out
 
     def _band_keys(self, sigs: np.ndarray) -> np.ndarray:
         return lsh.band_keys(sigs, self.bands, self.rows_per_band)
@@ -537,7 +568,7 @@ class DedupeIndex(ArrowPersistence):
             return {}
         groups = eligible[q]
         is_dup, sim = self._scores(
-            sigs[groups], counts[groups], self._sigs[rows], self._counts[rows]
+            sigs[groups], counts[groups], self._sig_take(rows), self._counts[rows]
         )
         groups, rows, sim = groups[is_dup], rows[is_dup], sim[is_dup]
         # best per group: highest similarity, then the earliest stored row

@@ -9,6 +9,8 @@ and unhashed until a query is big enough to pay for hashing them (``LshIndex``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 BANDS = 42  # x 3 rows: a pair with Jaccard 0.45 becomes a candidate with p = 0.98
@@ -51,7 +53,7 @@ class BandTables:
     def nbytes(self) -> int:
         return sum(t.nbytes for t in self.tables)
 
-    def add(self, keys: np.ndarray, rows: np.ndarray) -> None:
+    def add(self, keys: np.ndarray | Sequence[np.ndarray], rows: np.ndarray) -> None:
         """Insert the ``(bands, m)`` uint32 ``keys`` of ``rows`` (``m`` row numbers)."""
         m = len(rows)
         if m == 0:
@@ -198,7 +200,8 @@ def batch_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class LshIndex:
     """The band keys of an index's rows: in ``tables``, or in ``lazy``, a ``(bands, m)``
-    uint32 array of keys and their ``m`` rows, for rows loaded from storage whose keys are
+    uint32 array of keys (or one array of ``m`` keys per band, e.g. a snapshot's
+    memory-mapped files) and their ``m`` rows, for rows loaded from storage whose keys are
     not hashed yet (see ``query``)."""
 
     __slots__ = ("bands", "lazy", "tables")
@@ -206,7 +209,7 @@ class LshIndex:
     def __init__(self, bands: int) -> None:
         self.bands = bands
         self.tables = BandTables(bands)
-        self.lazy: tuple[np.ndarray, np.ndarray] | None = None
+        self.lazy: tuple[np.ndarray | Sequence[np.ndarray], np.ndarray] | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -214,7 +217,9 @@ class LshIndex:
 
     @property
     def nbytes(self) -> int:
-        lazy = 0 if self.lazy is None else self.lazy[0].nbytes + self.lazy[1].nbytes
+        if self.lazy is None:
+            return self.tables.nbytes
+        lazy = sum(k.nbytes for k in self.lazy[0]) + self.lazy[1].nbytes
         return self.tables.nbytes + lazy
 
     def add(self, keys: np.ndarray, rows: np.ndarray, *, lazy: bool = False) -> None:
@@ -222,7 +227,7 @@ class LshIndex:
         until a big query needs them."""
         if lazy:
             if self.lazy is not None:
-                keys = np.concatenate([self.lazy[0], keys], axis=1)
+                keys = np.concatenate([np.asarray(self.lazy[0]), keys], axis=1)
                 rows = np.concatenate([self.lazy[1], rows])
             self.lazy = (np.ascontiguousarray(keys), rows)
         else:

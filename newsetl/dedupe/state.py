@@ -23,12 +23,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from newsetl.dedupe import snapshot
 from newsetl.dedupe.index import DedupeIndex
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ class StoredIndex(NamedTuple):
     """What a run decides against: everything stored in a dataset."""
 
     dedupe_index: DedupeIndex  # every stored article (and the copies linked to them)
-    known: dict[str, str]  # content hash of each stored article and recorded duplicate
-    revisions: dict[str, int]  # latest revision of each stored article
+    # content hash of each stored article and recorded duplicate (a dict, or a snapshot's
+    # ``FrozenMap``)
+    known: MutableMapping[str, str | None]
+    revisions: MutableMapping[str, int]  # latest revision of each stored article
     rebuilt: bool  # the stored index was not usable: the commit replaces it with ``dedupe_index``
 
 
@@ -51,6 +54,7 @@ def load_index(
     threshold: float | None = None,
     *,
     logger: logging.Logger | logging.LoggerAdapter[Any] = _log,
+    use_snapshot: bool = True,
 ) -> StoredIndex:
     """The index of everything stored in ``ds``, with the known content hashes and revisions.
 
@@ -58,20 +62,32 @@ def load_index(
     of step (``logger`` says so); ``threshold`` overrides the near-duplicate threshold.
     In a process that keeps indexes (``keep_indexes``), the one kept after the last commit
     is returned when the dataset's files are unchanged since (and is no longer kept).
+    Otherwise the snapshot saved after the last commit (``newsetl.dedupe.snapshot``) is
+    mapped when it stands for the dataset's files as they are (``use_snapshot=False``:
+    read the tables all the same).
     """
+    manifest = dataset_manifest(ds)
     kept_entry = _KEPT.pop(_key(ds, threshold), None)
     if kept_entry is not None:
-        manifest, stored_index = kept_entry
-        if manifest == dataset_manifest(ds):
+        kept_manifest, stored_index = kept_entry
+        if kept_manifest == manifest:
             logger.info(
                 "near-duplicate index of %d article(s) reused from memory",
                 len(stored_index.dedupe_index),
             )
             return stored_index
         logger.info("the dataset changed since the last run of this process: index loaded again")
+    kwargs: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
+    if use_snapshot:
+        mapped = snapshot.load(ds, manifest, kwargs, logger=logger)
+        if mapped is not None:
+            logger.info(
+                "near-duplicate index of %d article(s) mapped from its snapshot",
+                len(mapped.dedupe_index),
+            )
+            return mapped
     table = ds.read_index()
     stored = ds.read("articles", columns=["article_id", "content_hash", "revision"])
-    kwargs: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
     index = None
     if table is not None:
         kept = table.filter(pc.is_null(table["duplicate_of"]))
@@ -158,7 +174,8 @@ def kept_nbytes() -> int:
     total = 0
     for _, stored in _KEPT.values():
         index = stored.dedupe_index
-        total += index._sigs.nbytes + index._counts.nbytes + index._reps.nbytes
+        total += index._sigs0.nbytes + index._sigs.nbytes
+        total += index._counts.nbytes + index._reps.nbytes
         total += index._lsh.nbytes
     return total
 
@@ -199,21 +216,22 @@ def keep_index(
     articles: Iterable[tuple[str, str, int]],
     duplicates: Iterable[tuple[str, str]],
 ) -> bool:
-    """After ``ds.commit`` of run ``run_id`` (under the dataset's lock): keep ``stored``, the
-    index the run decided with (its kept rows added), for the next run of this process.
+    """After ``ds.commit`` of run ``run_id`` (under the dataset's lock): save ``stored``, the
+    index the run decided with (its kept rows added), as the dataset's snapshot
+    (``snapshot.save``), and in a process that keeps indexes keep it in memory for its next
+    run.
 
     ``articles`` are the (article id, content hash, revision) of the rows the run stored
     (new and revised), ``duplicates`` the (article id, content hash) of the duplicates it
-    recorded. The kept index must be what ``load_index`` would build from the files, so it
-    is not kept (returns False) when that is not sure: this run's index file is not the
-    last one in name order (a run that started later committed first: loading would order
-    the rows otherwise), or a recorded duplicate's id was already known as a duplicate (the
-    files' order, not the run's, decides which hash a load keeps for it)."""
-    if not _keeping:
-        return False
+    recorded. The saved and kept index must be what ``load_index`` would build from the
+    files, so neither is done (returns False) when that is not sure: this run's index file
+    is not the last one in name order (a run that started later committed first: loading
+    would order the rows otherwise), or a recorded duplicate's id was already known as a
+    duplicate (the files' order, not the run's, decides which hash a load keeps for it)."""
     _KEPT.pop(_key(ds, threshold), None)
     known, revisions = stored.known, stored.revisions
     duplicates = list(duplicates)
+    articles = list(articles)
     if any(aid in known and aid not in revisions for aid, _ in duplicates):
         return False
     names = sorted(p.name for p in ds.index_dir.glob("*.parquet") if not p.name.startswith("."))
@@ -222,12 +240,18 @@ def keep_index(
         not names or not names[-1].startswith(f"part-{run_id}-")
     ):
         return False
+    changed = []
     for aid, chash in duplicates:
         if aid not in revisions:
             known[aid] = chash
+            changed.append(aid)
     for aid, chash, revision in articles:
         known[aid] = chash
         revisions[aid] = revision
+        changed.append(aid)
     index.mark_stored()
-    _KEPT[_key(ds, threshold)] = (dataset_manifest(ds), stored._replace(rebuilt=False))
+    manifest = dataset_manifest(ds)
+    snapshot.save(ds, stored, manifest, changed=changed)
+    if _keeping:
+        _KEPT[_key(ds, threshold)] = (manifest, stored._replace(rebuilt=False))
     return True

@@ -1,4 +1,4 @@
-"""A run killed by SIGKILL at any of 20 points never leaves a dataset readers choke on,
+"""A run killed by SIGKILL at any of 21 points never leaves a dataset readers choke on,
 and the next run completes it: afterwards the dataset equals an uninterrupted run's."""
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from newsetl import dedupe
+from newsetl.dedupe import snapshot
 from newsetl.faults import POINTS
+from newsetl.storage import Dataset
 from tests.conftest import scrape_cli
 
 pytestmark = pytest.mark.slow
@@ -45,7 +48,7 @@ def _state(data: Path) -> tuple[set, set]:
     )
 
 
-@pytest.mark.timeout(1200)  # 41 real runs; about 2 minutes on an idle 2-core machine
+@pytest.mark.timeout(1200)  # 43 real runs; about 2 minutes on an idle 2-core machine
 def test_sigkill_at_every_point_then_rerun_equals_uninterrupted(
     cli_env, wix_server, news_server, tmp_path
 ):
@@ -71,12 +74,20 @@ def test_sigkill_at_every_point_then_rerun_equals_uninterrupted(
         got = _state(data)
         if got != expected:
             return point, f"differs from an uninterrupted run: {got} != {expected}"
+        snap = snapshot.load(Dataset(data), dedupe.dataset_manifest(Dataset(data)), {})
+        tables = dedupe.load_index(Dataset(data), use_snapshot=False)
+        if snap is None or not snap.dedupe_index.to_arrow().equals(
+            tables.dedupe_index.to_arrow()
+        ):
+            return point, "the index snapshot is missing or differs from the tables"
+        if dict(snap.known) != dict(tables.known):
+            return point, "the snapshot's known hashes differ from the tables'"
         leftovers = [p for p in data.rglob("*.tmp")] + list((data / "_state").glob("journal-*"))
         if leftovers:
             return point, f"leftovers: {leftovers}"
         return point, None
 
-    assert len(POINTS) == 20
+    assert len(POINTS) == 21
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(one, POINTS))
     failures = {p: why for p, why in results if why}
