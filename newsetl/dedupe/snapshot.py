@@ -15,16 +15,20 @@ the number of rows, aliases and LSH entries, and the length in bytes of each of 
 Per-row files only grow (a save appends the rows the run added: a few hundred KB per
 thousand articles) and are read up to the lengths ``current.json`` gives, so a save that
 dies halfway leaves extra bytes that no reader looks at (the next save cuts them off). The
-maps (ids, content hashes, known hashes, revisions: sorted keys, see ``FrozenMap``) are
-rewritten by each save under a new generation number; ``current.json`` is replaced last,
-then the old generation is removed. A reader that finds a file gone loads from the tables.
+maps (ids, content hashes, known hashes, revisions: sorted keys, see ``FrozenMap``) have an
+old layer and a recent one: a save writes a new recent layer (the old one merged with the
+run's entries), and merges it into a new old layer once it has grown past
+``COMPACT_MIN`` entries and 1/``COMPACT_SHARE`` of the old one, each under the save's
+generation number; ``current.json`` is replaced last, then the files it no longer names
+are removed. A reader that finds a file gone loads from the tables.
 
 Files, for ``n`` rows, ``a`` aliases and ``m`` LSH entries (rows with enough shingles):
 ``sigs`` (n x num_perm uint32), ``counts`` (uint32), ``reps`` (int64), ``lsh-rows`` (m
 int64) and ``lsh-NN`` (m uint32 band keys per band), the strings of ``ids``, ``urls``,
 ``hashes`` per row and ``alias_ids``, ``alias_urls``, ``alias_hashes`` per alias as
-``.valid``/``.ends``/``.data`` (``strings.Encoded``), and ``<map>.<generation>.keys.npy`` /
-``.values.npy`` for ``by_id``, ``by_hash``, ``known`` and ``revisions``.
+``.valid``/``.ends``/``.data`` (``strings.Encoded``), and ``<map>.b<generation>`` (old) and
+``<map>.d<generation>`` (recent) ``.keys.npy`` / ``.values.npy`` for ``by_id``, ``by_hash``,
+``known`` and ``revisions``.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +61,10 @@ FORMAT = 1
 CURRENT = "current.json"
 STRING_COLUMNS = ("ids", "urls", "hashes", "alias_ids", "alias_urls", "alias_hashes")
 MAPS = ("by_id", "by_hash", "known", "revisions")
+# A map's recent layer is merged into its old one once it holds more than this many entries
+# and more than 1/COMPACT_SHARE of the old one's: a save rewrites little, a load searches two.
+COMPACT_MIN = 4096
+COMPACT_SHARE = 16
 
 
 def folder_of(ds: Dataset) -> Path:
@@ -138,13 +146,25 @@ def _strings(sub: Path, name: str, count: int, lengths: dict[str, int]) -> Encod
     )
 
 
-def _load_map(sub: Path, meta: dict[str, Any], name: str) -> tuple[np.ndarray, np.ndarray]:
-    gen = meta["gen"]
-    keys = np.load(sub / f"{name}.{gen}.keys.npy", mmap_mode="r", allow_pickle=False)
-    values = np.load(sub / f"{name}.{gen}.values.npy", mmap_mode="r", allow_pickle=False)
+def _map_file(name: str, layer: str, gen: int, kind: str) -> str:
+    return f"{name}.{layer}{gen}.{kind}.npy"
+
+
+def _load_layer(sub: Path, name: str, layer: str, gen: int) -> tuple[np.ndarray, np.ndarray]:
+    keys = np.load(sub / _map_file(name, layer, gen, "keys"), mmap_mode="r", allow_pickle=False)
+    values = np.load(sub / _map_file(name, layer, gen, "values"), mmap_mode="r", allow_pickle=False)
     if len(keys) != len(values) or keys.dtype.kind != "S":
         raise ValueError(f"map {name} is damaged")
     return keys, values
+
+
+def _load_map(sub: Path, meta: dict[str, Any], name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The layers of one map: the recent entries (``d``), then the old ones (``b``)."""
+    gens = meta["maps"][name]
+    return [
+        _load_layer(sub, name, "d", int(gens["delta"])),
+        _load_layer(sub, name, "b", int(gens["base"])),
+    ]
 
 
 def _text(raw: bytes) -> str | None:
@@ -179,14 +199,14 @@ def _fill(
     index._alias_ids = Strings(base=columns["alias_ids"])
     index._alias_urls = Strings(base=columns["alias_urls"])
     index._alias_hashes = Strings(base=columns["alias_hashes"])
-    index._by_id = FrozenMap(*maps["by_id"], int)
-    index._by_hash = FrozenMap(*maps["by_hash"], int)
+    index._by_id = FrozenMap(maps["by_id"], int)
+    index._by_hash = FrozenMap(maps["by_hash"], int)
     if m:
         index._lsh.lazy = (band_keys, lsh_rows)
     index._indexed = n
     index._loaded = index.mark()
     index.snapshot = (meta["folder"], meta["gen"])
-    return FrozenMap(*maps["known"], _text), FrozenMap(*maps["revisions"], int)
+    return FrozenMap(maps["known"], _text), FrozenMap(maps["revisions"], int)
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -319,18 +339,25 @@ def _text_values(values: list[Any]) -> np.ndarray:
     return as_bytes_array(["" if v is None else v for v in values])
 
 
-def _map_arrays(
-    name: str,
-    current: Mapping[str, Any],
-    base: tuple[np.ndarray, np.ndarray] | None,
-    keys: list[str],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted keys and values of one map: ``base`` (the current snapshot's) with ``keys`` set
-    to their value in ``current``; without a base, all of ``current``."""
-    encode_values = _text_values if name == "known" else _int_values
-    if base is None:
-        return from_dict(dict(current), encode_values)
-    return merge(*base, keys, encode_values([current[k] for k in keys]))
+def _encode_values(name: str, values: list[Any]) -> np.ndarray:
+    return _text_values(values) if name == "known" else _int_values(values)
+
+
+def _save_layer(sub: Path, name: str, layer: str, gen: int, arrays: tuple[np.ndarray, ...]) -> None:
+    keys, values = arrays
+    _save_array(sub / _map_file(name, layer, gen, "keys"), keys)
+    _save_array(sub / _map_file(name, layer, gen, "values"), values)
+
+
+def _drop_other_layers(sub: Path, name: str, gens: dict[str, int]) -> None:
+    keep = {
+        _map_file(name, layer, gens[which], kind)
+        for layer, which in (("b", "base"), ("d", "delta"))
+        for kind in ("keys", "values")
+    }
+    for path in sub.glob(f"{name}.*.npy"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 def _write_current(folder: Path, meta: dict[str, Any]) -> None:
@@ -368,11 +395,13 @@ def _write_whole(folder: Path, stored: StoredIndex, manifest: str) -> None:
     for file, data in parts.items():
         _append_bytes(sub / file, 0, data)
         lengths[file] = int(data.nbytes)
+    empty = (np.empty(0, dtype="S1"), np.empty(0, dtype=np.int64))
     for map_name, current in _maps_of(stored).items():
-        keys, values = _map_arrays(map_name, current, None, [])
-        _save_array(sub / f"{map_name}.0.keys.npy", keys)
-        _save_array(sub / f"{map_name}.0.values.npy", values)
-    meta = _meta(index, name, 0, manifest, m, lengths)
+        encode_values = _text_values if map_name == "known" else _int_values
+        _save_layer(sub, map_name, "b", 0, from_dict(dict(current), encode_values))
+        _save_layer(sub, map_name, "d", 0, empty)
+    maps = {map_name: {"base": 0, "delta": 0} for map_name in MAPS}
+    meta = _meta(index, name, 0, manifest, m, lengths, maps)
     crash_point("snapshot_written")
     _write_current(folder, meta)
     index.snapshot = (name, 0)
@@ -403,19 +432,28 @@ def _append(
         "revisions": [k for k in changed if k in stored.revisions],
     }
     gen = int(meta["gen"]) + 1
+    maps: dict[str, dict[str, int]] = {}
     for map_name, current in _maps_of(stored).items():
-        base = _load_map(sub, meta, map_name)
-        keys, values = _map_arrays(map_name, current, base, keys_of[map_name])
-        _save_array(sub / f"{map_name}.{gen}.keys.npy", keys)
-        _save_array(sub / f"{map_name}.{gen}.values.npy", values)
+        (delta_keys, delta_values), base = _load_map(sub, meta, map_name)
+        keys = keys_of[map_name]
+        delta = merge(
+            delta_keys,
+            delta_values,
+            as_bytes_array(keys),
+            _encode_values(map_name, [current[k] for k in keys]),
+        )
+        maps[map_name] = {"base": int(meta["maps"][map_name]["base"]), "delta": gen}
+        if len(delta[0]) > max(COMPACT_MIN, len(base[0]) // COMPACT_SHARE):
+            _save_layer(sub, map_name, "b", gen, merge(*base, *delta))
+            maps[map_name]["base"] = gen
+            delta = (np.empty(0, dtype="S1"), np.empty(0, dtype=delta[1].dtype))
+        _save_layer(sub, map_name, "d", gen, delta)
     crash_point("snapshot_written")
-    _write_current(
-        folder, _meta(index, meta["folder"], gen, manifest, int(meta["lsh"]) + m, lengths)
-    )
+    lsh_entries = int(meta["lsh"]) + m
+    _write_current(folder, _meta(index, meta["folder"], gen, manifest, lsh_entries, lengths, maps))
     index.snapshot = (meta["folder"], gen)
     for map_name in MAPS:
-        for kind in ("keys", "values"):
-            (sub / f"{map_name}.{gen - 1}.{kind}.npy").unlink(missing_ok=True)
+        _drop_other_layers(sub, map_name, maps[map_name])
 
 
 def _meta(
@@ -425,6 +463,7 @@ def _meta(
     manifest: str,
     lsh_entries: int,
     lengths: dict[str, int],
+    maps: dict[str, dict[str, int]],
 ) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -437,4 +476,5 @@ def _meta(
         "aliases": len(index._alias_ids),
         "lsh": lsh_entries,
         "lengths": lengths,
+        "maps": maps,
     }

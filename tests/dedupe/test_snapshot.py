@@ -85,12 +85,18 @@ PROBE = [
 ]
 
 
+@pytest.mark.parametrize("compact", [False, True], ids=["recent layers", "compacted"])
 @pytest.mark.parametrize("keeping", [False, True], ids=["ad hoc", "serve executor"])
-def test_run_after_run_the_mapped_snapshot_is_the_index_of_the_tables(tmp_path, keeping) -> None:
+def test_run_after_run_the_mapped_snapshot_is_the_index_of_the_tables(
+    tmp_path, monkeypatch, keeping, compact
+) -> None:
     """New stories, a near copy, an exact copy under another URL, an unchanged re-fetch, a
     revision: after each commit the snapshot (written whole after the first run, appended
-    to after the others, by a process that maps it or keeps its index in memory) maps to
-    the index the tables give, and decides a later batch alike."""
+    to after the others, by a process that maps it or keeps its index in memory; its maps'
+    recent layers merged into the old ones at every save, or never) maps to the index the
+    tables give, and decides a later batch alike."""
+    if compact:
+        monkeypatch.setattr(snapshot, "COMPACT_MIN", 0)
     ds = Dataset(tmp_path)
     ds.ensure_writable()
     dedupe.keep_indexes(keeping)
@@ -109,6 +115,9 @@ def test_run_after_run_the_mapped_snapshot_is_the_index_of_the_tables(tmp_path, 
     meta = json.loads((folder_of(ds) / "current.json").read_text())
     assert (meta["rows"], meta["aliases"]) == (6, 1)  # 5 articles and the near copy; x
     assert meta["gen"] == len(RUNS) - 1  # appended to after the first run, not rewritten
+    bases = {m["base"] for m in meta["maps"].values()}
+    assert bases == ({len(RUNS) - 1} if compact else {0})
+    assert len(list(next(folder_of(ds).glob("s-*")).glob("*.npy"))) == 4 * 4  # no old layers
     assert len(list(folder_of(ds).glob("s-*"))) == 1
 
 
