@@ -147,10 +147,16 @@ class DiscoveryMixin:
         link_via = (
             "listing" if (kind == "start" or shape == "listing" or via == "pagination") else "link"
         )
+        seen = self.seen
         for url in info.links:
             headline = info.headlines.get(url)
+            as_heading = link_via == "listing" and url in info.in_headings
+            if not headline and not as_heading and url_key(clean_url(url)) in seen:
+                # Seen by this crawl and no evidence to add: _request would return None
+                # and change nothing. Menus and footers repeat on every page.
+                continue
             evidence: dict[str, Any] = {"listed_title": headline} if headline else {}
-            if link_via == "listing" and url in info.in_headings:
+            if as_heading:
                 evidence["listed_as_heading"] = True  # a story of the listing, as it shows it
             req = self._request(
                 url,

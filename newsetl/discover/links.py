@@ -70,16 +70,22 @@ class PageLinks:
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
 
 
-def _in_heading(a: Any) -> bool:
-    """Whether an anchor sits in a heading (two levels up at most) or holds one."""
-    node = a.getparent()
-    for _ in range(2):
-        if node is None:
-            break
-        if node.tag in _HEADINGS:
-            return True
-        node = node.getparent()
-    return any(child.tag in _HEADINGS for child in a.iterchildren())
+def _heading_anchors(doc: Any) -> set[Any]:
+    """The anchors that sit in a heading (as its child or grandchild) or hold one (as a
+    child). Found from the headings, a few per page, rather than by looking around each of
+    the hundreds of anchors."""
+    found = set()
+    for heading in doc.iter(*_HEADINGS):
+        parent = heading.getparent()
+        if parent is not None and parent.tag == "a":
+            found.add(parent)
+        for child in heading:
+            if child.tag == "a":
+                found.add(child)
+            for grandchild in child:
+                if grandchild.tag == "a":
+                    found.add(grandchild)
+    return found
 
 
 def _norm_text(text: str) -> str:
@@ -132,37 +138,32 @@ def analyse_html(body: bytes, url: str, encoding: str | None = None) -> PageLink
     links: list[str] = []
     headlines: dict[str, str] = {}
     in_headings: set[str] = set()
+    # The set keeps these elements' proxies alive, so doc.iter() yields the same objects.
+    heading_anchors = _heading_anchors(doc)
     for a in doc.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
             continue
-        # Listing pages repeat the same menu and sidebar links page after page: resolve each
-        # (origin, href) once. A root-relative or absolute href resolves the same against
-        # any base with the same scheme and host; other hrefs need the whole base.
+        # A root-relative or absolute href resolves the same against any base with the
+        # same scheme and host; other hrefs need the whole base.
         context = base_origin if href.startswith(("/", "http://", "https://")) else base
-        absolute, skip = _resolve_href(context, href)
-        if skip:
+        # The text of an anchor without child nodes is its .text; text_content() runs an
+        # XPath query.
+        raw_text = (a.text or "") if len(a) == 0 else a.text_content()
+        read = _read_anchor(
+            context, href, a.get("rel"), a.get("aria-label"), a.get("class"), raw_text
+        )
+        if read is None:
             continue
-        rel = (a.get("rel") or "").lower().split()
-        raw_text = a.text_content() or ""
-        text = _norm_text(raw_text)
-        label = _norm_text(a.get("aria-label") or "")
-        classes = (a.get("class") or "").lower()
-        if (
-            "next" in rel
-            or text in _NEXT_TEXTS
-            or label in _NEXT_TEXTS
-            or "next" in classes.split()
-            or (text.isdigit() and len(text) <= 4 and _PAGE_URL_WEAK.search(absolute))
-            or _PAGE_URL.search(absolute)
-        ):
+        absolute, is_pagination, headline, has_text = read
+        if is_pagination:
             pagination.append(absolute)
-        else:
-            links.append(absolute)
-            if 4 <= text.count(" ") + 1 <= 40 and absolute not in headlines:
-                headlines[absolute] = " ".join(raw_text.split())
-            if text and _in_heading(a):
-                in_headings.add(absolute)
+            continue
+        links.append(absolute)
+        if headline is not None and absolute not in headlines:
+            headlines[absolute] = headline
+        if has_text and a in heading_anchors:
+            in_headings.add(absolute)
     return PageLinks(
         article_like, evidence, feeds, pagination, links, headlines, frozenset(in_headings)
     )
@@ -172,7 +173,45 @@ url_shape = lru_cache(maxsize=1 << 15)(_url_shape)  # pure; links repeat across 
 
 
 @lru_cache(maxsize=1 << 15)
+def _read_anchor(
+    context: str,
+    href: str,
+    rel: str | None,
+    aria_label: str | None,
+    classes: str | None,
+    raw_text: str,
+) -> tuple[str, bool, str | None, bool] | None:
+    """What an anchor says, from its href (resolved against ``context``), attributes and
+    text: None for a link to a file type we never fetch, else its absolute URL, whether it
+    is a pagination link, its text as a headline (None unless four to forty words) and
+    whether it has any text. Cached: listing pages repeat the same menu and sidebar
+    anchors page after page."""
+    absolute, skip = _resolve_href(context, href)
+    if skip:
+        return None
+    rels = (rel or "").lower().split()
+    text = _norm_text(raw_text)
+    label = _norm_text(aria_label or "")
+    if (
+        "next" in rels
+        or text in _NEXT_TEXTS
+        or label in _NEXT_TEXTS
+        or "next" in (classes or "").lower().split()
+        or (text.isdigit() and len(text) <= 4 and _PAGE_URL_WEAK.search(absolute))
+        or _PAGE_URL.search(absolute)
+    ):
+        return absolute, True, None, bool(text)
+    headline = " ".join(raw_text.split()) if 4 <= text.count(" ") + 1 <= 40 else None
+    return absolute, False, headline, bool(text)
+
+
+@lru_cache(maxsize=1 << 15)
 def _resolve_href(context: str, href: str) -> tuple[str, bool]:
-    """``urljoin(context, href)``, and whether its path names a file type we never fetch."""
-    absolute = urljoin(context, href)
-    return absolute, bool(_SKIP_EXT.search(urlsplit(absolute).path))
+    """``urljoin(context, href)``, and whether to skip it: its path names a file type we
+    never fetch, or it is no URL at all (``https://[cookie-settings]/``: a bracketed host
+    that is no IPv6 address makes ``urlsplit`` raise, which would lose the page's links)."""
+    try:
+        absolute = urljoin(context, href)
+        return absolute, bool(_SKIP_EXT.search(urlsplit(absolute).path))
+    except ValueError:
+        return href, True

@@ -247,6 +247,24 @@ def test_resolved_links_match_urljoin() -> None:
             assert links == [urljoin(base, h) for h in hrefs], (url, doc[:40])
 
 
+def test_a_link_that_is_no_url_loses_only_itself() -> None:
+    """A bracketed host that is no IPv6 address (a consent widget's placeholder, seen on a
+    real news page) makes urlsplit raise: that link is skipped, the page's others kept,
+    with the same headlines and heading marks whether an anchor text is plain or nested."""
+    page = (
+        b'<html><body><a href="https://[ccpa-preferences]/x">Do not sell</a>'
+        b'<h2><a href="/news/one">A plain headline of several words</a></h2>'
+        b'<h3><span><a href="/news/two"><b>A nested</b> headline of words</a></span></h3>'
+        b'<a href="/news/three"><h4>Holding its heading here</h4></a>'
+        b'<a href="/news/four">Just a link with some words</a></body></html>'
+    )
+    info = analyse_html(page, "https://site.example/")
+    assert info.links == [f"https://site.example/news/{n}" for n in ("one", "two", "three", "four")]
+    assert info.in_headings == {f"https://site.example/news/{n}" for n in ("one", "two", "three")}
+    assert info.headlines["https://site.example/news/two"] == "A nested headline of words"
+    assert info.headlines["https://site.example/news/four"] == "Just a link with some words"
+
+
 def test_child_imports_no_unused_components(tmp_path: Path) -> None:
     """The crawl child does not import what it never uses (start-up time): a whole crawl
     (of a refused port) under ``-X importtime``."""
