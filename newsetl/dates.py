@@ -224,6 +224,7 @@ _TEXT_DATE = re.compile(
     r"(?:CES?T|EES?T|BST|JST|KST|MSK)\b))?)?",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _ZONE_NAMES = {"CET": 60, "CEST": 120, "EET": 120, "EEST": 180, "BST": 60, "JST": 540}
 _ZONE_NAMES |= {"KST": 540, "MSK": 180}
 
@@ -253,6 +254,8 @@ def find_date_in_text(text: str, dayfirst: bool | None = None) -> datetime | Non
 def find_dates_in_text(text: str, dayfirst: bool | None = None) -> Iterator[tuple[datetime, int]]:
     """Each full calendar date in ``text`` (see :func:`find_date_in_text`) with the
     position where it starts."""
+    if _DIGIT.search(text) is None:  # every form ``_TEXT_DATE`` reads has a digit
+        return
     for match in _TEXT_DATE.finditer(text):
         chunk = match.group("date")
         if match.group("cy"):

@@ -196,6 +196,25 @@ def meta_map(metas: list[dict[str, Any]]) -> dict[str, str]:
 
 _DATE_CLASS = re.compile(r"date|time|published|posted", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|byline|creator", re.IGNORECASE)
+# The same patterns (all lower case) without IGNORECASE, for ASCII text lower-cased first:
+# several times faster, and for ASCII text the same verdict.
+_DATE_ASCII, _AUTHOR_ASCII, _COMMENT_ASCII = (
+    re.compile(p.pattern).search for p in (_DATE_CLASS, _AUTHOR_CLASS, COMMENTISH)
+)
+
+
+def _class_verdict(marks: str) -> tuple[bool, bool]:
+    """Whether class/id words ``marks`` name a date, and an author outside comments."""
+    if marks.isascii():
+        low = marks.lower()
+        return (
+            _DATE_ASCII(low) is not None,
+            _AUTHOR_ASCII(low) is not None and _COMMENT_ASCII(low) is None,
+        )
+    return (
+        _DATE_CLASS.search(marks) is not None,
+        _AUTHOR_CLASS.search(marks) is not None and COMMENTISH.search(marks) is None,
+    )
 
 
 def _scan_tree(walker: Walker) -> tuple[list[Any], list[Any]]:
@@ -224,22 +243,21 @@ def _scan_tree(walker: Walker) -> tuple[list[Any], list[Any]]:
     for tag, attrs, name in tags:
         if not attrs:
             continue
-        itemprop = attrs.get("itemprop")
-        itemprop = itemprop.lower() if isinstance(itemprop, str) else ""
-        key = (attrs.get("class"), attrs.get("id"))
+        get = attrs.get
+        key = (get("class"), get("id"))
         verdict = verdicts.get(key)
         if verdict is None:
-            marks = f"{key[0] or ''} {key[1] or ''}"
-            verdict = verdicts[key] = (
-                _DATE_CLASS.search(marks) is not None,
-                _AUTHOR_CLASS.search(marks) is not None and COMMENTISH.search(marks) is None,
-            )
+            verdict = verdicts[key] = _class_verdict(f"{key[0] or ''} {key[1] or ''}")
+        itemprop = get("itemprop")
+        rel = get("rel")
+        if not (verdict[0] or verdict[1] or itemprop or rel or name in ("time", "abbr")):
+            continue  # most elements: neither list can take them
+        itemprop = itemprop.lower() if isinstance(itemprop, str) else ""
         if len(dates) < 20 and (
             verdict[0] or "datepublished" in itemprop or name in ("time", "abbr")
         ):
             dates.append(wrap(tag) if wrap else tag)
         if len(authors) < 20:
-            rel = attrs.get("rel")
             rel = rel if isinstance(rel, str) else " ".join(rel or ())
             if verdict[1] or (
                 ("author" in itemprop or "author" in rel)
