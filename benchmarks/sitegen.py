@@ -1135,6 +1135,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, head: bool) -> None:
         arrived = time.time()
+        self.server.pace()
         target = self.path
         if target.startswith(("http://", "https://")):
             target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
@@ -1167,14 +1168,34 @@ class _Server(QuietHTTPServer):
     pages: dict[str, Page]
     log: RequestLog
     base_url: str
+    interval = 0.0  # seconds between two answers, at least (0: as fast as it can)
+    _next = 0.0
+    _pace_lock = threading.Lock()
+
+    def pace(self) -> None:
+        """Wait for this answer's turn: one every ``interval`` seconds, over all threads."""
+        if not self.interval:
+            return
+        with self._pace_lock:
+            now = time.monotonic()
+            turn = max(now, self._next)
+            self._next = turn + self.interval
+        if turn > now:
+            time.sleep(turn - now)
 
 
 class BenchServer:
-    """Serve a generated site on ``http://127.0.0.1:<port>`` from a background thread."""
+    """Serve a generated site on ``http://127.0.0.1:<port>`` from a background thread;
+    ``rate``: answer at most that many requests a second (a slower site, so that a test
+    can act while a crawl of it is still going, however fast the crawler is)."""
 
-    def __init__(self, generator: NewsSiteGenerator, port: int = 0) -> None:
+    def __init__(
+        self, generator: NewsSiteGenerator, port: int = 0, rate: float | None = None
+    ) -> None:
         self.generator = generator
         self._httpd = _Server(("127.0.0.1", port), _Handler)
+        self._httpd._pace_lock = threading.Lock()
+        self._httpd.interval = 1.0 / rate if rate else 0.0
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._httpd.base_url = self.url
         self._httpd.log = self.log = RequestLog()

@@ -74,14 +74,18 @@ def test_sigkill_at_every_point_then_rerun_equals_uninterrupted(
         got = _state(data)
         if got != expected:
             return point, f"differs from an uninterrupted run: {got} != {expected}"
+        # The index snapshot, where there is one, is the tables' index. The rerun saves one
+        # when it stores articles: always where the crashed run's commit was not yet
+        # durable (after it, the rerun may find nothing new and leave the index unread).
         snap = snapshot.load(Dataset(data), dedupe.dataset_manifest(Dataset(data)), {})
-        tables = dedupe.load_index(Dataset(data), use_snapshot=False)
-        if snap is None or not snap.dedupe_index.to_arrow().equals(
-            tables.dedupe_index.to_arrow()
-        ):
-            return point, "the index snapshot is missing or differs from the tables"
-        if dict(snap.known) != dict(tables.known):
-            return point, "the snapshot's known hashes differ from the tables'"
+        if snap is None and POINTS.index(point) < POINTS.index("commit_journal"):
+            return point, "no index snapshot after a rerun that stored the articles"
+        if snap is not None:
+            tables = dedupe.load_index(Dataset(data), use_snapshot=False)
+            if not snap.dedupe_index.to_arrow().equals(tables.dedupe_index.to_arrow()):
+                return point, "the index snapshot differs from the tables"
+            if dict(snap.known) != dict(tables.known):
+                return point, "the snapshot's known hashes differ from the tables'"
         leftovers = [p for p in data.rglob("*.tmp")] + list((data / "_state").glob("journal-*"))
         if leftovers:
             return point, f"leftovers: {leftovers}"

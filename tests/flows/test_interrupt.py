@@ -156,7 +156,9 @@ def test_ctrl_c_and_sigterm_stop_fast_keep_the_work_and_the_next_run_goes_on(tmp
     home, data = tmp_path / "home", tmp_path / "data"
     env = _env(home)
     marker = f"NEWSETL_HOME={home}"
-    with sitegen.BenchServer(gen) as server:
+    # 150 answers a second: a crawl of the site's 2,000 pages lasts over 13 s however fast
+    # the crawler is, so that each stop falls in its middle, after Prefect's start.
+    with sitegen.BenchServer(gen, rate=150) as server:
         prepared = _prepare_prefect_db(server, env, home, tmp_path / "prep")
         # 1. Ctrl-C in the middle of the crawl.
         first = _scrape_and_stop(server, gen, data, env, after=60, how="ctrl-c", home=home)
