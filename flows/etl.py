@@ -697,6 +697,7 @@ def _scrape_run(
         sources=sorted({source_for} if isinstance(source_for, str) else set(source_for.values())),
         crawl_finish_reason=crawled["stats"].get("finish_reason"),
         skipped_known=crawled["stats"].get("skipped_known", 0),
+        page_memory=_memory_counts(crawled["stats"].get("memory")),
     )
     crash_point("flow_cleanup")
     shutil.rmtree(work_dir, ignore_errors=True)
@@ -723,6 +724,17 @@ def _scrape_run(
         description=f"newsetl run {run_id}",
     )
     return summary
+
+
+def _memory_counts(memory: dict[str, Any] | None) -> dict[str, Any]:
+    """What the page memory spared this run (``stats.json``'s ``memory``): the pages left
+    alone, by reason, and the documents that answered unchanged and were not parsed."""
+    if not memory:
+        return {}
+    return {
+        "left_alone": dict(sorted((memory.get("resting") or {}).items())),
+        "unchanged": memory.get("unchanged") or 0,
+    }
 
 
 def _artifact_key(sources: list[str]) -> str:

@@ -32,6 +32,11 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         "errors",
     ):
         lines.append(f"| {key.replace('_', ' ')} | {summary.get(key, 0)} |")
+    memory = summary.get("page_memory") or {}
+    if memory:
+        left = sum((memory.get("left_alone") or {}).values())
+        lines.append(f"| pages left alone (page memory) | {left} |")
+        lines.append(f"| unchanged, not parsed (page memory) | {memory.get('unchanged', 0)} |")
     examples = summary.get("error_examples") or {}
     for heading, key in (
         ("Errors by reason", "errors_by_reason"),
@@ -95,10 +100,25 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"errors: {fmt('errors_by_reason')}\n"
         f"skipped: {fmt('skipped_by_reason')}\n"
         f"not articles: {fmt('not_articles_by_reason')}\n"
+        + memory_line(summary)
         + rejected_line(summary)
         + budget_line(summary)
         + start_failures_text(summary)
         + f"data: {summary.get('data_dir')}"
+    )
+
+
+def memory_line(summary: dict[str, Any]) -> str:
+    """What the page memory spared the run, when it spared anything."""
+    memory = summary.get("page_memory") or {}
+    left = memory.get("left_alone") or {}
+    unchanged = memory.get("unchanged") or 0
+    if not left and not unchanged:
+        return ""
+    why = ", ".join(f"{reason} {n}" for reason, n in left.items()) or "none"
+    return (
+        f"page memory: {sum(left.values())} page(s) not asked this run ({why}), "
+        f"{unchanged} unchanged since the last visit and not parsed\n"
     )
 
 

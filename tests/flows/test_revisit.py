@@ -70,6 +70,18 @@ def test_a_warm_run_asks_for_sitemaps_and_feed_only_and_full_reads_all(
 
     second, asked = _run(site, data)
     assert second["articles_new"] == 0
+    # the summary says what the memory spared: the documents that answered 304, and the
+    # listings it did not ask at all (those it reached: the others hang below them)
+    from newsetl.report import summary_markdown, summary_text
+
+    spared = second["page_memory"]
+    assert spared["unchanged"] == len(asked.keys() - {"/robots.txt"}), spared
+    assert spared["left_alone"].get("not_due", 0) > 0, spared
+    assert f"page memory: {sum(spared['left_alone'].values())} page(s) not asked this run" in (
+        summary_text(second)
+    )
+    assert "| pages left alone (page memory) |" in summary_markdown(second)
+    assert "page memory" not in summary_text(first)  # nothing remembered yet
     assert asked.keys() <= _documents(gen), sorted(asked.keys() - _documents(gen))
     # conditionally, and nothing was parsed: no article asked, no 404 asked again
     assert {s for p, s in asked.items() if p != "/robots.txt"} == {304}
