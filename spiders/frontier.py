@@ -76,7 +76,14 @@ __all__ = ["Frontier", "check_redis", "main", "redact", "request_from_json", "re
 
 DEFAULT_LEASE = 30.0
 DEFAULT_IDLE_TIMEOUT = 3.0
-_EVIDENCE_FIELDS = ("in_sitemap", "in_feed", "lastmod", "listed_title", "listed_published")
+_EVIDENCE_FIELDS = (
+    "in_sitemap",
+    "in_feed",
+    "lastmod",
+    "listed_title",
+    "listed_published",
+    "listed_language",
+)
 _PRIO_SHIFT = 2**32
 
 # -- Lua (atomic steps) -------------------------------------------------------------------
@@ -133,7 +140,8 @@ redis.call('HSET', P..'taken:'..wid, rid, score..'|'..g)
 local key = string.match(payload, '^([^\\n]*)\\n')
 local out = {rid, payload}
 if key and key ~= '' then
-  local names = {'in_sitemap', 'in_feed', 'lastmod', 'listed_title', 'listed_published'}
+  local names = {'in_sitemap', 'in_feed', 'lastmod', 'listed_title', 'listed_published',
+                 'listed_language'}
   for i, name in ipairs(names) do
     local v = redis.call('HGET', P..'evidence', key..'|'..name)
     out[#out + 1] = v or ''

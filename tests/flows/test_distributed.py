@@ -299,3 +299,24 @@ def test_killed_worker_loses_nothing(server, redis_url, single, tmp_path):
     print(f"killed worker: {reclaimed} requests requeued, {len(again)} fetched twice")
     # The killed worker's pages.jsonl is a partial crawl; the others' are complete.
     assert sum(len(fetched(out)) for out in outs[1:]) + len(fetched(outs[0])) >= len(single)
+
+
+def test_evidence_found_after_a_request_was_queued_reaches_its_page(redis_url):
+    """A sitemap or feed entry seen after its page was queued (by any worker): every field
+    of it, the language of a Google News sitemap included, comes out with the request."""
+    from spiders.frontier import Frontier
+
+    frontier = Frontier(redis_url, "late-evidence")
+    frontier.reset()
+    late = {
+        "in_sitemap": True,
+        "lastmod": "2024-05-02",
+        "listed_title": "A headline",
+        "listed_published": "2024-05-02T09:30:00+02:00",
+        "listed_language": "de",
+    }
+    assert frontier.enqueue("page-key\n{}", priority=1, fingerprint="fp-1") == 1
+    frontier.add_evidence("page-key", late)
+    rid, payload, evidence = frontier.pop()
+    assert payload.startswith("page-key\n")
+    assert evidence == {k: ("1" if v is True else v) for k, v in late.items()}
