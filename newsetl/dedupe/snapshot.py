@@ -22,7 +22,8 @@ run's entries), and merges it into a new old layer once it has grown past
 generation number; ``current.json`` is replaced last, then the files it no longer names
 are removed. A reader that finds a file gone loads from the tables.
 
-Files, for ``n`` rows, ``a`` aliases and ``m`` LSH entries (rows with enough shingles):
+Files (numbers little-endian), for ``n`` rows, ``a`` aliases and ``m`` LSH entries (rows
+with enough shingles):
 ``sigs`` (n x num_perm uint32), ``counts`` (uint32), ``reps`` (int64), ``lsh-rows`` (m
 int64) and ``lsh-NN`` (m uint32 band keys per band), the strings of ``ids``, ``urls``,
 ``hashes`` per row and ``alias_ids``, ``alias_urls``, ``alias_hashes`` per alias as
@@ -135,7 +136,7 @@ def _mapped(path: Path, dtype: Any, count: int, length: int) -> np.ndarray:
 
 
 def _strings(sub: Path, name: str, count: int, lengths: dict[str, int]) -> Encoded:
-    ends = _mapped(sub / f"{name}.ends", np.int64, count, lengths[f"{name}.ends"])
+    ends = _mapped(sub / f"{name}.ends", "<i8", count, lengths[f"{name}.ends"])
     data_len = lengths[f"{name}.data"]
     if count and int(ends[-1]) != data_len:
         raise ValueError(f"{name}: strings end past their data")
@@ -178,17 +179,16 @@ def _fill(
     n, na, m = int(meta["rows"]), int(meta["aliases"]), int(meta["lsh"])
     lengths: dict[str, int] = meta["lengths"]
     width = index.num_perm
-    sigs = _mapped(sub / "sigs", np.uint32, n * width, lengths["sigs"]).reshape(n, width)
-    counts = np.array(_mapped(sub / "counts", np.uint32, n, lengths["counts"]))
-    reps = np.array(_mapped(sub / "reps", np.int64, n, lengths["reps"]))
+    sigs = _mapped(sub / "sigs", "<u4", n * width, lengths["sigs"]).reshape(n, width)
+    counts = np.array(_mapped(sub / "counts", "<u4", n, lengths["counts"]))
+    reps = np.array(_mapped(sub / "reps", "<i8", n, lengths["reps"]))
     columns = {
         c: _strings(sub, c, na if c.startswith("alias_") else n, lengths) for c in STRING_COLUMNS
     }
     maps = {name: _load_map(sub, meta, name) for name in MAPS}
-    lsh_rows = _mapped(sub / "lsh-rows", np.int64, m, lengths["lsh-rows"])
+    lsh_rows = _mapped(sub / "lsh-rows", "<i8", m, lengths["lsh-rows"])
     band_keys = [
-        _mapped(sub / f"lsh-{b:02d}", np.uint32, m, lengths[f"lsh-{b:02d}"])
-        for b in range(index.bands)
+        _mapped(sub / f"lsh-{b:02d}", "<u4", m, lengths[f"lsh-{b:02d}"]) for b in range(index.bands)
     ]
     index._sigs0, index._n0, index._n = sigs, n, n
     index._counts, index._reps = counts, reps
@@ -305,7 +305,8 @@ def _row_parts(
     }
     for name, (strings, start) in sources.items():
         enc = encode(strings.since(start), lengths.get(f"{name}.data", 0))
-        parts[f"{name}.valid"], parts[f"{name}.ends"], parts[f"{name}.data"] = enc
+        parts[f"{name}.valid"], parts[f"{name}.data"] = enc.valid, enc.data
+        parts[f"{name}.ends"] = enc.ends.astype("<i8", copy=False)
     return parts, len(lsh_rows)
 
 
