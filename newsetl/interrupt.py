@@ -79,29 +79,32 @@ def ignore_sigint() -> None:
 
 
 def prestart_forkserver(preload: list[str]) -> None:
-    """Start multiprocessing's fork server now, from the main thread, with SIGINT ignored.
+    """Start multiprocessing's fork server now, from the main thread, with SIGINT blocked.
 
     Within ``handle_signals`` only. The fork server (and its resource tracker) are started
     by exec, in the terminal's process group: a Ctrl-C while one imports would kill it with
-    a traceback, and the extraction workers with it. An ignored signal stays ignored across
-    exec (Python then leaves it so), and the workers forked from the server inherit that.
-    The signal is ignored here only while the server is forked, a few milliseconds (a
-    Ctrl-C then is lost: press it again). Later pools use this server. Only the main
-    thread can change a signal's handler: a worker thread that needs the server asks it
-    (``want_forkserver``), and the main thread starts it while it waits
-    (``wait_serving``).
+    a traceback, and the extraction workers with it. A blocked signal stays blocked across
+    fork and exec: the server starts with SIGINT blocked, so a Ctrl-C stays pending there
+    until it ignores the signal (its first step after the imports), and the workers forked
+    from it inherit that. Here the signal is blocked only while the server is forked, and a
+    Ctrl-C meanwhile is delivered to this command when it is unblocked: none is lost. (The
+    resource tracker is started first, on its own: it blocks and unblocks the signal
+    around its own start in the same way.) Later pools use this server. Only the main
+    thread starts it: a worker thread that needs the server asks it (``want_forkserver``),
+    and the main thread starts it while it waits (``wait_serving``).
     """
     if not _active or threading.current_thread() is not threading.main_thread():
         return
     import multiprocessing
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    resource_tracker.ensure_running()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 _forkserver_wanted: list[str] | None = None
