@@ -366,8 +366,7 @@ def test_two_runs_at_once_store_each_article_once(cli_env, wix_server, news_serv
     assert len(dups) == 1  # the copy, recorded once by whichever run stored second
 
 
-@pytest.mark.slow
-@pytest.mark.serial  # a queued run must still be waiting 8 s on
+@pytest.mark.slow  # not serial: the queued run waits on a lock this test holds, however busy
 def test_runs_of_one_source_never_overlap(cli_env, wix_server, tmp_path):
     import threading
     import time
