@@ -1195,7 +1195,7 @@ class BenchServer:
         self.generator = generator
         self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd._pace_lock = threading.Lock()
-        self._httpd.interval = 1.0 / rate if rate else 0.0
+        self.set_rate(rate)
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._httpd.base_url = self.url
         self._httpd.log = self.log = RequestLog()
@@ -1203,6 +1203,10 @@ class BenchServer:
         self._httpd.pages = self.pages = generator.build(self.url)
         self.build_seconds = time.perf_counter() - t0
         self._thread: threading.Thread | None = None
+
+    def set_rate(self, rate: float | None) -> None:
+        """Answer at most ``rate`` requests a second from now on (None: as fast as it can)."""
+        self._httpd.interval = 1.0 / rate if rate else 0.0
 
     def start(self) -> BenchServer:
         self._thread = threading.Thread(

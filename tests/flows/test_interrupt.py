@@ -194,8 +194,10 @@ def test_ctrl_c_and_sigterm_stop_fast_keep_the_work_and_the_next_run_goes_on(tmp
         assert stored_second > stored_first
         stored = set(pd.read_parquet(data / "articles", columns=["url"])["url"])
 
-        # 3. The next run completes the site without fetching a stored article again.
+        # 3. The next run completes the site without fetching a stored article again (at
+        # full speed: nothing is timed here).
         server.log.clear()
+        server.set_rate(None)
         done = subprocess.run(
             newsetl_cmd("scrape", server.url + "/", "--data-dir", str(data), "--no-delay")
             + ["--max-pages", "5000", "-q"],
@@ -212,6 +214,7 @@ def test_ctrl_c_and_sigterm_stop_fast_keep_the_work_and_the_next_run_goes_on(tmp
         assert len(arts) == arts["article_id"].nunique() == len(gen.article_paths)
 
         # 4. Ctrl-C twice: stop at once. Nothing is left running, the data stays readable.
+        server.set_rate(150)
         forced_data = tmp_path / "forced"
         forced = _scrape_and_stop(
             server, gen, forced_data, env, after=40, how="ctrl-c twice", home=home
