@@ -1170,7 +1170,7 @@ class _Server(QuietHTTPServer):
     base_url: str
     interval = 0.0  # seconds between two answers, at least (0: as fast as it can)
     _next = 0.0
-    _pace_lock = threading.Lock()
+    _pace_lock: threading.Lock  # set per server (BenchServer)
 
     def pace(self) -> None:
         """Wait for this answer's turn: one every ``interval`` seconds, over all threads."""

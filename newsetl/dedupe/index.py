@@ -201,7 +201,8 @@ class DedupeIndex(ArrowPersistence):
         self._lsh = lsh.LshIndex(bands)
         self._indexed = 0  # rows [0, _indexed) are in the LSH tables (or lazy)
         self._loaded = (0, 0)  # mark() when from_arrow built it
-        self.snapshot: Any = None  # where a snapshot stands (``newsetl.dedupe.snapshot``)
+        # (folder, generation) of the snapshot this index stands for (``newsetl.dedupe.snapshot``)
+        self.snapshot: tuple[str, int] | None = None
 
     # ---------------------------------------------------------------- fingerprints
 

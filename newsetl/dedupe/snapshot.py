@@ -40,6 +40,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, MutableMapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -223,9 +224,10 @@ def save(
     """After a commit (under the dataset's lock): save ``stored``, which must be what loading
     the tables that ``manifest`` stands for builds, as the snapshot of ``ds``.
 
-    When ``stored`` was mapped from the current snapshot, the rows and aliases it added are
-    appended and the maps rewritten (``changed``: the ids whose known hash or revision the
-    run set); otherwise a whole new snapshot is written. Returns whether a snapshot was saved;
+    When ``stored`` stands for the current snapshot (mapped from it, or saved to it last),
+    the rows and aliases it added are appended and the maps' recent layers rewritten
+    (``changed``: the ids whose known hash or revision the run set); otherwise a whole new
+    snapshot is written. Returns whether a snapshot was saved;
     a failure is logged, never raised (the commit is done: the next load reads the tables).
     """
     folder = folder_of(ds)
@@ -398,8 +400,9 @@ def _write_whole(folder: Path, stored: StoredIndex, manifest: str) -> None:
         lengths[file] = int(data.nbytes)
     empty = (np.empty(0, dtype="S1"), np.empty(0, dtype=np.int64))
     for map_name, current in _maps_of(stored).items():
-        encode_values = _text_values if map_name == "known" else _int_values
-        _save_layer(sub, map_name, "b", 0, from_dict(dict(current), encode_values))
+        _save_layer(
+            sub, map_name, "b", 0, from_dict(dict(current), partial(_encode_values, map_name))
+        )
         _save_layer(sub, map_name, "d", 0, empty)
     maps = {map_name: {"base": 0, "delta": 0} for map_name in MAPS}
     meta = _meta(index, name, 0, manifest, m, lengths, maps)

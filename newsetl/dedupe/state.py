@@ -16,6 +16,10 @@ by another process, a partition deleted or a file replaced by hand, a quarantine
 make it load from the files again. A kept index is handed out once (a run that fails after
 deciding leaves nothing kept), and it is kept again only when it is exactly what loading
 the files would build (see ``keep_index``).
+
+Under the same conditions ``keep_index`` also saves the index as the dataset's snapshot
+(``newsetl.dedupe.snapshot``), which ``load_index`` in any later process maps instead of
+reading the tables, while the manifest it was saved with is the dataset's.
 """
 
 from __future__ import annotations
@@ -231,7 +235,6 @@ def keep_index(
     _KEPT.pop(_key(ds, threshold), None)
     known, revisions = stored.known, stored.revisions
     duplicates = list(duplicates)
-    articles = list(articles)
     if any(aid in known and aid not in revisions for aid, _ in duplicates):
         return False
     names = sorted(p.name for p in ds.index_dir.glob("*.parquet") if not p.name.startswith("."))
